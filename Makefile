@@ -1,0 +1,54 @@
+# The two commands: `make run` (serve on SQLite with demo data) and `make test` (the whole suite).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests never need a real secret; production refuses to start without one.
+TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-$$$$-not-for-production}
+
+.PHONY: run test install install-dev env migrate demo serve lint clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# First run only: a .env with a generated SECRET_KEY, for serving locally over plain HTTP.
+.env:
+	@$(PYTHON) -c "import secrets; print('\n'.join(['# Written by make run on first start. See .env.example for every variable.', 'SECRET_KEY=' + secrets.token_urlsafe(50), 'DEBUG=false', '# Local HTTP: cookies cannot be Secure-only and HSTS would pin https.', 'SESSION_COOKIE_SECURE=false', 'CSRF_COOKIE_SECURE=false', 'SECURE_HSTS_SECONDS=0']))" > .env
+	@echo "Wrote .env with a generated SECRET_KEY"
+
+env: .env
+
+migrate: install env
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed --if-empty --schools 3 --students-per-school 25 --months 8 --seed 2026
+	$(PY) manage.py demo_users
+
+run: demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Serving on http://$(HOST):$(PORT)  (admin: /admin/  API docs: /docs  health: /health)"
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --graceful-timeout 10
+
+test: install-dev
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles .test-db.sqlite3*

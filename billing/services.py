@@ -1,0 +1,225 @@
+"""Every write that touches an invoice's money. Each function is one transaction.
+
+Lock order, everywhere: invoice rows, then the document sequence row, then the school row
+(cache version). Keeping one order means two requests can never deadlock each other.
+"""
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import connection, transaction
+
+from billing.exceptions import (
+    AmountBelowPaid,
+    InactiveStudent,
+    InvalidAmount,
+    InvalidPaymentMethod,
+    InvoiceAlreadyPaid,
+    InvoiceCancelled,
+    InvoiceHasPayments,
+    Overpayment,
+)
+from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
+from core.dates import local_today
+from core.money import MAX_AMOUNT, ZERO, to_money
+from schools.services import school_cache_version_bump
+from students.models import Student
+from users.models import User
+
+
+def invoice_status_derive(
+    *, amount: Decimal, paid_amount: Decimal, due_date: date, cancelled: bool, today: date
+) -> str:
+    """The one status rule (DESIGN.md): CANCELLED is final; then PAID, OVERDUE, PARTIAL, PENDING."""
+    if cancelled:
+        return InvoiceStatus.CANCELLED
+    if paid_amount >= amount:
+        return InvoiceStatus.PAID
+    if due_date < today:
+        return InvoiceStatus.OVERDUE
+    if paid_amount > ZERO:
+        return InvoiceStatus.PARTIAL
+    return InvoiceStatus.PENDING
+
+
+def invoice_current_status(invoice: Invoice, *, today: date | None = None) -> str:
+    return invoice_status_derive(
+        amount=invoice.amount,
+        paid_amount=invoice.paid_amount,
+        due_date=invoice.due_date,
+        cancelled=invoice.status == InvoiceStatus.CANCELLED,
+        today=today or local_today(),
+    )
+
+
+def document_number_next(*, school_id: UUID, kind: str, year: int) -> str:
+    """Hand out the next number of a school's invoice or receipt series, race-free.
+
+    One upsert that increments and returns: concurrent callers queue on the sequence row.
+    """
+    table = DocumentSequence._meta.db_table
+    school_field = DocumentSequence._meta.get_field("school")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (school_id, kind, year, last_value) VALUES (%s, %s, %s, 1)
+            ON CONFLICT (school_id, kind, year) DO UPDATE SET last_value = {table}.last_value + 1
+            RETURNING last_value
+            """,  # noqa: S608 - the table name is our own constant; values are parameters
+            [school_field.get_db_prep_value(school_id, connection), kind, year],
+        )
+        (value,) = cursor.fetchone()
+    return f"{year}-{value:06d}"
+
+
+def _checked_amount(amount: Decimal) -> Decimal:
+    amount = to_money(amount)
+    if amount <= ZERO or amount > MAX_AMOUNT:
+        raise InvalidAmount(
+            fields={"amount": [f"Must be greater than 0 and at most {MAX_AMOUNT}."]}
+        )
+    return amount
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    student_id: UUID,
+    amount: Decimal,
+    due_date: date,
+    description: str = "",
+    actor: User | None = None,
+) -> Invoice:
+    """Issue an invoice to a student; the student's school issues it and numbers it.
+
+    Due dates in the past are allowed (schools load history); the status says OVERDUE then.
+    Raises InvalidAmount, InactiveStudent, Student.DoesNotExist. Not idempotent by itself: the
+    API's Idempotency-Key makes retries safe.
+    """
+    amount = _checked_amount(amount)
+    student = Student.objects.select_related("school").get(pk=student_id)
+    if not student.is_active or not student.school.is_active:
+        raise InactiveStudent()
+    invoice = Invoice(
+        school_id=student.school_id,
+        student=student,
+        amount=amount,
+        paid_amount=ZERO,
+        due_date=due_date,
+        description=description,
+        created_by=actor,
+    )
+    invoice.status = invoice_current_status(invoice)
+    invoice.number = document_number_next(
+        school_id=student.school_id, kind=DocumentSequence.Kind.INVOICE, year=local_today().year
+    )
+    invoice.save(force_insert=True)
+    school_cache_version_bump(school_ids=[invoice.school_id])
+    return invoice
+
+
+@transaction.atomic
+def invoice_update(
+    *,
+    invoice_id: UUID,
+    amount: Decimal | None = None,
+    due_date: date | None = None,
+    description: str | None = None,
+    actor: User | None = None,
+) -> Invoice:
+    """Change an open invoice's amount, due date or description; recompute its status.
+
+    Locks the invoice row. Raises InvoiceCancelled, InvoiceAlreadyPaid (409),
+    AmountBelowPaid (409) when the new amount is below what was paid, InvalidAmount.
+    """
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status == InvoiceStatus.CANCELLED:
+        raise InvoiceCancelled("A cancelled invoice cannot be edited.")
+    if invoice.paid_amount >= invoice.amount:
+        raise InvoiceAlreadyPaid("A paid invoice cannot be edited.")
+    if amount is not None:
+        amount = _checked_amount(amount)
+        if amount < invoice.paid_amount:
+            raise AmountBelowPaid(
+                f"The amount cannot be lower than the {invoice.paid_amount} already paid."
+            )
+        invoice.amount = amount
+    if due_date is not None:
+        invoice.due_date = due_date
+    if description is not None:
+        invoice.description = description
+    invoice.status = invoice_current_status(invoice)
+    invoice.save(update_fields=["amount", "due_date", "description", "status", "updated_at"])
+    school_cache_version_bump(school_ids=[invoice.school_id])
+    return invoice
+
+
+@transaction.atomic
+def invoice_cancel(*, invoice_id: UUID, actor: User | None = None) -> Invoice:
+    """Void an invoice. Final. Locks the invoice row.
+
+    Raises InvoiceHasPayments (409) when any payment exists, InvoiceCancelled (409) when it is
+    already cancelled.
+    """
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status == InvoiceStatus.CANCELLED:
+        raise InvoiceCancelled("This invoice is already cancelled.")
+    if invoice.paid_amount > ZERO or invoice.payments.exists():
+        raise InvoiceHasPayments()
+    invoice.status = InvoiceStatus.CANCELLED
+    invoice.save(update_fields=["status", "updated_at"])
+    school_cache_version_bump(school_ids=[invoice.school_id])
+    return invoice
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice_id: UUID,
+    amount: Decimal,
+    method: str,
+    payment_date: date | None = None,
+    reference: str = "",
+    actor: User | None = None,
+) -> Payment:
+    """Register money received against an invoice.
+
+    Locks the invoice row before reading its balance, so two cashiers (or a retrying gateway)
+    cannot both pay the same pending amount. Raises InvoiceCancelled or InvoiceAlreadyPaid
+    (409), InvalidAmount or Overpayment (400). Not idempotent by itself: the API's
+    Idempotency-Key makes retries safe.
+    """
+    amount = _checked_amount(amount)
+    if method not in PaymentMethod.values:
+        raise InvalidPaymentMethod(fields={"method": [f"Unknown payment method {method!r}."]})
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status == InvoiceStatus.CANCELLED:
+        raise InvoiceCancelled()
+    pending = invoice.amount - invoice.paid_amount
+    if pending <= ZERO:
+        raise InvoiceAlreadyPaid()
+    if amount > pending:
+        raise Overpayment(
+            f"The payment of {amount} exceeds the pending amount of {pending}.",
+            fields={"amount": [f"At most {pending} is pending on this invoice."]},
+        )
+    today = local_today()
+    payment = Payment(
+        school_id=invoice.school_id,
+        invoice=invoice,
+        amount=amount,
+        payment_date=payment_date or today,
+        method=method,
+        reference=reference,
+        created_by=actor,
+        number=document_number_next(
+            school_id=invoice.school_id, kind=DocumentSequence.Kind.RECEIPT, year=today.year
+        ),
+    )
+    payment.save(force_insert=True)
+    invoice.paid_amount += amount
+    invoice.status = invoice_current_status(invoice, today=today)
+    invoice.save(update_fields=["paid_amount", "status", "updated_at"])
+    school_cache_version_bump(school_ids=[invoice.school_id])
+    return payment

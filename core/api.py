@@ -1,0 +1,25 @@
+"""Small helpers shared by the API views."""
+
+from rest_framework import serializers
+
+
+def parse(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:
+    """Validate request data against an input serializer and return its validated data."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class MoneyField(serializers.DecimalField):
+    """Money in JSON: a number with two decimals; accepted as a number or a numeric string."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)

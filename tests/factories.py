@@ -1,0 +1,84 @@
+"""Factories for every app. Money is written out, never random."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+
+from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from schools.models import School
+from students.models import Student
+from users.models import Membership, Role, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = School
+
+    name = factory.Sequence(lambda n: f"Colegio {n}")
+    address = "Av. Reforma 100, CDMX"
+    email = factory.Sequence(lambda n: f"colegio{n}@example.com")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SchoolFactory)
+    role = Role.VIEWER
+
+
+class StudentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Student
+
+    school = factory.SubFactory(SchoolFactory)
+    first_name = factory.Sequence(lambda n: f"Juan{n}")
+    last_name = "Pérez"
+    email = factory.Sequence(lambda n: f"alumno{n}@example.com")
+    grade = "3"
+    enrolled_at = datetime.date(2024, 8, 20)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """Writes rows directly, for arranging state; behaviour goes through billing.services."""
+
+    class Meta:
+        model = Invoice
+
+    student = factory.SubFactory(StudentFactory)
+    school = factory.SelfAttribute("student.school")
+    number = factory.Sequence(lambda n: f"2026-{n:06d}")
+    amount = Decimal("1000.00")
+    paid_amount = Decimal("0.00")
+    due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+    status = InvoiceStatus.PENDING
+    description = "Colegiatura"
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    school = factory.SelfAttribute("invoice.school")
+    number = factory.Sequence(lambda n: f"2026-{n:06d}")
+    amount = Decimal("100.00")
+    payment_date = factory.LazyFunction(datetime.date.today)
+    method = PaymentMethod.CASH
