@@ -3,6 +3,7 @@
 Every variable is documented in `.env.example` and in the README.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -109,7 +110,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     )
     _db["CONN_MAX_AGE"] = 0
     # A file, not the in-memory default: threads in the concurrency tests need real locking.
-    _db["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One per test process, so two suites running side by side never share it.
+    _db["TEST"] = {"NAME": f"/tmp/billing-test-{os.getpid()}.sqlite3"}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _statement_timeout_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 30_000)
     _db.setdefault("OPTIONS", {}).update(
