@@ -1,0 +1,88 @@
+"""manage.py seed: realistic schools, students, monthly tuition invoices and payments."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from billing.management.commands._progress import ProgressBar
+from billing.seeding import seed_counts, seed_data_load, seed_data_reset
+
+
+def _positive_or_zero(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the database with realistic demo data (Mexican schools, students, monthly tuition "
+        "invoices over --months ending next month, and payments: on time, late, partial, never). "
+        "Same --seed on the same day gives the same data, ids and numbers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schools", type=_positive_or_zero, default=3)
+        parser.add_argument("--students-per-school", type=_positive_or_zero, default=25)
+        parser.add_argument("--months", type=_positive_or_zero, default=8,
+                            help="Monthly invoices per student, ending next month (default 8).")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--if-empty", action="store_true",
+                          help="Do nothing (exit 0) when the database already has schools.")
+        mode.add_argument("--reset", action="store_true",
+                          help="Delete all schools, students, invoices and payments first (asks first).")
+        parser.add_argument("--yes", "-y", action="store_true", help="Do not ask before --reset.")
+
+    def handle(self, *args, **options):
+        counts = seed_counts()
+        if counts["schools"] and options["if_empty"]:
+            self.stdout.write(f"The database already has {counts['schools']} schools; nothing seeded.")
+            return
+        if counts["schools"] and not options["reset"]:
+            raise CommandError(
+                f"The database already has {counts['schools']} schools. "
+                "Use --reset to replace the data, or --if-empty to keep it."
+            )
+        if options["reset"] and any(counts.values()) and not options["yes"]:
+            self._confirm_reset(counts)
+
+        bar = ProgressBar(self.stderr, "Seeding schools", enabled=None if options["verbosity"] else False)
+        with transaction.atomic():
+            if options["reset"]:
+                seed_data_reset()
+            summary = seed_data_load(
+                schools=options["schools"],
+                students_per_school=options["students_per_school"],
+                months=options["months"],
+                seed=options["seed"],
+                progress=bar,
+            )
+        self._print_summary(summary, reset=options["reset"], counts=counts)
+
+    def _confirm_reset(self, counts: dict[str, int]) -> None:
+        what = ", ".join(f"{n} {name}" for name, n in counts.items())
+        if not sys.stdin.isatty():
+            raise CommandError(f"--reset would delete {what}; pass --yes to confirm when not interactive.")
+        answer = input(f"This deletes {what} (and their memberships and history). Type 'yes' to go on: ")
+        if answer.strip().lower() != "yes":
+            raise CommandError("Reset cancelled; nothing changed.")
+
+    def _print_summary(self, summary, *, reset: bool, counts: dict[str, int]) -> None:
+        out = self.stdout
+        if reset:
+            out.write("Deleted: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+        out.write(self.style.SUCCESS(
+            f"Seeded {summary.schools} schools, {summary.students} students, "
+            f"{summary.invoices} invoices, {summary.payments} payments in {summary.seconds:.1f}s"
+        ))
+        if summary.first_due:
+            out.write(f"  due dates      : {summary.first_due} .. {summary.last_due}")
+        statuses = ", ".join(f"{s} {n}" for s, n in sorted(summary.invoices_by_status.items()))
+        methods = ", ".join(f"{m} {n}" for m, n in sorted(summary.payments_by_method.items()))
+        out.write(f"  invoices       : {statuses or '-'}")
+        out.write(f"  payments       : {methods or '-'}")
+        out.write(f"  billed         : {summary.billed} (cancelled invoices excluded)")
+        out.write(f"  collected      : {summary.collected}")
