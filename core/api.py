@@ -10,6 +10,22 @@ def parse(serializer_class: type[serializers.Serializer], data, **kwargs) -> dic
     return serializer.validated_data
 
 
+class InputSerializer(serializers.Serializer):
+    """Base for request bodies: a key the serializer does not know is a 400, not silently dropped.
+
+    A typo (`frist_name`) or a read-only key (`id`, `paid_amount`) sent by a client would otherwise
+    be ignored and the client would believe it had been written.
+    """
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data.keys()) - writable)
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)
+
+
 class MoneyField(serializers.DecimalField):
     """Money in JSON: a number with two decimals; accepted as a number or a numeric string."""
 

@@ -72,6 +72,9 @@ def _flatten_detail(detail) -> str:
     if isinstance(detail, list):
         return " ".join(_flatten_detail(d) for d in detail)
     if isinstance(detail, dict):
+        # simplejwt's InvalidToken carries {"detail", "code", "messages"}: the sentence is enough.
+        if "detail" in detail:
+            return _flatten_detail(detail["detail"])
         return " ".join(_flatten_detail(d) for d in detail.values())
     return str(detail)
 
