@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from billing.api.views import InvoiceViewSet, PaymentViewSet
+from core.routers import OptionalSlashRouter
 
-urlpatterns: list = []
+router = OptionalSlashRouter()
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("payments", PaymentViewSet, basename="payment")
+
+urlpatterns = router.urls

@@ -1,0 +1,171 @@
+"""Statement query parameters, and the statement shapes for the OpenAPI schema.
+
+The statements themselves are built as plain dicts by accounting.selectors (values() rows, cached),
+so the output serializers here document them; they do not render them.
+"""
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from billing.models import InvoiceStatus, PaymentMethod
+from core.api import MoneyField
+
+MAX_PAGE_SIZE = 100
+
+
+class StatementQuery(serializers.Serializer):
+    """`from` and `to` (YYYY-MM-DD, both optional) select invoices by due date."""
+
+    def get_fields(self):
+        # "from" is a Python keyword, so the fields are declared here rather than as attributes.
+        return {
+            "from": serializers.DateField(required=False),
+            "to": serializers.DateField(required=False),
+        }
+
+    def validate(self, attrs):
+        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": ["Must be on or after from."]})
+        return attrs
+
+
+class SchoolStatementQuery(StatementQuery):
+    def get_fields(self):
+        return {
+            **super().get_fields(),
+            "page": serializers.IntegerField(required=False, min_value=1, default=1),
+            "page_size": serializers.IntegerField(required=False, min_value=1, default=20),
+        }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        # As in every list: a page size above the maximum is served at the maximum.
+        attrs["page_size"] = min(attrs["page_size"], MAX_PAGE_SIZE)
+        return attrs
+
+
+def query_data(request, names: tuple[str, ...]) -> dict:
+    """The named query parameters that have a value (an empty `?from=` means no bound)."""
+    return {name: request.query_params[name] for name in names if request.query_params.get(name)}
+
+
+# --- Output (documentation) -------------------------------------------------------------------
+
+PeriodOutput = inline_serializer(
+    name="StatementPeriod",
+    fields={
+        "from": serializers.DateField(allow_null=True, help_text="Echo of `?from=`; null when absent."),
+        "to": serializers.DateField(allow_null=True, help_text="Echo of `?to=`; null when absent."),
+    },
+)
+
+
+class StudentSummaryOutput(serializers.Serializer):
+    total_invoiced = MoneyField(help_text="Amounts of the period's invoices, cancelled ones excluded.")
+    total_paid = MoneyField(help_text="What has been paid on those invoices.")
+    total_pending = MoneyField(help_text="Their unpaid part: total_invoiced - total_paid.")
+    total_overdue = MoneyField(
+        help_text="Unpaid part of those whose due date has passed (derived today, before any sweep)."
+    )
+
+
+class SchoolSummaryOutput(StudentSummaryOutput):
+    total_students = serializers.IntegerField(help_text="Students of the school, active or not.")
+    active_students = serializers.IntegerField()
+
+
+class StatementPaymentOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField(help_text="Receipt number.")
+    amount = MoneyField()
+    date = serializers.DateField(help_text="Payment date.")
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    reference = serializers.CharField()
+
+
+class StudentStatementInvoiceOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    description = serializers.CharField()
+    amount = MoneyField()
+    paid_amount = MoneyField()
+    pending_amount = MoneyField(help_text="0 for a cancelled invoice.")
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, help_text="Derived with today's date.")
+    due_date = serializers.DateField()
+    payments = StatementPaymentOutput(many=True, help_text="Every payment of this invoice.")
+
+
+class StudentMovementOutput(serializers.Serializer):
+    date = serializers.DateField(help_text="Due date of a charge, payment date of a payment.")
+    type = serializers.ChoiceField(choices=[("CHARGE", "Charge"), ("PAYMENT", "Payment")])
+    invoice_id = serializers.UUIDField()
+    invoice_number = serializers.CharField()
+    payment_id = serializers.UUIDField(allow_null=True)
+    payment_number = serializers.CharField(allow_null=True)
+    description = serializers.CharField(help_text="The invoice's description, or the payment method.")
+    charge = MoneyField()
+    credit = MoneyField()
+    balance = MoneyField(help_text="Running balance after this movement: what is owed.")
+
+
+class StudentStatementOutput(serializers.Serializer):
+    student_id = serializers.UUIDField()
+    student_name = serializers.CharField()
+    school_id = serializers.UUIDField()
+    school_name = serializers.CharField()
+    period = PeriodOutput
+    summary = StudentSummaryOutput()
+    opening_balance = MoneyField(help_text="Charges due before `from` minus payments dated before it.")
+    closing_balance = MoneyField(help_text="opening_balance + the period's charges - its credits.")
+    invoices = StudentStatementInvoiceOutput(many=True, help_text="Invoices due in the period, by due date.")
+    movements = StudentMovementOutput(
+        many=True,
+        help_text="Charges (by due date) and payments (by payment date) of the period, in date order.",
+    )
+    generated_at = serializers.DateTimeField()
+
+
+class SchoolStatementInvoiceOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    student_id = serializers.UUIDField()
+    student_name = serializers.CharField()
+    description = serializers.CharField()
+    amount = MoneyField()
+    paid_amount = MoneyField()
+    pending_amount = MoneyField(help_text="0 for a cancelled invoice.")
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, help_text="Derived with today's date.")
+    due_date = serializers.DateField()
+
+
+class InvoicesPageOutput(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Invoices due in the period, cancelled ones included.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    num_pages = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class SchoolMovementOutput(serializers.Serializer):
+    date = serializers.DateField()
+    charges = MoneyField(help_text="Amounts of the invoices due that day.")
+    credits = MoneyField(help_text="Payments dated that day.")
+    invoices = serializers.IntegerField(help_text="How many invoices are due that day.")
+    payments = serializers.IntegerField(help_text="How many payments are dated that day.")
+    balance = MoneyField(help_text="Running balance at the end of the day.")
+
+
+class SchoolStatementOutput(serializers.Serializer):
+    school_id = serializers.UUIDField()
+    school_name = serializers.CharField()
+    period = PeriodOutput
+    summary = SchoolSummaryOutput(help_text="Over the whole period, whatever page is shown.")
+    opening_balance = MoneyField()
+    closing_balance = MoneyField()
+    invoices = SchoolStatementInvoiceOutput(
+        many=True, help_text="One page of the period's invoices, by due date (see invoices_page)."
+    )
+    invoices_page = InvoicesPageOutput()
+    movements = SchoolMovementOutput(many=True, help_text="One row per day with charges or credits.")
+    generated_at = serializers.DateTimeField()

@@ -1,0 +1,326 @@
+"""Account statements of a student and of a school, read like a bank statement.
+
+Definitions (the ones the API documents):
+- The period (`date_from`, `date_to`, both optional) selects invoices by due date. Without bounds,
+  every invoice counts, upcoming ones included.
+- Cancelled invoices are listed with their status but count in no total and in no movement.
+- summary: over the period's invoices. total_invoiced = their amounts, total_paid = what was paid on
+  them, total_pending = the unpaid rest, total_overdue = the unpaid part of those whose due date
+  has passed (derived today, so right even before the overdue sweep has run).
+- movements: charges (invoices, dated by due date) and credits (payments, dated by payment date)
+  of the period in date order, each with the running balance. opening_balance = charges due
+  before the period minus payments dated before it; closing_balance = opening + charges - credits.
+  The school statement gives one movement per day (totals), the student statement one per document.
+
+Every figure is a SQL aggregate over Decimal columns; the number of queries is fixed whatever the
+data size. Results are cached under the school's version (schools.cache), which every money write
+bumps in its own transaction, so a statement read after a payment shows the payment.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from math import ceil
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from billing.models import Invoice, InvoiceStatus, Payment
+from billing.querysets import current_status_expression
+from core.dates import local_today
+from core.exceptions import NotFound
+from core.money import ZERO
+from schools.cache import cached_for_schools
+from schools.models import School
+from students.models import Student
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+_UNPAID = F("amount") - F("paid_amount")
+_COUNTABLE = ~Q(status=InvoiceStatus.CANCELLED)
+
+CHARGE = "CHARGE"
+PAYMENT = "PAYMENT"
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_dict(self) -> dict:
+        return {"from": self.date_from, "to": self.date_to}
+
+    def bounds(self, field: str) -> Q:
+        q = Q()
+        if self.date_from:
+            q &= Q(**{f"{field}__gte": self.date_from})
+        if self.date_to:
+            q &= Q(**{f"{field}__lte": self.date_to})
+        return q
+
+    def before(self, field: str) -> Q:
+        # Nothing is before an open start: an always-false condition keeps the query shape.
+        return Q(**{f"{field}__lt": self.date_from}) if self.date_from else Q(pk__in=[])
+
+
+def _money_sum(expression, condition: Q | None = None):
+    return Coalesce(Sum(expression, filter=condition, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def _invoice_figures(invoices: QuerySet, period: Period, today: date) -> dict:
+    """One aggregate: the period's summary, its invoice count, and the charges before it."""
+    in_period = period.bounds("due_date")
+    counted = _COUNTABLE & in_period
+    if period.date_to:
+        # Later invoices count in nothing asked here; let the (school|student, due_date) index skip them.
+        invoices = invoices.filter(due_date__lte=period.date_to)
+    return invoices.aggregate(
+        invoice_count=Count("id", filter=in_period),
+        total_invoiced=_money_sum("amount", counted),
+        total_paid=_money_sum("paid_amount", counted),
+        total_pending=_money_sum(_UNPAID, counted),
+        total_overdue=_money_sum(_UNPAID, counted & Q(due_date__lt=today, paid_amount__lt=F("amount"))),
+        charges_before=_money_sum("amount", _COUNTABLE & period.before("due_date")),
+    )
+
+
+def _payment_figures(payments: QuerySet, period: Period) -> dict:
+    """One aggregate: payments dated in the period and before it."""
+    if period.date_to:
+        payments = payments.filter(payment_date__lte=period.date_to)
+    return payments.aggregate(
+        credits=_money_sum("amount", period.bounds("payment_date")),
+        credits_before=_money_sum("amount", period.before("payment_date")),
+    )
+
+
+def _balances(invoice_figures: dict, payment_figures: dict) -> tuple[Decimal, Decimal]:
+    opening = invoice_figures["charges_before"] - payment_figures["credits_before"]
+    closing = opening + invoice_figures["total_invoiced"] - payment_figures["credits"]
+    return opening, closing
+
+
+def _summary(figures: dict) -> dict:
+    return {key: figures[key] for key in ("total_invoiced", "total_paid", "total_pending", "total_overdue")}
+
+
+def _pending(row: dict) -> Decimal:
+    return ZERO if row["status"] == InvoiceStatus.CANCELLED else row["amount"] - row["paid_amount"]
+
+
+def _generated_at() -> str:
+    return timezone.now().isoformat().replace("+00:00", "Z")
+
+
+# --- Student ----------------------------------------------------------------------------------
+
+
+def student_statement_get(*, student: Student, period: Period, today: date | None = None) -> dict:
+    """The statement of one student (its school loaded), cached under the school's version."""
+    today = today or local_today()
+    return cached_for_schools(
+        namespace="accounting.student-statement",
+        school_ids=[student.school_id],
+        params={"student": student.pk, "period": period.as_dict(), "today": today},
+        compute=lambda: _student_statement(student, period, today),
+    )
+
+
+def _student_statement(student: Student, period: Period, today: date) -> dict:
+    invoices = Invoice.objects.filter(student_id=student.pk)
+    payments = Payment.objects.filter(invoice__student_id=student.pk)
+    invoice_figures = _invoice_figures(invoices, period, today)
+    payment_figures = _payment_figures(payments, period)
+    opening, closing = _balances(invoice_figures, payment_figures)
+
+    rows = list(
+        invoices.filter(period.bounds("due_date"))
+        .annotate(current_status=current_status_expression(today))
+        .order_by("due_date", "number")
+        .values("id", "number", "description", "amount", "paid_amount", "due_date", "current_status")
+    )
+    # Payments of the listed invoices (whatever their date), and payments dated in the period
+    # (whatever their invoice's due date): the first nest under invoices, the second are credits.
+    listed_ids = [row["id"] for row in rows]
+    payment_rows = list(
+        payments.filter(Q(invoice_id__in=listed_ids) | period.bounds("payment_date"))
+        .order_by("payment_date", "number")
+        .values("id", "number", "invoice_id", "invoice__number", "amount", "payment_date", "method",
+                "reference")
+    )
+
+    nested = defaultdict(list)
+    for p in payment_rows:
+        nested[p["invoice_id"]].append(
+            {"id": p["id"], "number": p["number"], "amount": p["amount"], "date": p["payment_date"],
+             "method": p["method"], "reference": p["reference"]}
+        )
+    invoice_list = []
+    for row in rows:
+        row["status"] = row.pop("current_status")
+        invoice_list.append({
+            "id": row["id"],
+            "number": row["number"],
+            "description": row["description"],
+            "amount": row["amount"],
+            "paid_amount": row["paid_amount"],
+            "pending_amount": _pending(row),
+            "status": row["status"],
+            "due_date": row["due_date"],
+            "payments": nested.get(row["id"], []),
+        })
+
+    charges = [
+        (row["due_date"], 0, row["number"], {
+            "date": row["due_date"], "type": CHARGE, "invoice_id": row["id"],
+            "invoice_number": row["number"], "payment_id": None, "payment_number": None,
+            "description": row["description"], "charge": row["amount"], "credit": ZERO,
+        })
+        for row in rows if row["status"] != InvoiceStatus.CANCELLED
+    ]
+    credits = [
+        (p["payment_date"], 1, p["number"], {
+            "date": p["payment_date"], "type": PAYMENT, "invoice_id": p["invoice_id"],
+            "invoice_number": p["invoice__number"], "payment_id": p["id"], "payment_number": p["number"],
+            "description": p["method"], "charge": ZERO, "credit": p["amount"],
+        })
+        for p in payment_rows if _date_in(p["payment_date"], period)
+    ]
+    ordered = [movement for *_, movement in sorted(charges + credits, key=_sort_key)]
+    movements = _with_running_balance(opening, ordered, charge="charge", credit="credit")
+
+    return {
+        "student_id": student.pk,
+        "student_name": student.full_name,
+        "school_id": student.school_id,
+        "school_name": student.school.name,
+        "period": period.as_dict(),
+        "summary": _summary(invoice_figures),
+        "opening_balance": opening,
+        "closing_balance": closing,
+        "invoices": invoice_list,
+        "movements": movements,
+        "generated_at": _generated_at(),
+    }
+
+
+def _date_in(day: date, period: Period) -> bool:
+    return (period.date_from is None or day >= period.date_from) and (
+        period.date_to is None or day <= period.date_to
+    )
+
+
+def _sort_key(item) -> tuple:
+    day, order, number, _movement = item
+    return (day, order, number)
+
+
+def _with_running_balance(opening: Decimal, movements: list[dict], *, charge: str, credit: str) -> list[dict]:
+    """Adds `balance` to each movement (already in date order): what is owed after it."""
+    balance = opening
+    for movement in movements:
+        balance = balance + movement[charge] - movement[credit]
+        movement["balance"] = balance
+    return movements
+
+
+# --- School -----------------------------------------------------------------------------------
+
+
+def school_statement_get(
+    *, school: School, period: Period, page: int = 1, page_size: int = 20, today: date | None = None
+) -> dict:
+    """The statement of one school, its invoice list paginated, cached under its version.
+
+    Raises NotFound when `page` is past the last page.
+    """
+    today = today or local_today()
+    return cached_for_schools(
+        namespace="accounting.school-statement",
+        school_ids=[school.pk],
+        params={"school": school.pk, "period": period.as_dict(), "page": page, "size": page_size,
+                "today": today},
+        compute=lambda: _school_statement(school, period, page, page_size, today),
+    )
+
+
+def _school_statement(school: School, period: Period, page: int, page_size: int, today: date) -> dict:
+    invoices = Invoice.objects.filter(school_id=school.pk)
+    payments = Payment.objects.filter(school_id=school.pk)
+    invoice_figures = _invoice_figures(invoices, period, today)
+    count = invoice_figures["invoice_count"]
+    num_pages = max(1, ceil(count / page_size))
+    if page > num_pages:
+        raise NotFound("That page does not exist.")
+    payment_figures = _payment_figures(payments, period)
+    opening, closing = _balances(invoice_figures, payment_figures)
+    students = Student.objects.filter(school_id=school.pk).aggregate(
+        total=Count("id"), active=Count("id", filter=Q(is_active=True))
+    )
+
+    offset = (page - 1) * page_size
+    rows = (
+        invoices.filter(period.bounds("due_date"))
+        .annotate(current_status=current_status_expression(today))
+        .order_by("due_date", "number")
+        .values("id", "number", "student_id", "student__first_name", "student__last_name",
+                "description", "amount", "paid_amount", "due_date", "current_status")
+        [offset:offset + page_size]
+    )
+    invoice_list = []
+    for row in rows:
+        row["status"] = row["current_status"]
+        invoice_list.append({
+            "id": row["id"],
+            "number": row["number"],
+            "student_id": row["student_id"],
+            "student_name": f"{row['student__first_name']} {row['student__last_name']}".strip(),
+            "description": row["description"],
+            "amount": row["amount"],
+            "paid_amount": row["paid_amount"],
+            "pending_amount": _pending(row),
+            "status": row["status"],
+            "due_date": row["due_date"],
+        })
+
+    daily: dict[date, dict] = {}
+
+    def day(d: date) -> dict:
+        return daily.setdefault(
+            d, {"date": d, "charges": ZERO, "credits": ZERO, "invoices": 0, "payments": 0}
+        )
+
+    for d, total, n in (
+        invoices.filter(_COUNTABLE & period.bounds("due_date"))
+        .values("due_date").annotate(total=Sum("amount"), n=Count("id"))
+        .values_list("due_date", "total", "n")
+    ):
+        day(d).update(charges=total, invoices=n)
+    for d, total, n in (
+        payments.filter(period.bounds("payment_date"))
+        .values("payment_date").annotate(total=Sum("amount"), n=Count("id"))
+        .values_list("payment_date", "total", "n")
+    ):
+        day(d).update(credits=total, payments=n)
+    movements = _with_running_balance(
+        opening, [daily[d] for d in sorted(daily)], charge="charges", credit="credits"
+    )
+
+    return {
+        "school_id": school.pk,
+        "school_name": school.name,
+        "period": period.as_dict(),
+        "summary": {
+            "total_students": students["total"],
+            "active_students": students["active"],
+            **_summary(invoice_figures),
+        },
+        "opening_balance": opening,
+        "closing_balance": closing,
+        "invoices": invoice_list,
+        "invoices_page": {"count": count, "page": page, "page_size": page_size, "num_pages": num_pages},
+        "movements": movements,
+        "generated_at": _generated_at(),
+    }

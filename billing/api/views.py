@@ -1,0 +1,236 @@
+"""Invoices and payments: parse -> scope and role check -> service or selector -> serialize."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import filters, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from billing import selectors, services
+from billing.api.filters import InvoiceFilter, PaymentFilter
+from billing.api.serializers import (
+    InvoiceCreateInput,
+    InvoiceOutput,
+    InvoiceUpdateInput,
+    PaymentCreateInput,
+    PaymentOutput,
+)
+from billing.models import Invoice, Payment
+from core.api import parse
+from core.filters import StrictOrderingFilter
+from core.idempotency import idempotent_response
+from core.openapi import error_responses
+from students.models import Student
+from users.api.permissions import get_visible_or_404, require
+from users.policy import Action
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID is a good choice), at most 255 characters. Retrying with the same "
+        "key and the same body replays the first answer (status and body, header "
+        "`Idempotent-Replayed: true`) instead of writing twice; the same key with another body is a "
+        "409 `idempotency_key_reused`. Keys are remembered per user, in the database."
+    ),
+)
+UUID_PATH = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List invoices",
+        description="Invoices of your schools, newest due date first. `status` is derived with today's date.",
+    ),
+    retrieve=extend_schema(summary="Get an invoice", parameters=[UUID_PATH]),
+)
+class InvoiceViewSet(viewsets.GenericViewSet):
+    queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = InvoiceOutput
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StrictOrderingFilter]
+    filterset_class = InvoiceFilter
+    search_fields = ["number", "student__first_name", "student__last_name", "student__email"]
+    ordering_fields = [
+        "due_date", "amount", "paid_amount", "number", "created_at", "updated_at",
+        "student__last_name",
+    ]
+
+    def get_queryset(self):
+        return selectors.invoice_list(user=self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(InvoiceOutput(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
+        return Response(InvoiceOutput(invoice).data)
+
+    @extend_schema(
+        summary="Issue an invoice",
+        description=(
+            "Issues an invoice to a student of one of your schools (ACCOUNTANT or ADMIN); the "
+            "student's school numbers it. Honours `Idempotency-Key`."
+        ),
+        request=InvoiceCreateInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: InvoiceOutput,
+            **error_responses(400, 404, 409, descriptions={
+                400: "`validation_error` (with `fields`) or `invalid_amount`.",
+                404: "`student_id` is unknown, malformed or outside your schools (`not_found`).",
+                409: "`student_inactive` (student or school deactivated) or `idempotency_key_reused`.",
+            }),
+        },
+    )
+    def create(self, request):
+        return idempotent_response(request, scope="invoices.create", perform=lambda: self._create(request))
+
+    def _create(self, request):
+        data = parse(InvoiceCreateInput, request.data)
+        student = get_visible_or_404(Student.objects.all(), request.user, data["student_id"])
+        require(request.user, Action.INVOICE_CREATE, student.school_id)
+        invoice = services.invoice_create(
+            student_id=student.pk,
+            amount=data["amount"],
+            due_date=data["due_date"],
+            description=data["description"],
+            actor=request.user,
+        )
+        return Response(InvoiceOutput(invoice).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Update an invoice",
+        description=(
+            "Changes amount, due date or description of an open invoice (ACCOUNTANT or ADMIN); send "
+            "only the fields to change. The status is recomputed."
+        ),
+        request=InvoiceUpdateInput,
+        parameters=[UUID_PATH],
+        responses={
+            200: InvoiceOutput,
+            **error_responses(409, descriptions={
+                409: "`invoice_cancelled` or `invoice_already_paid` (cannot be edited), or "
+                "`amount_below_paid` (the new amount is below what was paid).",
+            }),
+        },
+    )
+    def update(self, request, pk=None):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
+        require(request.user, Action.INVOICE_EDIT, invoice.school_id)
+        data = parse(InvoiceUpdateInput, request.data)
+        invoice = services.invoice_update(invoice_id=invoice.pk, actor=request.user, **data)
+        return Response(InvoiceOutput(invoice).data)
+
+    @extend_schema(
+        summary="Update an invoice (partial)",
+        description="Same as PUT: only the fields sent change.",
+        request=InvoiceUpdateInput,
+        parameters=[UUID_PATH],
+        responses={200: InvoiceOutput, **error_responses(409)},
+    )
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk)
+
+    @extend_schema(
+        summary="Cancel an invoice",
+        description=(
+            "Cancels (voids) the invoice; final (ADMIN). The row stays, listed as CANCELLED and "
+            "counted in no total. Answers the cancelled invoice."
+        ),
+        parameters=[UUID_PATH],
+        responses={
+            200: InvoiceOutput,
+            **error_responses(409, descriptions={
+                409: "`invoice_has_payments` (refund first) or `invoice_cancelled` (already cancelled).",
+            }),
+        },
+    )
+    def destroy(self, request, pk=None):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
+        require(request.user, Action.INVOICE_CANCEL, invoice.school_id)
+        invoice = services.invoice_cancel(invoice_id=invoice.pk, actor=request.user)
+        return Response(InvoiceOutput(invoice).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List payments", description="Payments of your schools, newest first."),
+    retrieve=extend_schema(
+        summary="Get a payment",
+        description="Payments are immutable: there is no update or delete (405).",
+        parameters=[UUID_PATH],
+        responses={200: PaymentOutput, **error_responses(405)},
+    ),
+)
+class PaymentViewSet(viewsets.GenericViewSet):
+    """Payments can be listed, read and registered; never changed or deleted (405)."""
+
+    queryset = Payment.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = PaymentOutput
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StrictOrderingFilter]
+    filterset_class = PaymentFilter
+    search_fields = ["reference", "number", "invoice__number"]
+    ordering_fields = ["payment_date", "amount", "number", "created_at"]
+
+    def get_queryset(self):
+        return selectors.payment_list(user=self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(PaymentOutput(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        payment = selectors.payment_get(user=request.user, payment_id=pk)
+        return Response(PaymentOutput(payment).data)
+
+    @extend_schema(
+        summary="Register a payment",
+        description=(
+            "Registers money received against an invoice (ACCOUNTANT or ADMIN). The invoice row is "
+            "locked, so concurrent payments can never overpay it. Honours `Idempotency-Key`: a "
+            "gateway retrying a timed-out request gets the first receipt, not a second payment."
+        ),
+        request=PaymentCreateInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: PaymentOutput,
+            **error_responses(400, 404, 409, descriptions={
+                400: "`validation_error` (with `fields`), `invalid_amount`, or `overpayment` "
+                "(the amount exceeds what is pending on the invoice).",
+                404: "`invoice_id` is unknown, malformed or outside your schools (`not_found`).",
+                409: "`invoice_cancelled`, `invoice_already_paid`, or `idempotency_key_reused`.",
+            }),
+        },
+    )
+    def create(self, request):
+        return idempotent_response(request, scope="payments.create", perform=lambda: self._create(request))
+
+    def _create(self, request):
+        data = parse(PaymentCreateInput, request.data)
+        invoice = get_visible_or_404(Invoice.objects.all(), request.user, data["invoice_id"])
+        require(request.user, Action.PAYMENT_RECORD, invoice.school_id)
+        payment = services.payment_record(
+            invoice_id=invoice.pk,
+            amount=data["amount"],
+            method=data["method"],
+            payment_date=data.get("payment_date"),
+            reference=data["reference"],
+            actor=request.user,
+        )
+        return Response(PaymentOutput(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Payments of an invoice",
+        description="The payments registered against one invoice of your schools, newest first.",
+        parameters=[OpenApiParameter("invoice_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={200: PaymentOutput(many=True)},
+    )
+    @action(detail=False, methods=["get"], url_path=r"invoice/(?P<invoice_id>[^/.]+)")
+    def for_invoice(self, request, invoice_id=None):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=invoice_id)
+        payments = self.filter_queryset(self.get_queryset().filter(invoice=invoice))
+        page = self.paginate_queryset(payments)
+        return self.get_paginated_response(PaymentOutput(page, many=True).data)
