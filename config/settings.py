@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "simple_history",
+    "corsheaders",
+    "axes",
     "core",
     "users",
     "schools",
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer (whitenoise, common): preflights get their CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns an admin login refused by django-axes into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,6 +151,20 @@ else:
 CACHE_TTL = env_int("CACHE_TTL", 300)
 
 # --- Auth -----------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: refuses an admin login after too many failures, before checking the password.
+    "core.auth_backends.AdminBruteForceGuard",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin brute-force guard: 5 failures for one username from one IP lock that pair for 15 minutes.
+# The API's login has its own throttle (THROTTLE_LOGIN); axes watches the admin login only.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -245,6 +265,13 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# CORS is closed: no browser origin may call the API unless listed here (comma-separated).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["retry-after", "x-request-id"]
+# History (the audit trail) is append-only: the admin shows it and never reverts to a version.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- AI agent -------------------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY") or None

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from core import audit
+
+        audit.connect_signals()

@@ -4,6 +4,8 @@ Shape: {"code": "<stable_snake_case>", "detail": "<sentence>", "fields": {...}} 
 validation errors). Codes are part of the API: never rename one, add a new one.
 """
 
+import sys
+
 import structlog
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -137,6 +139,13 @@ def json_404(request, exception=None):
 
 
 def json_500(request):
+    # Django calls handler500 while handling the exception: a database outage met outside DRF
+    # (session or auth middleware, the admin, a plain view) is a 503 "try again", not a 500.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return JsonResponse(
+            error_body(ServiceUnavailable.default_code, str(ServiceUnavailable.default_detail)),
+            status=503,
+        )
     return JsonResponse(error_body("server_error", "An unexpected error occurred."), status=500)
 
 

@@ -1,0 +1,83 @@
+"""The audit trail: who changed an invoice or registered a payment, when, from which request.
+
+django-simple-history writes one append-only row per create/change (`history_user`,
+`history_date`, a full copy of the row). This module adds *where from*: the request id that
+django-structlog binds to every log line of the request (so a history row can be matched to the
+logs) and the client's IP address. It fills them in simple-history's `pre_create_historical_record`
+signal, so every path that saves a tracked model (API, admin, management command) is covered
+without the services knowing about it; outside a request both stay empty.
+
+`AuditHistoryAdmin` shows that history in the admin, read-only: the per-version page cannot
+revert or save anything, and only rows the staff user may see are shown.
+"""
+
+import ipaddress
+
+import structlog
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+REQUEST_ID_MAX_LENGTH = 64
+
+
+def client_ip(request) -> str | None:
+    """The peer address as the app server saw it (a proxy in front rewrites it; see docs)."""
+    address = (request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def history_request_stamp(sender, history_instance, **kwargs) -> None:
+    """pre_create_historical_record receiver: copy the request id and IP onto the history row."""
+    if not hasattr(history_instance, "request_id"):
+        return  # a history model without the audit columns
+    request_id = structlog.contextvars.get_contextvars().get("request_id") or ""
+    history_instance.request_id = str(request_id)[:REQUEST_ID_MAX_LENGTH]
+    request = getattr(HistoricalRecords.context, "request", None)
+    if request is not None and not history_instance.ip_address:
+        history_instance.ip_address = client_ip(request)
+
+
+def connect_signals() -> None:
+    pre_create_historical_record.connect(history_request_stamp, dispatch_uid="core.audit.stamp")
+
+
+class AuditHistoryAdmin(SimpleHistoryAdmin):
+    """The admin's "History" page for a tracked model: every version, never editable.
+
+    simple-history's per-version page is a change form that saves ("reverts") on POST; here it
+    answers GETs only, with every field read-only, and only for rows in the user's scope.
+    """
+
+    history_list_display = ["request_id", "ip_address"]
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def has_change_history_permission(self, request, obj=None):
+        return False
+
+    def _visible_or_404(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("History is read-only.")
+        self._visible_or_404(request, object_id)
+        request._audit_read_only = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        if getattr(request, "_audit_read_only", False):
+            return [field.name for field in self.model._meta.fields]
+        return super().get_readonly_fields(request, obj)
