@@ -47,6 +47,16 @@ run: demo
 test: install-dev
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmark at school-network scale (bench/README.md): make bench [SIZE=tiny|small|large].
+# Needs PostgreSQL (BENCH_PG, default postgresql://postgres@127.0.0.1:5432) and wrk (installed here).
+SIZE ?= small
+.PHONY: bench
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m bench.run --size $(SIZE) $(BENCH_ARGS)
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 

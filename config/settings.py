@@ -72,6 +72,9 @@ MIDDLEWARE = [
     # Last: turns an admin login refused by django-axes into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# Benchmark only (bench/run.py sets it): an X-DB-Queries header with each request's SQL count.
+if env_bool("BENCH_COUNT_QUERIES", False):
+    MIDDLEWARE.insert(0, "core.query_count.QueryCountMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,0 +1,26 @@
+"""Benchmark aid: count the SQL queries each request runs, in an `X-DB-Queries` header.
+
+Installed only when `BENCH_COUNT_QUERIES=1` (bench/run.py sets it for the gunicorn it starts), so
+production never pays for it. Counts every statement sent on the default connection while the
+request is handled, authentication and cache-version lookups included.
+"""
+
+from django.db import connection
+
+
+class QueryCountMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counting(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counting):
+            response = self.get_response(request)
+        response["X-DB-Queries"] = str(count)
+        return response
