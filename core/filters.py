@@ -1,5 +1,7 @@
 """Filter backends that refuse what they do not understand instead of silently ignoring it."""
 
+import django_filters
+from django import forms
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
@@ -43,3 +45,22 @@ class StrictOrderingFilter(filters.OrderingFilter):
                 "schema": {"type": "string"},
             }
         ]
+
+
+class _StrictNullBooleanField(forms.NullBooleanField):
+    # A plain text widget hands over the raw value; django-filter's maps unknown words to "unset".
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        result = super().to_python(value.lower() if isinstance(value, str) else value)
+        if result is None:
+            raise forms.ValidationError("Use true or false.", code="invalid")
+        return result
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """`?is_active=true|false`; anything else is a 400, not silently "no filter"."""
+
+    field_class = _StrictNullBooleanField

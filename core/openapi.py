@@ -19,7 +19,8 @@ Descriptions can be overridden per status: `error_responses(409, descriptions={4
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
@@ -61,6 +62,11 @@ def error_responses(*statuses: int, descriptions: dict[int, str] | None = None) 
     }
 
 
+def uuid_path_parameter(name: str, description: str = "") -> OpenApiParameter:
+    """A UUID path parameter (routes use `[^/]+`, so the type has to be declared)."""
+    return OpenApiParameter(name, OpenApiTypes.UUID, OpenApiParameter.PATH, description=description)
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema plus the error responses every operation can answer."""
 
@@ -96,3 +102,14 @@ class AutoSchema(SpectacularAutoSchema):
         if self.view.get_throttles():
             statuses.append(429)
         return statuses
+
+
+def strip_trailing_slashes(result, generator, request, public):
+    """Postprocessing hook: document `/api/v1/schools`, as the seed does, not `/api/v1/schools/`.
+
+    Routes match with and without the slash (`/?$`); drf-spectacular renders that as a slash.
+    """
+    result["paths"] = {
+        (path.rstrip("/") or "/"): item for path, item in result.get("paths", {}).items()
+    }
+    return result

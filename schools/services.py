@@ -1,9 +1,19 @@
+"""Writes of schools. Each is one transaction and bumps the school's cache version when it
+changes something a cached statement or report shows (the name, whether it is active)."""
+
 from collections.abc import Iterable
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import F
 
+from core.exceptions import NotFound
 from schools.models import School
+from users.models import User
+
+# Fields a cached statement or report shows: changing them must invalidate the cache.
+_CACHED_FIELDS = {"name", "is_active"}
+_EDITABLE_FIELDS = ("name", "address", "phone", "email", "is_active")
 
 
 def school_cache_version_bump(*, school_ids: Iterable[UUID]) -> None:
@@ -15,3 +25,52 @@ def school_cache_version_bump(*, school_ids: Iterable[UUID]) -> None:
     ids = sorted(set(school_ids))
     if ids:
         School.objects.filter(pk__in=ids).update(cache_version=F("cache_version") + 1)
+
+
+@transaction.atomic
+def school_create(
+    *, name: str, address: str = "", phone: str = "", email: str = "", actor: User | None = None
+) -> School:
+    """Register a school (platform admins only; the caller checks). Not idempotent."""
+    school = School(name=name, address=address, phone=phone, email=email)
+    school.full_clean(validate_unique=False, validate_constraints=False)
+    school.save(force_insert=True)
+    return school
+
+
+@transaction.atomic
+def school_update(*, school_id: UUID, actor: User | None = None, **changes) -> School:
+    """Change a school's contact data, name or active flag; only the fields given change.
+
+    Locks the school row. Bumps the cache version when the name or the active flag changes,
+    in the same transaction. Raises NotFound. Safe to retry.
+    """
+    unknown = set(changes) - set(_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    school = School.objects.select_for_update().filter(pk=school_id).first()
+    if school is None:
+        raise NotFound()
+    changed = [field for field, value in changes.items() if getattr(school, field) != value]
+    if not changed:
+        return school
+    for field in changed:
+        setattr(school, field, changes[field])
+    school.full_clean(validate_unique=False, validate_constraints=False)
+    update_fields = [*changed, "updated_at"]
+    if _CACHED_FIELDS & set(changed):
+        # The row is locked and saved anyway: bump the version in the same UPDATE.
+        school.cache_version = F("cache_version") + 1
+        update_fields.append("cache_version")
+    school.save(update_fields=update_fields)
+    if "cache_version" in update_fields:
+        school.refresh_from_db(fields=["cache_version"])
+    return school
+
+
+def school_deactivate(*, school_id: UUID, actor: User | None = None) -> School:
+    """Soft-delete a school: it stays with its students and invoices, marked inactive.
+
+    New invoices cannot be issued to its students. Safe to retry.
+    """
+    return school_update(school_id=school_id, actor=actor, is_active=False)

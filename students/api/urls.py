@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import re_path
 
-urlpatterns: list = []
+from students.api.views import StudentDetailApi, StudentListApi
+
+# `[^/]+`, not a UUID pattern: a malformed id reaches the view, which answers 401 before 404.
+urlpatterns = [
+    re_path(r"^students/?$", StudentListApi.as_view(), name="student-list"),
+    re_path(r"^students/(?P<student_id>[^/]+)/?$", StudentDetailApi.as_view(), name="student-detail"),
+]

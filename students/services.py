@@ -1,0 +1,77 @@
+"""Writes of students. Each is one transaction and bumps the school's cache version, because
+statements show student names and count total and active students."""
+
+from datetime import date
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.exceptions import NotFound
+from schools.services import school_cache_version_bump
+from students.models import Student
+from users.models import User
+
+_EDITABLE_FIELDS = ("first_name", "last_name", "email", "grade", "enrolled_at", "is_active")
+
+
+@transaction.atomic
+def student_create(
+    *,
+    school_id: UUID,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    grade: str = "",
+    enrolled_at: date | None = None,
+    actor: User | None = None,
+) -> Student:
+    """Enrol a student in a school (the caller checks the role in that school).
+
+    Bumps the school's cache version (statements count students). Not idempotent.
+    """
+    student = Student(
+        school_id=school_id, first_name=first_name, last_name=last_name, email=email, grade=grade,
+        enrolled_at=enrolled_at,
+    )
+    student.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
+    student.save(force_insert=True)
+    school_cache_version_bump(school_ids=[school_id])
+    return student
+
+
+@transaction.atomic
+def student_update(*, student_id: UUID, actor: User | None = None, **changes) -> Student:
+    """Change a student's data; only the fields given change. A student never changes school:
+    their invoices were issued by this one.
+
+    Locks the student row, then bumps the school's cache version (lock order: student, then
+    school). Raises NotFound; django ValidationError for a `school_id` other than the current one.
+    Safe to retry.
+    """
+    school_id = changes.pop("school_id", None)
+    unknown = set(changes) - set(_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    student = Student.objects.select_for_update().filter(pk=student_id).first()
+    if student is None:
+        raise NotFound()
+    if school_id is not None and school_id != student.school_id:
+        raise ValidationError(
+            {"school_id": ["A student cannot move to another school; enrol them there as a new student."]}
+        )
+    changed = [field for field, value in changes.items() if getattr(student, field) != value]
+    if not changed:
+        return student
+    for field in changed:
+        setattr(student, field, changes[field])
+    student.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
+    student.save(update_fields=[*changed, "updated_at"])
+    school_cache_version_bump(school_ids=[student.school_id])
+    return student
+
+
+def student_deactivate(*, student_id: UUID, actor: User | None = None) -> Student:
+    """Soft-delete a student: kept with their invoices and payments, marked inactive, and no new
+    invoice can be issued to them. Safe to retry."""
+    return student_update(student_id=student_id, actor=actor, is_active=False)
