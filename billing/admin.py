@@ -1,57 +1,286 @@
+"""The invoice desk and the payments ledger in the admin.
+
+Every write goes through billing.services (the same rules, locks and cache bumps as the API); the
+admin only displays, collects input and reports the service's refusals in the staff's language.
+"""
+
+import copy
+import csv
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.db.models import Case, DecimalField, F, Value, When
+from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.badges import status_badge, status_label
+from backoffice.refusals import refusal_text
+from backoffice.templatetags.backoffice import money
 from billing import services
-from billing.models import Invoice, Payment, PaymentMethod
+from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from core.dates import local_today
 from core.exceptions import DomainError
-from core.money import MAX_AMOUNT
-from users.admin_scoping import SchoolScopedAdmin
+from core.money import MAX_AMOUNT, ZERO
+from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
 from users.policy import Action, user_can
 
-
-class PaymentInline(admin.TabularInline):
-    model = Payment
-    fields = ["number", "payment_date", "amount", "method", "reference", "created_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+_MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
 class PaymentRegisterForm(forms.Form):
     amount = forms.DecimalField(
-        label=_("amount"), max_digits=12, decimal_places=2, min_value=0.01, max_value=MAX_AMOUNT
+        label=_("Amount"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
     )
-    method = forms.ChoiceField(label=_("method"), choices=PaymentMethod.choices)
-    payment_date = forms.DateField(label=_("payment date"), required=False)
-    reference = forms.CharField(label=_("reference"), max_length=100, required=False)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
+    payment_date = forms.DateField(
+        label=_("Payment date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: today."),
+    )
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= ZERO:
+            raise forms.ValidationError(gettext("The amount must be greater than zero."))
+        return amount
+
+    def clean_payment_date(self):
+        day = self.cleaned_data.get("payment_date")
+        if day is not None and day > local_today():
+            raise forms.ValidationError(gettext("A payment cannot be dated in the future."))
+        return day
+
+
+# --- list filters ---------------------------------------------------------------------------
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The status derived today (DESIGN.md), not the stored column."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(status, status_label(status)) for status in InvoiceStatus.values]
+
+    def queryset(self, request, queryset):
+        if self.value() in InvoiceStatus.values:
+            return queryset.with_status(self.value())
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("days overdue")
+    parameter_name = "overdue"
+    BUCKETS = {"0-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Any overdue")), ("no", _("Not overdue"))] + [
+            (key, _("%(bucket)s days") % {"bucket": key}) for key in self.BUCKETS
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "no":
+            return queryset.exclude(pk__in=queryset.overdue().values("pk"))
+        if value == "yes":
+            return queryset.overdue()
+        if value in self.BUCKETS:
+            today = local_today()
+            low, high = self.BUCKETS[value]
+            queryset = queryset.overdue().filter(due_date__lte=today - timedelta(days=low))
+            if high is not None:
+                queryset = queryset.filter(due_date__gte=today - timedelta(days=high))
+            return queryset
+        return queryset
+
+
+class DueDateFilter(admin.SimpleListFilter):
+    """Due-date windows a desk asks about: what fell due, what is coming."""
+
+    title = _("due date")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("past", _("Already due")),
+            ("today", _("Today")),
+            ("next7", _("Next 7 days")),
+            ("this_month", _("This month")),
+            ("next_month", _("Next month")),
+            ("later", _("Later")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = local_today()
+        first = today.replace(day=1)
+        next_first = (first + timedelta(days=32)).replace(day=1)
+        after_next = (next_first + timedelta(days=32)).replace(day=1)
+        windows = {
+            "past": {"due_date__lt": today},
+            "today": {"due_date": today},
+            "next7": {"due_date__gte": today, "due_date__lte": today + timedelta(days=7)},
+            "this_month": {"due_date__gte": first, "due_date__lt": next_first},
+            "next_month": {"due_date__gte": next_first, "due_date__lt": after_next},
+            "later": {"due_date__gte": after_next},
+        }
+        if self.value() in windows:
+            return queryset.filter(**windows[self.value()])
+        return queryset
+
+
+# --- invoices -------------------------------------------------------------------------------
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheet-safe cell: a leading = + - @ would be run as a formula by Excel."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(SchoolScopedAdmin):
     add_action = Action.INVOICE_CREATE
     change_action = Action.INVOICE_EDIT
-    list_display = ["number", "student", "school", "amount", "paid_amount", "due_date", "status"]
-    list_filter = ["status", "school", "due_date"]
+    list_display = ["number", "student_name", "school", "amount_display", "paid_display", "pending",
+                    "due_date", "status_badge"]
+    list_display_links = ["number"]
+    list_filter = [StatusFilter, OverdueFilter, DueDateFilter, ("school", ScopedSchoolFilter)]
     list_select_related = ["student", "school"]
+    list_per_page = 50
     search_fields = ["number", "student__first_name", "student__last_name", "student__email"]
-    raw_id_fields = ["student"]
-    readonly_fields = ["number", "school", "paid_amount", "status", "created_by", "created_at"]
-    fields = ["number", "school", "student", "amount", "paid_amount", "due_date", "status",
-              "description", "created_by", "created_at"]
-    inlines = [PaymentInline]
+    search_help_text = _("Search by invoice number, student name or email.")
+    autocomplete_fields = ["student"]
+    ordering = ["-due_date", "-number"]
+    actions = ["cancel_selected", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
+    show_full_result_count = False
+
+    # --- list ---------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_current_status()
+            .annotate(
+                pending_value=Case(
+                    When(status=InvoiceStatus.CANCELLED, then=Value(ZERO)),
+                    default=F("amount") - F("paid_amount"),
+                    output_field=_MONEY,
+                )
+            )
+        )
+
+    @admin.display(description=_("Student"), ordering="student__last_name")
+    def student_name(self, obj):
+        return obj.student.full_name
+
+    @admin.display(description=_("Amount"), ordering="amount")
+    def amount_display(self, obj):
+        return money(obj.amount)
+
+    @admin.display(description=_("Paid"), ordering="paid_amount")
+    def paid_display(self, obj):
+        return money(obj.paid_amount)
+
+    @admin.display(description=_("Pending"), ordering="pending_value")
+    def pending(self, obj):
+        return money(obj.pending_value)
+
+    @admin.display(description=_("Status"), ordering="current_status")
+    def status_badge(self, obj):
+        return status_badge(obj.current_status)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    @admin.action(description=_("Cancel selected invoices"))
+    @required_action(Action.INVOICE_CANCEL)
+    def cancel_selected(self, request, queryset):
+        cancelled, refused = [], []
+        for invoice in queryset.only("pk", "number", "school_id").order_by("number"):
+            if not user_can(request.user, Action.INVOICE_CANCEL, invoice.school_id):
+                refused.append((invoice.number, gettext("Your role in this school does not allow it.")))
+                continue
+            try:
+                services.invoice_cancel(invoice_id=invoice.pk, actor=request.user)
+            except DomainError as refusal:
+                refused.append((invoice.number, refusal_text(refusal)))
+            else:
+                cancelled.append(invoice.number)
+        if cancelled:
+            self.message_user(
+                request,
+                gettext("Cancelled %(count)d invoice(s): %(numbers)s.")
+                % {"count": len(cancelled), "numbers": ", ".join(cancelled)},
+                level=messages.SUCCESS,
+            )
+        for number, reason in refused:
+            self.message_user(
+                request,
+                gettext("%(number)s was not cancelled: %(reason)s") % {"number": number, "reason": reason},
+                level=messages.ERROR,
+            )
+
+    @admin.action(description=_("Export selected invoices to CSV"))
+    @required_action(Action.VIEW)
+    def export_csv(self, request, queryset):
+        header = [gettext("Number"), gettext("School"), gettext("Student"), gettext("Email"),
+                  gettext("Amount"), gettext("Paid"), gettext("Pending"), gettext("Due date"),
+                  gettext("Status"), gettext("Description")]
+        rows = (
+            queryset.order_by("school__name", "number")
+            .values_list("number", "school__name", "student__first_name", "student__last_name",
+                         "student__email", "amount", "paid_amount", "pending_value", "due_date",
+                         "current_status", "description")
+            .iterator(chunk_size=2000)
+        )
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield "\ufeff"  # so Excel reads the UTF-8 accents right
+            yield writer.writerow(header)
+            for number, school, first, last, email, amount, paid, pending, due, status, text in rows:
+                yield writer.writerow([
+                    _csv_safe(number), _csv_safe(school), _csv_safe(f"{first} {last}".strip()),
+                    _csv_safe(email), amount, paid, pending, due.isoformat(), status, _csv_safe(text),
+                ])
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="invoices-{stamp}.csv"'
+        return response
+
+    # --- the invoice page ---------------------------------------------------------------------
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["student", "amount", "due_date", "description"]
+        return ["number", "school", "student", "amount", "paid_amount", "due_date", "status_badge",
+                "description", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["number", "school", "student", "paid_amount", "status_badge", "created_by", "created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        # A cancelled or paid invoice is settled: shown read-only, like the service would refuse.
+        if obj is not None and (obj.status == InvoiceStatus.CANCELLED or obj.paid_amount >= obj.amount):
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         # The admin goes through the same services as the API: numbering, status, cache version.
@@ -65,75 +294,189 @@ class InvoiceAdmin(SchoolScopedAdmin):
                 student_id=obj.student_id, amount=obj.amount, due_date=obj.due_date,
                 description=obj.description, actor=request.user,
             )
-        obj.__dict__.update(saved.__dict__)
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
         obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        pass  # payments are read-only here; they are registered through the form below
 
     def _changeform_view(self, request, object_id, form_url, extra_context):
         try:
             return super()._changeform_view(request, object_id, form_url, extra_context)
         except DomainError as refusal:
-            self.message_user(request, refusal.detail, level=messages.ERROR)
+            self.message_user(request, refusal_text(refusal), level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def get_urls(self):
         return [
             path(
-                "<uuid:invoice_id>/register-payment/",
+                "<path:object_id>/register-payment/",
                 self.admin_site.admin_view(self.register_payment_view),
                 name="billing_invoice_register_payment",
             ),
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
+    def change_view(self, request, object_id, form_url="", extra_context=None, payment_form=None):
         invoice = self.get_object(request, object_id)
-        if invoice is not None and user_can(request.user, Action.PAYMENT_RECORD, invoice.school_id):
-            extra_context["payment_form"] = PaymentRegisterForm()
-            extra_context["register_payment_url"] = reverse(
-                "admin:billing_invoice_register_payment", args=[invoice.pk]
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+        if invoice is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        context = {**self._desk_context(request, invoice, payment_form), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
 
-    def register_payment_view(self, request, invoice_id):
-        invoice = get_object_or_404(self.get_queryset(request), pk=invoice_id)
-        if not user_can(request.user, Action.PAYMENT_RECORD, invoice.school_id):
-            return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
-        form = PaymentRegisterForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+    def _desk_context(self, request, invoice, payment_form=None) -> dict:
+        payable = invoice.current_status not in (InvoiceStatus.CANCELLED, InvoiceStatus.PAID)
+        may_pay = payable and user_can(request.user, Action.PAYMENT_RECORD, invoice.school_id)
+        payments = list(
+            Payment.objects.filter(invoice_id=invoice.pk)
+            .select_related("created_by")
+            .order_by("payment_date", "number")
+        )
+        return {
+            "invoice": invoice,
+            "invoice_status": invoice.current_status,
+            "invoice_pending": invoice.pending_value,
+            "invoice_payments": payments,
+            "payment_form": (payment_form or PaymentRegisterForm(initial={"amount": invoice.pending_value}))
+            if may_pay else None,
+            "register_payment_url": reverse("admin:billing_invoice_register_payment", args=[invoice.pk]),
+            "statement_url": reverse("admin:students_student_statement", args=[invoice.student_id]),
+            "student_url": reverse("admin:students_student_change", args=[invoice.student_id]),
+        }
+
+    def register_payment_view(self, request, object_id):
+        """POST from the invoice page: record the payment through the service, or show why not."""
+        invoice = self.get_object(request, object_id)
+        if invoice is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        change_url = reverse("admin:billing_invoice_change", args=[invoice.pk])
+        if request.method != "POST" or not user_can(request.user, Action.PAYMENT_RECORD, invoice.school_id):
+            return HttpResponseRedirect(change_url)
+        form = PaymentRegisterForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
             try:
                 payment = services.payment_record(
-                    invoice_id=invoice.pk, actor=request.user, **form.cleaned_data
+                    invoice_id=invoice.pk, amount=data["amount"], method=data["method"],
+                    payment_date=data["payment_date"], reference=data["reference"], actor=request.user,
                 )
             except DomainError as refusal:
-                form.add_error("amount", refusal.detail)
+                form.add_error("amount" if refusal.code in ("overpayment", "invalid_amount") else None,
+                               self._payment_refusal(refusal, invoice))
             else:
-                invoice.refresh_from_db()
+                invoice = self.get_object(request, str(invoice.pk))
                 self.message_user(
                     request,
-                    _("Payment %(number)s registered. The invoice is now %(status)s.")
-                    % {"number": payment.number, "status": invoice.get_status_display()},
+                    format_html(
+                        gettext('Payment {number} registered. The invoice is now {status}. '
+                                '<a href="{url}">Print the receipt</a>.'),
+                        number=payment.number, status=status_label(invoice.current_status),
+                        url=reverse("admin:billing_payment_receipt", args=[payment.pk]),
+                    ),
                     level=messages.SUCCESS,
                 )
-                return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "invoice": invoice,
-            "form": form,
-            "title": _("Register payment for %(number)s") % {"number": invoice.number},
-        }
-        return TemplateResponse(request, "admin/billing/invoice/register_payment.html", context)
+                return HttpResponseRedirect(change_url)
+        # Show the invoice page again, the form bound with its errors (a GET render of the page).
+        page_request = copy.copy(request)
+        page_request.method = "GET"
+        page_request.POST = QueryDict()
+        return self.change_view(page_request, str(invoice.pk), payment_form=form)
+
+    def _payment_refusal(self, refusal: DomainError, invoice) -> str:
+        """The refusal in the staff's language, with the figure the cashier needs next."""
+        if refusal.code == "overpayment":
+            fresh = Invoice.objects.only("amount", "paid_amount").get(pk=invoice.pk)
+            return gettext("The payment exceeds the pending amount: at most %(pending)s can be paid.") % {
+                "pending": money(fresh.amount - fresh.paid_amount)
+            }
+        return refusal_text(refusal)
+
+
+# --- payments -------------------------------------------------------------------------------
 
 
 @admin.register(Payment)
 class PaymentAdmin(SchoolScopedAdmin):
-    list_display = ["number", "invoice", "school", "amount", "payment_date", "method", "reference"]
-    list_filter = ["method", "payment_date", "school"]
-    list_select_related = ["invoice", "school"]
-    search_fields = ["number", "reference", "invoice__number"]
-    readonly_fields = ["number", "school", "invoice", "amount", "payment_date", "method",
-                       "reference", "created_by", "created_at"]
+    """Payments are immutable: this page only shows them (and prints receipts)."""
+
+    list_display = ["number", "payment_date", "invoice_link", "student_name", "school", "amount_display",
+                    "method", "reference", "receipt_link"]
+    list_display_links = ["number"]
+    list_filter = ["method", "payment_date", ("school", ScopedSchoolFilter)]
+    list_select_related = ["invoice", "invoice__student", "school"]
+    list_per_page = 50
+    search_fields = ["number", "reference", "invoice__number", "invoice__student__first_name",
+                     "invoice__student__last_name", "invoice__student__email"]
+    search_help_text = _("Search by receipt number, reference, invoice number or student.")
+    ordering = ["-payment_date", "-number"]
+    date_hierarchy = None
+    fields = ["number", "school", "invoice", "amount", "payment_date", "method", "reference",
+              "created_by", "created_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+    change_form_template = "admin/billing/payment/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # registered from the invoice page, through the service
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Invoice"), ordering="invoice__number")
+    def invoice_link(self, obj):
+        return format_html('<a href="{}">{}</a>',
+                           reverse("admin:billing_invoice_change", args=[obj.invoice_id]), obj.invoice.number)
+
+    @admin.display(description=_("Student"), ordering="invoice__student__last_name")
+    def student_name(self, obj):
+        return obj.invoice.student.full_name
+
+    @admin.display(description=_("Amount"), ordering="amount")
+    def amount_display(self, obj):
+        return money(obj.amount)
+
+    @admin.display(description=_("Receipt"))
+    def receipt_link(self, obj):
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>',
+                           reverse("admin:billing_payment_receipt", args=[obj.pk]), gettext("Print"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/receipt/",
+                self.admin_site.admin_view(self.receipt_view),
+                name="billing_payment_receipt",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "receipt_url": reverse("admin:billing_payment_receipt", args=[object_id])
+            if self.get_object(request, object_id) is not None else None,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def receipt_view(self, request, object_id):
+        payment = self.get_object(request, object_id)
+        if payment is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        invoice = (
+            Invoice.objects.with_current_status()
+            .select_related("student", "school")
+            .get(pk=payment.invoice_id)
+        )
+        context = {
+            "payment": payment,
+            "invoice": invoice,
+            "school": invoice.school,
+            "student": invoice.student,
+            "pending_after": ZERO if invoice.current_status == InvoiceStatus.CANCELLED
+            else invoice.amount - invoice.paid_amount,
+            "method_label": PaymentMethod(payment.method).label,
+            "title": gettext("Receipt %(number)s") % {"number": payment.number},
+            "printed_at": timezone.localtime(),
+            "back_url": reverse("admin:billing_invoice_change", args=[invoice.pk]),
+        }
+        return TemplateResponse(request, "backoffice/receipt.html", context)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")

@@ -1,17 +1,175 @@
-from django.contrib import admin
+from datetime import date
 
+from django import forms
+from django.contrib import admin
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounting.selectors import Period, student_statement_get
+from backoffice.templatetags.backoffice import money
+from billing.models import Invoice, InvoiceStatus, PaymentMethod
+from core.dates import local_today
+from core.money import ZERO
 from students.models import Student
-from users.admin_scoping import SchoolScopedAdmin
+from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
 from users.policy import Action
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+def _balance_subquery(*, overdue_only: bool, today: date) -> Coalesce:
+    """Unpaid total of a student's countable invoices, as a correlated subquery (one list query)."""
+    invoices = Invoice.objects.filter(student_id=OuterRef("pk"), paid_amount__lt=F("amount")).exclude(
+        status=InvoiceStatus.CANCELLED
+    )
+    if overdue_only:
+        invoices = invoices.filter(due_date__lt=today)
+    total = (
+        invoices.order_by()
+        .values("student_id")
+        .annotate(total=Sum(F("amount") - F("paid_amount"), output_field=_MONEY))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+class BalanceFilter(admin.SimpleListFilter):
+    title = _("balance")
+    parameter_name = "balance"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("owes", _("Owes something")), ("overdue", _("Has overdue debt")), ("clear", _("Nothing due")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "owes":
+            return queryset.filter(pending_value__gt=0)
+        if self.value() == "overdue":
+            return queryset.filter(overdue_value__gt=0)
+        if self.value() == "clear":
+            return queryset.filter(pending_value=0)
+        return queryset
+
+
+_DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StatementPeriodForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=_DATE_INPUT)
+    date_to = forms.DateField(label=_("To"), required=False, widget=_DATE_INPUT)
+    paper = forms.ChoiceField(
+        label=_("Paper"), required=False, choices=[("a4", "A4"), ("letter", _("Letter"))]
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(gettext("The start of the period is after its end."))
+        return data
 
 
 @admin.register(Student)
 class StudentAdmin(SchoolScopedAdmin):
     add_action = Action.STUDENT_WRITE
     change_action = Action.STUDENT_WRITE
-    list_display = ["last_name", "first_name", "school", "grade", "email", "is_active"]
-    list_filter = ["is_active", "grade", "school"]
+    list_display = ["last_name", "first_name", "school", "grade", "email", "pending_balance",
+                    "overdue_balance", "is_active", "statement_link"]
+    list_display_links = ["last_name", "first_name"]
+    list_filter = [BalanceFilter, "is_active", "grade", ("school", ScopedSchoolFilter)]
     list_select_related = ["school"]
+    list_per_page = 50
     search_fields = ["first_name", "last_name", "email"]
+    search_help_text = _("Search by name or email.")
     autocomplete_fields = ["school"]
     readonly_fields = ["created_at", "updated_at"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        today = local_today()
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("school")
+            .annotate(
+                pending_value=_balance_subquery(overdue_only=False, today=today),
+                overdue_value=_balance_subquery(overdue_only=True, today=today),
+            )
+        )
+
+    @admin.display(description=_("Pending balance"), ordering="pending_value")
+    def pending_balance(self, obj):
+        return money(obj.pending_value)
+
+    @admin.display(description=_("Overdue"), ordering="overdue_value")
+    def overdue_balance(self, obj):
+        if not obj.overdue_value:
+            return money(obj.overdue_value)
+        return format_html('<strong class="bo-overdue-amount">{}</strong>', money(obj.overdue_value))
+
+    @admin.display(description=_("Statement"))
+    def statement_link(self, obj):
+        return format_html('<a href="{}">{}</a>',
+                           reverse("admin:students_student_statement", args=[obj.pk]), gettext("Statement"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/statement/",
+                self.admin_site.admin_view(self.statement_view),
+                name="students_student_statement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "statement_url": reverse("admin:students_student_statement", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def statement_view(self, request, object_id):
+        """The printable account statement: period selectable, running balance, A4 or Letter."""
+        student = self.get_object(request, object_id)
+        if student is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = StatementPeriodForm(request.GET or None)
+        period = Period()
+        paper = "a4"
+        if form.is_bound and form.is_valid():
+            period = Period(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+            paper = form.cleaned_data["paper"] or "a4"
+        statement = student_statement_get(student=student, period=period)
+        methods = dict(PaymentMethod.choices)
+        movements = [
+            {**m, "method_label": methods.get(m["description"], m["description"]) if m["type"] == "PAYMENT"
+             else ""}
+            for m in statement["movements"]
+        ]
+        today = local_today()
+        context = {
+            "title": gettext("Account statement · %(name)s") % {"name": student.full_name},
+            "student": student,
+            "school": student.school,
+            "statement": statement,
+            "movements": movements,
+            "form": form,
+            "paper": PAPER_SIZES[paper],
+            "paper_key": paper,
+            "printed_at": timezone.localtime(),
+            "presets": [
+                (gettext("Everything"), "", ""),
+                (gettext("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
+                (gettext("Last year"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+            ],
+            "back_url": reverse("admin:students_student_change", args=[student.pk]),
+        }
+        return TemplateResponse(request, "backoffice/statement.html", context)

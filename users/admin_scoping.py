@@ -1,16 +1,44 @@
 """Admin classes that show a staff user only their schools' rows and let their roles decide.
 
 `is_staff` opens the door; the membership role decides the rooms. No Django permission or group
-has to be assigned by hand.
+has to be assigned by hand. Scoping covers every way a row can reach the screen: the list and its
+search (get_queryset), the school filter's choices (ScopedSchoolFilter), autocomplete answers
+(get_search_results, narrowed further to the schools where the calling form may write), form
+selects (formfield_for_foreignkey) and the actions offered (get_actions, by role).
 """
 
+from django.apps import apps
 from django.contrib import admin
 
 from users.policy import Action, school_ids_where, user_can, user_can_anywhere
-from users.selectors import scope_to_user
+from users.selectors import scope_to_user, user_school_ids
+
+
+def required_action(action: Action):
+    """Mark an admin action with the role-rule it needs; actions the user may not run are hidden."""
+
+    def mark(func):
+        func.required_action = action
+        return func
+
+    return mark
+
+
+class ScopedSchoolFilter(admin.RelatedFieldListFilter):
+    """The school filter, offering only the schools the user belongs to (all for a platform admin)."""
+
+    def field_choices(self, field, request, model_admin):
+        schools = field.related_model._default_manager.only("pk", "name").order_by("name")
+        school_ids = user_school_ids(request.user)
+        if school_ids is not None:
+            schools = schools.filter(pk__in=school_ids)
+        return [(school.pk, str(school)) for school in schools]
 
 
 class SchoolScopedAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["backoffice/backoffice.css"]}
+
     #: Path from this model to its school ("school", "invoice__school"); "pk" for School itself.
     school_path = "school"
     add_action: Action | None = None
@@ -20,12 +48,20 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         return scope_to_user(super().get_queryset(request), request.user, school_field=self.school_path)
 
     def school_id_of(self, obj):
+        """The school id of a row, read from the foreign key column (no query for the school)."""
         if self.school_path == "pk":
             return obj.pk
+        *parents, last = self.school_path.split("__")
         value = obj
-        for part in self.school_path.split("__"):
+        for part in parents:
             value = getattr(value, part)
-        return value.pk
+        return getattr(value, f"{last}_id")
+
+    def user_has_several_schools(self, request) -> bool:
+        school_ids = user_school_ids(request.user)
+        return school_ids is None or len(school_ids) > 1
+
+    # --- permissions: the role decides ------------------------------------------------------
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -49,6 +85,29 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         # Nothing with money attached is hard-deleted; soft delete and cancel are actions.
         return False
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        return {
+            name: spec
+            for name, spec in actions.items()
+            if user_can_anywhere(request.user, getattr(spec[0], "required_action", Action.VIEW))
+        }
+
+    # --- choices: only the user's schools ---------------------------------------------------
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if not self.user_has_several_schools(request):
+            # One school: a filter with a single choice is noise.
+            filters = [f for f in filters if not _is_school_filter(f)]
+        return filters
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if not self.user_has_several_schools(request):
+            columns = [c for c in columns if c != "school"]
+        return columns
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         from schools.models import School
         from students.models import Student
@@ -62,3 +121,32 @@ class SchoolScopedAdmin(admin.ModelAdmin):
                 kwargs["queryset"] = Student.objects.filter(school_id__in=allowed).select_related("school")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        action = self._autocomplete_form_action(request)
+        if action is not None:
+            allowed = school_ids_where(request.user, action)
+            if allowed is not None:
+                queryset = queryset.filter(**{f"{self.school_path}__in": allowed})
+        return queryset, may_have_duplicates
+
+    def _autocomplete_form_action(self, request) -> Action | None:
+        """For an autocomplete request, the action of the form asking (e.g. issuing an invoice).
+
+        A VIEWER in one school and ACCOUNTANT in another must only be offered the second school's
+        students when issuing an invoice: the form would refuse the others anyway.
+        """
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name != "autocomplete":
+            return None
+        try:
+            model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+        except (KeyError, LookupError):
+            return None
+        source_admin = self.admin_site._registry.get(model)
+        return getattr(source_admin, "add_action", None) or Action.VIEW
+
+
+def _is_school_filter(list_filter) -> bool:
+    name = list_filter[0] if isinstance(list_filter, (tuple, list)) else list_filter
+    return name == "school" or (isinstance(name, str) and name.endswith("__school"))

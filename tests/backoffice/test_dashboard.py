@@ -1,0 +1,193 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounting.dashboard import dashboard_get, months_back
+from billing import services
+from tests.backoffice.conftest import client_for, invoice, staff_member
+from tests.factories import PaymentFactory, StudentFactory
+from users.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_kpis_count_this_and_last_month_by_due_and_payment_date(school, today):
+    first = today.replace(day=1)
+    last_month = months_back(first, 1)
+    this_one = invoice(school, amount="1000.00", due=first)
+    invoice(school, amount="400.00", due=last_month)
+    invoice(school, amount="999.00", due=first, status="CANCELLED")
+    PaymentFactory(invoice=this_one, amount=Decimal("250.00"), payment_date=first)
+
+    kpis = dashboard_get(school_ids=[school.pk], today=today)["kpis"]
+
+    assert kpis["invoiced"]["this"] == Decimal("1000.00")
+    assert kpis["invoiced"]["last"] == Decimal("400.00")
+    assert kpis["invoiced"]["change"] == Decimal("150.0")
+    assert kpis["collected"]["this"] == Decimal("250.00")
+    assert kpis["collected"]["last"] == Decimal("0.00")
+    assert kpis["collected"]["change"] is None
+
+
+def test_pending_and_overdue_use_the_unpaid_part_and_skip_cancelled(school, today):
+    invoice(school, amount="1000.00", paid="300.00", due=today - datetime.timedelta(days=5))
+    invoice(school, amount="500.00", due=today + datetime.timedelta(days=5))
+    invoice(school, amount="800.00", paid="800.00", due=today - datetime.timedelta(days=40), status="PAID")
+    invoice(school, amount="700.00", due=today - datetime.timedelta(days=40), status="CANCELLED")
+
+    kpis = dashboard_get(school_ids=[school.pk], today=today)["kpis"]
+
+    assert kpis["pending"]["total"] == Decimal("1200.00")
+    assert kpis["overdue"]["total"] == Decimal("700.00")
+    assert kpis["overdue"]["count"] == 1
+    assert kpis["overdue"]["students"] == 1
+
+
+def test_overdue_at_month_start_is_rebuilt_from_payments_dated_before_it(school, today):
+    first = today.replace(day=1)
+    old = invoice(school, amount="1000.00", paid="1000.00", due=first - datetime.timedelta(days=20),
+                  status="PAID")
+    # Paid during this month: it was overdue on the first, it is not now.
+    PaymentFactory(invoice=old, amount=Decimal("1000.00"), payment_date=first)
+
+    kpis = dashboard_get(school_ids=[school.pk], today=today)["kpis"]
+
+    assert kpis["overdue"]["month_start"] == Decimal("1000.00")
+    assert kpis["overdue"]["total"] == Decimal("0.00")
+
+
+def test_aging_puts_each_overdue_invoice_in_its_bucket(school, today):
+    for days, amount in [(1, "10.00"), (30, "20.00"), (31, "40.00"), (75, "80.00"), (91, "160.00")]:
+        invoice(school, amount=amount, due=today - datetime.timedelta(days=days))
+    invoice(school, amount="999.00", due=today)  # due today is not overdue
+
+    aging = {row["bucket"]: row for row in dashboard_get(school_ids=[school.pk], today=today)["aging"]}
+
+    assert aging["0-30"]["amount"] == Decimal("30.00") and aging["0-30"]["count"] == 2
+    assert aging["31-60"]["amount"] == Decimal("40.00")
+    assert aging["61-90"]["amount"] == Decimal("80.00")
+    assert aging["90+"]["amount"] == Decimal("160.00")
+
+
+def test_monthly_series_has_twelve_months_ending_this_month(school, today):
+    first = today.replace(day=1)
+    invoice(school, amount="300.00", due=months_back(first, 11))
+    invoice(school, amount="999.00", due=months_back(first, 12))  # outside the window
+
+    monthly = dashboard_get(school_ids=[school.pk], today=today)["monthly"]
+
+    assert len(monthly) == 12
+    assert monthly[0]["month"] == months_back(first, 11) and monthly[0]["invoiced"] == Decimal("300.00")
+    assert monthly[-1]["month"] == first
+    assert sum(row["invoiced"] for row in monthly) == Decimal("300.00")
+
+
+def test_daily_series_covers_thirty_days_with_zero_days_filled(school, today):
+    paid = invoice(school, amount="500.00", paid="120.00")
+    PaymentFactory(invoice=paid, amount=Decimal("120.00"), payment_date=today)
+
+    daily = dashboard_get(school_ids=[school.pk], today=today)["daily"]
+
+    assert len(daily) == 30
+    assert daily[-1] == {"date": today, "total": Decimal("120.00"), "count": 1}
+    assert daily[0]["total"] == Decimal("0.00")
+
+
+def test_top_debtors_are_ordered_by_pending_balance(school, today):
+    small, big = StudentFactory(school=school), StudentFactory(school=school)
+    invoice(school, student=small, amount="100.00")
+    invoice(school, student=big, amount="300.00", due=today - datetime.timedelta(days=3))
+    invoice(school, student=big, amount="200.00")
+
+    debtors = dashboard_get(school_ids=[school.pk], today=today)["top_debtors"]
+
+    assert [row["student_id"] for row in debtors] == [big.pk, small.pk]
+    assert debtors[0]["pending"] == Decimal("500.00")
+    assert debtors[0]["overdue"] == Decimal("300.00")
+    assert debtors[0]["days_overdue"] == 3
+
+
+def test_dashboard_is_fresh_after_a_payment(school, today):
+    inv = invoice(school, amount="500.00")
+    assert dashboard_get(school_ids=[school.pk])["kpis"]["pending"]["total"] == Decimal("500.00")
+
+    services.payment_record(invoice_id=inv.pk, amount=Decimal("200.00"), method="CASH")
+
+    assert dashboard_get(school_ids=[school.pk])["kpis"]["pending"]["total"] == Decimal("300.00")
+
+
+def test_index_shows_only_the_users_schools(school, other_school, accountant):
+    invoice(school, amount="1234.00")
+    invoice(other_school, amount="98765.00")
+
+    response = client_for(accountant).get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert response.context["kpis"]["pending"]["total"] == Decimal("1234.00")
+    assert b"98,765" not in response.content and b"98765" not in response.content
+    assert "school-selector" not in response.content.decode()  # one school: no selector
+
+
+def test_index_draws_the_charts_as_svg(school, accountant, today):
+    inv = invoice(school, amount="800.00", paid="100.00", due=today - datetime.timedelta(days=3))
+    PaymentFactory(invoice=inv, amount=Decimal("100.00"), payment_date=today)
+
+    html = client_for(accountant).get(reverse("admin:index")).content.decode()
+
+    for chart in ("chart-monthly", "chart-daily", "chart-aging"):
+        assert f'<svg class="bo-chart" id="{chart}"' in html
+    assert html.count("<rect") > 12
+    assert "Top debtors" in html
+
+
+def test_school_selector_narrows_the_dashboard_to_one_school(school, other_school):
+    user = staff_member((school, Role.VIEWER), (other_school, Role.ACCOUNTANT))
+    invoice(school, amount="100.00")
+    invoice(other_school, amount="200.00")
+    client = client_for(user)
+
+    both = client.get(reverse("admin:index"))
+    one = client.get(reverse("admin:index"), {"school": str(other_school.pk)})
+
+    assert both.context["kpis"]["pending"]["total"] == Decimal("300.00")
+    assert one.context["kpis"]["pending"]["total"] == Decimal("200.00")
+    assert 'id="school-selector"' in both.content.decode()
+
+
+def test_school_selector_ignores_a_school_the_user_does_not_belong_to(school, other_school, accountant):
+    invoice(school, amount="100.00")
+    invoice(other_school, amount="200.00")
+
+    response = client_for(accountant).get(reverse("admin:index"), {"school": str(other_school.pk)})
+
+    assert response.context["selected_school"] is None
+    assert response.context["kpis"]["pending"]["total"] == Decimal("100.00")
+
+
+def test_staff_without_memberships_sees_no_dashboard(db):
+    response = client_for(staff_member()).get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert response.context["dashboard"] is None
+    assert "chart-monthly" not in response.content.decode()
+
+
+def test_superuser_sees_every_school(school, other_school):
+    invoice(school, amount="100.00")
+    invoice(other_school, amount="200.00")
+
+    response = client_for(staff_member(superuser=True)).get(reverse("admin:index"))
+
+    assert response.context["kpis"]["pending"]["total"] == Decimal("300.00")
+
+
+def test_index_runs_a_constant_number_of_queries(school, accountant, today, django_assert_max_num_queries):
+    for n in range(30):
+        inv = invoice(school, amount="100.00", due=today - datetime.timedelta(days=n * 7))
+        PaymentFactory(invoice=inv, amount=Decimal("10.00"), payment_date=today - datetime.timedelta(days=n))
+    client = client_for(accountant)
+
+    with django_assert_max_num_queries(14):
+        client.get(reverse("admin:index"))
