@@ -2,8 +2,23 @@
 
 import django_filters
 from django import forms
-from rest_framework import filters
+from rest_framework import filters, serializers
 from rest_framework.exceptions import ValidationError
+
+
+class StrictSearchFilter(filters.SearchFilter):
+    """`?search=`: at most 200 characters, no NUL; a bad term is a 400 naming `search`."""
+
+    max_length = 200
+
+    def get_search_terms(self, request):
+        value = request.query_params.get(self.search_param, "")
+        field = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=self.max_length)
+        try:
+            cleaned = field.run_validation(value)
+        except ValidationError as exc:
+            raise ValidationError({self.search_param: exc.detail}) from None
+        return filters.search_smart_split(cleaned)
 
 
 class StrictOrderingFilter(filters.OrderingFilter):

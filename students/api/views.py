@@ -1,12 +1,11 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api import parse
-from core.filters import StrictOrderingFilter
+from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from schools.selectors import school_get
 from students.api.serializers import StudentCreateInput, StudentOutput, StudentUpdateInput
@@ -24,7 +23,7 @@ ADMIN_ONLY = {403: "Only the school's ADMINs (and platform admins) write student
 class _StudentListMixin:
     queryset = Student.objects.none()  # for the schema; requests read through students.selectors
     serializer_class = StudentOutput
-    filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
     filterset_class = StudentFilter
     search_fields = ["first_name", "last_name", "email"]
     ordering_fields = ["last_name", "first_name", "grade", "enrolled_at", "created_at", "updated_at"]
