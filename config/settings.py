@@ -204,7 +204,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        # A bad ?search= (NUL, over 200 characters) is a 400 naming `search`.
+        "core.filters.StrictSearchFilter",
         # Unknown ?ordering= fields are a 400 instead of being silently ignored.
         "core.filters.StrictOrderingFilter",
     ],
