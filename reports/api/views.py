@@ -1,0 +1,251 @@
+"""The seven read-only report endpoints: `{count, next, previous, results}` or `?format=csv`.
+
+Each view: parse the filters (400 on anything malformed) -> the selector, scoped to the
+caller's schools -> a cached page of serialized rows, or the whole filtered report streamed as
+CSV. Pages are cached under the per-school versions (schools.cache), so a read after any money
+write is never stale; the CSV is streamed from the database and never cached.
+"""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from core.dates import local_today
+from core.pagination import StandardPagination
+from reports import filters, selectors
+from reports.api import serializers
+from reports.api.csv import CSVRenderer, csv_response
+from schools.cache import cached_for_schools
+from users.selectors import user_school_ids
+
+FORMATS = ("json", "csv")
+
+
+class ReportContentNegotiation(DefaultContentNegotiation):
+    """`?format=json|csv` decides (whatever Accept says); without it, the Accept header does.
+
+    DRF would answer an unknown `?format=` with a 404; here it is a 400 naming the parameter.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        requested = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if requested is None:
+            return super().select_renderer(request, renderers, format_suffix)
+        for renderer in renderers:
+            if renderer.format == requested:
+                return renderer, renderer.media_type
+        raise ValidationError({"format": [f"Use one of: {', '.join(FORMATS)}."]})
+
+
+class ReportListApi(generics.ListAPIView):
+    """Base of the report endpoints; subclasses name the selector, filters and output."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    content_negotiation_class = ReportContentNegotiation
+    pagination_class = StandardPagination
+    filter_backends = [DjangoFilterBackend]  # applied in filter_queryset; listed for the schema
+
+    report_name: str = ""
+    selector = None
+    selector_takes_today = True
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # One "today" per request, in settings.TIME_ZONE, for the selector and the filters.
+        request.report_today = local_today()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no rows
+            return self.filterset_class._meta.model.objects.none()
+        kwargs = {"school_ids": user_school_ids(self.request.user)}
+        if self.selector_takes_today:
+            kwargs["today"] = self.request.report_today
+        return self.selector(**kwargs)
+
+    def filter_queryset(self, queryset):
+        filterset = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        self.filter_values = filterset.form.cleaned_data
+        return filterset.qs
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        if request.accepted_renderer.format == "csv":
+            filename = f"{self.report_name}-{request.report_today.isoformat()}.csv"
+            return csv_response(queryset, self.get_serializer(), filename)
+
+        scope = self._cache_scope()
+        params = {
+            "query": sorted((k, v) for k, v in request.query_params.lists() if k != "format"),
+            "scope": None if scope is None else sorted(str(s) for s in scope),
+            "today": request.report_today.isoformat(),
+        }
+
+        def compute():
+            page = self.paginate_queryset(queryset)
+            django_page = self.paginator.page
+            return {
+                "count": django_page.paginator.count,
+                "number": django_page.number,
+                "has_next": django_page.has_next(),
+                "results": list(self.get_serializer(page, many=True).data),
+            }
+
+        data = cached_for_schools(
+            namespace=f"reports:{self.report_name}", school_ids=scope, params=params, compute=compute
+        )
+        return Response(
+            {
+                "count": data["count"],
+                "next": self._page_link(data["number"] + 1) if data["has_next"] else None,
+                "previous": self._page_link(data["number"] - 1) if data["number"] > 1 else None,
+                "results": data["results"],
+            }
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON in the one error shape, even when CSV was asked for.
+        if isinstance(response, Response) and response.exception:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def _cache_scope(self):
+        """The schools the rows can come from: the version token of exactly these is checked."""
+        visible = user_school_ids(self.request.user)
+        wanted = self.filter_values.get("school_id")
+        if wanted is None:
+            return visible
+        if visible is None or wanted in visible:
+            return [wanted]
+        return []
+
+    def _page_link(self, number: int) -> str:
+        url = self.request.build_absolute_uri()
+        if number == 1:
+            return remove_query_param(url, self.paginator.page_query_param)
+        return replace_query_param(url, self.paginator.page_query_param, number)
+
+
+def _report_schema(summary: str, description: str, serializer):
+    return extend_schema(
+        summary=summary,
+        description=description
+        + "\n\nScoped to the caller's schools (platform admins: every school, `school_id` narrows)."
+        " `?format=csv` returns every matching row (no pagination) as `text/csv` with a header row.",
+        parameters=[
+            OpenApiParameter(
+                "format", OpenApiTypes.STR, enum=list(FORMATS),
+                description="`json` (default): one page. `csv`: all matching rows, streamed.",
+            ),
+        ],
+        responses={
+            (200, "application/json"): serializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="The same rows and keys as CSV, header first."
+            ),
+        },
+        tags=["reports"],
+    )
+
+
+@_report_schema(
+    "Student balances",
+    "Per student: invoiced, paid, pending and overdue today (cancelled invoices count nowhere), "
+    "and the oldest unpaid due date. Default order: largest pending balance first.",
+    serializers.StudentBalanceOutput,
+)
+class StudentBalanceReportApi(ReportListApi):
+    report_name = "students-balance"
+    selector = staticmethod(selectors.student_balance_list)
+    filterset_class = filters.StudentBalanceFilter
+    serializer_class = serializers.StudentBalanceOutput
+
+
+@_report_schema(
+    "School summary",
+    "Per school: students (total, active), invoiced, collected, pending, overdue today and the "
+    "collection rate.",
+    serializers.SchoolSummaryOutput,
+)
+class SchoolSummaryReportApi(ReportListApi):
+    report_name = "schools-summary"
+    selector = staticmethod(selectors.school_summary_list)
+    filterset_class = filters.SchoolSummaryFilter
+    serializer_class = serializers.SchoolSummaryOutput
+
+
+@_report_schema(
+    "Invoice details",
+    "Every invoice with its student and school, paid and pending amounts, the status derived as "
+    "of today and days overdue. Cancelled invoices are listed, with nothing pending.",
+    serializers.InvoiceDetailOutput,
+)
+class InvoiceDetailReportApi(ReportListApi):
+    report_name = "invoices-details"
+    selector = staticmethod(selectors.invoice_detail_list)
+    filterset_class = filters.InvoiceDetailFilter
+    serializer_class = serializers.InvoiceDetailOutput
+
+
+@_report_schema(
+    "Overdue invoices",
+    "Unpaid invoices past their due date as of today (in the configured time zone, before the "
+    "nightly sweep too), with days overdue and aging bucket. Default: most overdue first.",
+    serializers.OverdueInvoiceOutput,
+)
+class OverdueInvoiceReportApi(ReportListApi):
+    report_name = "invoices-overdue"
+    selector = staticmethod(selectors.overdue_invoice_list)
+    filterset_class = filters.OverdueInvoiceFilter
+    serializer_class = serializers.OverdueInvoiceOutput
+
+
+@_report_schema(
+    "Payment history",
+    "Every payment with its invoice, student and school. Default: newest first.",
+    serializers.PaymentHistoryOutput,
+)
+class PaymentHistoryReportApi(ReportListApi):
+    report_name = "payments-history"
+    selector = staticmethod(selectors.payment_history_list)
+    selector_takes_today = False
+    filterset_class = filters.PaymentHistoryFilter
+    serializer_class = serializers.PaymentHistoryOutput
+
+
+@_report_schema(
+    "Daily collections",
+    "Per school and day: number and sum of the payments received. Default: newest day first.",
+    serializers.DailyCollectionOutput,
+)
+class DailyCollectionReportApi(ReportListApi):
+    report_name = "collections-daily"
+    selector = staticmethod(selectors.daily_collection_list)
+    selector_takes_today = False
+    filterset_class = filters.DailyCollectionFilter
+    serializer_class = serializers.DailyCollectionOutput
+
+
+@_report_schema(
+    "Monthly revenue",
+    "Per school and month: invoiced (non-cancelled invoices due in the month), collected "
+    "(payments received in the month) and their counts. Default: newest month first.",
+    serializers.MonthlyRevenueOutput,
+)
+class MonthlyRevenueReportApi(ReportListApi):
+    report_name = "revenue-monthly"
+    selector = staticmethod(selectors.monthly_revenue_list)
+    selector_takes_today = False
+    filterset_class = filters.MonthlyRevenueFilter
+    serializer_class = serializers.MonthlyRevenueOutput
+
+

@@ -1,0 +1,35 @@
+"""The seven report views, one .sql file per view and per database vendor (migrations/sql/).
+
+RunPython rather than RunSQL because the SQL differs between PostgreSQL and SQLite; any other
+database fails loudly. The reverse drops the views. See reports/sqlviews.py for why `migrate`
+also drops and recreates them around every run.
+"""
+
+from django.db import migrations
+
+from reports.sqlviews import VIEW_DEFINITIONS, views_create, views_drop
+
+MIGRATION_NAME = "0001_views"
+DEFINITIONS = dict(VIEW_DEFINITIONS)[MIGRATION_NAME]
+
+
+def create_views(apps, schema_editor):
+    if getattr(schema_editor.connection, "reports_views_deferred", False):
+        # Inside `migrate`: the views are created once every migration of the run is applied
+        # (reports.apps), so a later migration in the same run can still rebuild their tables.
+        return
+    views_create(schema_editor.connection, DEFINITIONS)
+
+
+def drop_views(apps, schema_editor):
+    views_drop(schema_editor.connection, DEFINITIONS)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("billing", "0003_payment_immutable_trigger"),
+        ("schools", "0001_initial"),
+        ("students", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_views, drop_views)]
