@@ -4,11 +4,16 @@ Lock order, everywhere: invoice rows, then the document sequence row, then the s
 (cache version). Keeping one order means two requests can never deadlock each other.
 """
 
+import time
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import structlog
 from django.db import connection, transaction
+from django.db.models import Count, F
+from django.utils import timezone
 
 from billing.exceptions import (
     AmountBelowPaid,
@@ -26,6 +31,8 @@ from core.money import MAX_AMOUNT, ZERO, to_money
 from schools.services import school_cache_version_bump
 from students.models import Student
 from users.models import User
+
+logger = structlog.get_logger(__name__)
 
 
 def invoice_status_derive(
@@ -223,3 +230,74 @@ def payment_record(
     invoice.save(update_fields=["paid_amount", "status", "updated_at"])
     school_cache_version_bump(school_ids=[invoice.school_id])
     return payment
+
+
+# --- Overdue sweep -------------------------------------------------------------------------------
+
+# One lock id for every sweep, whichever schools it covers: two sweeps never update the same rows
+# at once (no double counting, no deadlock between two big UPDATEs taking rows in different orders).
+OVERDUE_SWEEP_LOCK_ID = 5_118_720_260_301
+
+
+def invoice_overdue_sweep(
+    *,
+    school_ids: Iterable[UUID] | None = None,
+    as_of: date | None = None,
+    dry_run: bool = False,
+) -> dict[UUID, int]:
+    """Persist OVERDUE on every invoice past its due date and not fully paid; per-school counts.
+
+    Only stored PENDING and PARTIAL invoices with `due_date < as_of` and `paid_amount < amount`
+    change: PAID, CANCELLED and already OVERDUE rows are never touched. Set-based: one grouped
+    count, then one UPDATE per school. `school_ids=None` sweeps every school; `as_of` defaults to
+    today and may not be in the future (that would persist OVERDUE before it is true). `dry_run`
+    only counts. Returns {school_id: invoices changed (or that would change)}, schools with none left
+    out; logs one JSON line per school and a summary.
+
+    Locks: a PostgreSQL advisory transaction lock (SQLite: the IMMEDIATE write lock) serialises
+    sweeps, so a second sweep started at the same time waits and then finds nothing left to do.
+    Then the invoice rows (the UPDATEs), then the changed schools' rows (cache versions), the
+    order every money write follows. Idempotent and safe to retry. Raises ValueError for a
+    future `as_of`.
+    """
+    today = local_today()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValueError(f"as_of {as_of} is in the future (today is {today}).")
+    started = time.monotonic()
+    candidates = Invoice.objects.filter(
+        status__in=[InvoiceStatus.PENDING, InvoiceStatus.PARTIAL],
+        due_date__lt=as_of,
+        paid_amount__lt=F("amount"),
+    )
+    if school_ids is not None:
+        candidates = candidates.filter(school_id__in=sorted(set(school_ids)))
+
+    def per_school() -> dict[UUID, int]:
+        rows = candidates.order_by().values("school_id").annotate(n=Count("id")).order_by("school_id")
+        return {row["school_id"]: row["n"] for row in rows}
+
+    if dry_run:
+        changed = per_school()
+    else:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
+            changed = {}
+            now = timezone.now()
+            for school_id in per_school():
+                # The UPDATE re-checks the conditions on each row it locks: an invoice paid in the
+                # meantime is skipped, and the count is what really changed.
+                count = candidates.filter(school_id=school_id).update(
+                    status=InvoiceStatus.OVERDUE, updated_at=now
+                )
+                if count:
+                    changed[school_id] = count
+            school_cache_version_bump(school_ids=changed)
+    for school_id, count in changed.items():
+        logger.info("invoice_overdue_sweep.school", school_id=str(school_id), invoices=count,
+                    as_of=as_of.isoformat(), dry_run=dry_run)
+    logger.info("invoice_overdue_sweep.done", schools=len(changed), invoices=sum(changed.values()),
+                as_of=as_of.isoformat(), dry_run=dry_run, seconds=round(time.monotonic() - started, 3))
+    return changed
