@@ -23,6 +23,7 @@ from uuid import UUID
 
 from ai_agent.llm import LLMSession, OutputRejected, Tool, answer_with_fallback
 from ai_agent.selectors import (
+    AGING_BUCKETS,
     fold,
     name_tokens,
     overdue_students_list,
@@ -517,8 +518,8 @@ def _validate_answer(text: str, *, question: str, tools: AssistantTools) -> str:
         raise OutputRejected("empty answer")
     if len(text) > 4000:
         raise OutputRejected("answer too long")
-    allowed = allowed_figures(question, tools.today, tools.results)
-    # The rules' own formatting of every figure a tool returned is allowed too.
+    # The aging buckets' bounds ("more than 90 days") are figures too.
+    allowed = allowed_figures(question, tools.today, tools.results, [label for label, _, _ in AGING_BUCKETS])
     invented = unsupported_figures(text, allowed)
     if invented:
         raise OutputRejected(f"figures no tool returned: {invented[:5]}")

@@ -349,6 +349,7 @@ def risk_analysis_get(*, student: Student, language: str = "es") -> tuple[dict, 
             "predicted_payment_probability_percent": round(rules["predicted_payment_probability"] * 100),
             "risk_factors": rules["risk_factors"],
             "metrics": {**rules["metrics"], "late_share_percent": round(metrics.late_share * 100)},
+            "trend_window_days": TREND_WINDOW_DAYS,
             "overdue_amount_formatted": money(metrics.overdue_amount),
             "average_invoice_amount_formatted": money(metrics.average_invoice_amount),
         }

@@ -17,7 +17,7 @@ from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, InvoiceStatus, Payment
-from core.money import ZERO
+from core.money import ZERO, to_money
 from schools.models import School
 from students.models import Student
 from users.api.permissions import get_visible_or_404
@@ -34,6 +34,11 @@ AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 _UNPAID = F("amount") - F("paid_amount")
+
+
+def _m(value) -> Decimal:
+    """Aggregates come back as Decimal("1000") on SQLite: two decimals, whatever the database."""
+    return to_money(value or ZERO)
 
 
 def _money_sum(expression, condition: Q | None = None):
@@ -157,10 +162,10 @@ def student_balances_get(*, student_ids: list[UUID], today: date) -> dict[UUID, 
     balances = {sid: _EMPTY_BALANCE for sid in student_ids}
     for row in rows:
         balances[row["student_id"]] = StudentBalance(
-            invoiced=row["invoiced"],
-            paid=row["paid"],
-            pending=row["pending"],
-            overdue=row["overdue"],
+            invoiced=_m(row["invoiced"]),
+            paid=_m(row["paid"]),
+            pending=_m(row["pending"]),
+            overdue=_m(row["overdue"]),
             open_invoices=row["open_invoices"],
             oldest_overdue_due_date=row["oldest_overdue"],
             next_due_date=row["next_due"],
@@ -258,18 +263,18 @@ def _kpi_annotations(today: date) -> dict:
 
 
 def _kpis_from_row(row: dict) -> dict:
-    invoiced = row["invoiced"]
-    rate = (row["paid"] / invoiced * 100).quantize(Decimal("0.1")) if invoiced else None
+    invoiced = _m(row["invoiced"])
+    rate = (_m(row["paid"]) / invoiced * 100).quantize(Decimal("0.1")) if invoiced else None
     return {
         "invoiced": invoiced,
-        "collected": row["paid"],
-        "pending": row["pending"],
-        "overdue": row["overdue"],
+        "collected": _m(row["paid"]),
+        "pending": _m(row["pending"]),
+        "overdue": _m(row["overdue"]),
         "collection_rate": rate,
         "invoices": row["invoices"],
         "overdue_invoices": row["overdue_invoices"],
         "students_with_overdue": row["students_overdue"],
-        "aging": {label: row[f"aging_{label}"] for label, _, _ in AGING_BUCKETS},
+        "aging": {label: _m(row[f"aging_{label}"]) for label, _, _ in AGING_BUCKETS},
     }
 
 
@@ -310,7 +315,7 @@ def school_kpis_get(
     students = _in_schools(Student.objects.all(), school_ids)
 
     totals = _kpis_from_row(invoices.aggregate(**annotations))
-    totals["payments_received"] = payments.aggregate(total=_money_sum("amount"))["total"]
+    totals["payments_received"] = _m(payments.aggregate(total=_money_sum("amount"))["total"])
     totals.update(
         students.aggregate(
             students_total=Count("pk"), students_active=Count("pk", filter=Q(is_active=True))
@@ -341,7 +346,7 @@ def school_kpis_get(
             "school_name": school.name,
             "students_total": school.students_total,
             "students_active": school.students_active,
-            "payments_received": received.get(school.pk, ZERO),
+            "payments_received": _m(received.get(school.pk)),
             **_kpis_from_row(per_school.get(school.pk) or _empty_kpi_row()),
         }
         for school in shown
@@ -375,7 +380,7 @@ def overdue_students_list(
             "student_name": f"{row['student__first_name']} {row['student__last_name']}".strip(),
             "school_id": row["school_id"],
             "school_name": row["school__name"],
-            "overdue": row["overdue"],
+            "overdue": _m(row["overdue"]),
             "oldest_due_date": row["oldest_due_date"],
             "days_overdue": (today - row["oldest_due_date"]).days,
             "invoices": row["invoices"],
@@ -400,8 +405,8 @@ def top_debtors_list(*, school_ids: list[UUID] | None, today: date, limit: int =
             "student_name": f"{row['student__first_name']} {row['student__last_name']}".strip(),
             "school_id": row["school_id"],
             "school_name": row["school__name"],
-            "pending": row["pending"],
-            "overdue": row["overdue"],
+            "pending": _m(row["pending"]),
+            "overdue": _m(row["overdue"]),
         }
         for row in rows
     ]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
-from ai_agent.selectors import school_kpis_get, top_debtors_list
+from ai_agent.selectors import AGING_BUCKETS, school_kpis_get, top_debtors_list
 from ai_agent.text import allowed_figures, date_long, json_dumps, money, percent, unsupported_figures
 from core.dates import local_today
 from schools.cache import cached_for_schools
@@ -71,7 +71,7 @@ def _span(date_from: date | None, date_to: date | None, language: str) -> str:
     if date_to:
         day = date_long(date_to, language)
         return _t(language, f"hasta el {day}", f"up to {day}")
-    return _t(language, "de todo el historial", "over the whole history")
+    return ""
 
 
 def executive_summary_rules(*, facts: dict, where: str, span: str, language: str) -> dict:
@@ -79,18 +79,20 @@ def executive_summary_rules(*, facts: dict, where: str, span: str, language: str
     aging = t["aging"]
     if not t["invoices"]:
         return {
-            "narrative": _t(language, f"{where} no tiene facturas con vencimiento {span}.",
-                            f"{where} has no invoices due {span}."),
+            "narrative": _t(language, f"{where}: no hay facturas con vencimiento {span}".strip() + ".",
+                            f"{where}: no invoices due {span}".strip() + "."),
             "recommendations": [_t(language, "Verificar que las colegiaturas del periodo se hayan emitido",
                                    "Check that the period's tuition invoices have been issued")],
         }
     narrative = _t(
         language,
-        f"{where}, facturas con vencimiento {span}: se facturaron {money(t['invoiced'])} y se han cobrado "
+        f"{where}{f', facturas con vencimiento {span}' if span else ''}: "
+        f"se facturaron {money(t['invoiced'])} y se han cobrado "
         f"{money(t['collected'])} ({percent(t['collection_rate'])}). Quedan {money(t['pending'])} "
         f"pendientes, de los cuales {money(t['overdue'])} están vencidos en {t['overdue_invoices']} "
         f"factura(s) de {t['students_with_overdue']} alumno(s).",
-        f"{where}, invoices due {span}: {money(t['invoiced'])} invoiced and {money(t['collected'])} "
+        f"{where}{f', invoices due {span}' if span else ''}: "
+        f"{money(t['invoiced'])} invoiced and {money(t['collected'])} "
         f"collected ({percent(t['collection_rate'])}). {money(t['pending'])} is still pending, of which "
         f"{money(t['overdue'])} is overdue on {t['overdue_invoices']} invoice(s) of "
         f"{t['students_with_overdue']} student(s).",
@@ -184,8 +186,8 @@ def executive_summary_get(
     """KPIs + narrative + recommendations for the schools in scope: (answer, source)."""
     today = local_today()
     facts = executive_facts_get(school_ids=school_ids, date_from=date_from, date_to=date_to, today=today)
-    where = school_name or _t(language, f"Tus {facts['totals']['schools']} escuela(s)",
-                              f"Your {facts['totals']['schools']} school(s)")
+    count = facts["totals"]["schools"]
+    where = school_name or _t(language, f"Tus escuelas ({count})", f"Your schools ({count})")
     span = _span(date_from, date_to, language)
     rules = executive_summary_rules(facts=facts, where=where, span=span, language=language)
 
@@ -201,6 +203,7 @@ def executive_summary_get(
                 for d in facts["top_debtors"]
             ],
             "shares_percent": facts["shares"],
+            "aging_buckets_days": [label for label, _, _ in AGING_BUCKETS],
         }
         allowed = allowed_figures(prompt)
         return session.json_answer(
