@@ -1,6 +1,9 @@
 """Register, login (form and JSON), refresh and /me: the seed README's curl flow, verbatim."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory
@@ -289,3 +292,13 @@ def test_login_answers_with_and_without_a_trailing_slash(path):
     user = UserFactory()
     response = APIClient().post(path, {"username": user.username, "password": PASSWORD}, format="json")
     assert response.status_code == 200
+
+
+def test_seed_readme_register_example_still_works_after_the_demo_logins_are_created(school):
+    call_command("demo_users", stdout=io.StringIO())
+    response = APIClient().post(
+        "/api/v1/auth/register",
+        {"username": "admin", "email": "admin@test.com", "password": "secret123"},
+        format="json",
+    )
+    assert response.status_code == 201
