@@ -12,6 +12,7 @@ from django import forms
 
 from billing.models import InvoiceStatus, PaymentMethod
 from core.dates import local_today
+from core.filters import StrictBooleanFilter
 from reports import selectors
 from reports.models import (
     DailyCollection,
@@ -22,17 +23,6 @@ from reports.models import (
     SchoolSummary,
     StudentBalance,
 )
-
-_TRUE, _FALSE = ("true", "1"), ("false", "0")
-
-
-class StrictBooleanFilter(django_filters.TypedChoiceFilter):
-    """`true`/`false` (or 1/0); anything else is a 400 rather than "no filter"."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [(v, v) for v in _TRUE + _FALSE])
-        kwargs.setdefault("coerce", lambda value: value in _TRUE)
-        super().__init__(*args, **kwargs)
 
 
 class ReportOrderingFilter(django_filters.OrderingFilter):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from core.api import MoneyField
 
 
-class StudentBalanceOutput(serializers.Serializer):
+class StudentBalanceRow(serializers.Serializer):
     student_id = serializers.UUIDField(source="pk")
     student_name = serializers.CharField()
     first_name = serializers.CharField()
@@ -24,7 +24,7 @@ class StudentBalanceOutput(serializers.Serializer):
     oldest_unpaid_due_date = serializers.DateField(allow_null=True)
 
 
-class SchoolSummaryOutput(serializers.Serializer):
+class SchoolSummaryRow(serializers.Serializer):
     school_id = serializers.UUIDField(source="pk")
     school_name = serializers.CharField()
     is_active = serializers.BooleanField()
@@ -41,7 +41,7 @@ class SchoolSummaryOutput(serializers.Serializer):
     )
 
 
-class InvoiceDetailOutput(serializers.Serializer):
+class InvoiceDetailRow(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
     school_id = serializers.UUIDField()
@@ -59,7 +59,7 @@ class InvoiceDetailOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class OverdueInvoiceOutput(serializers.Serializer):
+class OverdueInvoiceRow(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
     school_id = serializers.UUIDField()
@@ -77,7 +77,7 @@ class OverdueInvoiceOutput(serializers.Serializer):
     description = serializers.CharField()
 
 
-class PaymentHistoryOutput(serializers.Serializer):
+class PaymentHistoryRow(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField(help_text="Receipt number.")
     payment_date = serializers.DateField()
@@ -95,7 +95,7 @@ class PaymentHistoryOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class DailyCollectionOutput(serializers.Serializer):
+class DailyCollectionRow(serializers.Serializer):
     school_id = serializers.UUIDField()
     school_name = serializers.CharField()
     date = serializers.DateField(source="collection_date")
@@ -103,7 +103,7 @@ class DailyCollectionOutput(serializers.Serializer):
     total_amount = MoneyField(max_digits=16)
 
 
-class MonthlyRevenueOutput(serializers.Serializer):
+class MonthlyRevenueRow(serializers.Serializer):
     school_id = serializers.UUIDField()
     school_name = serializers.CharField()
     month = serializers.CharField(help_text="YYYY-MM.")

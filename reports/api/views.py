@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.dates import local_today
+from core.openapi import error_responses
 from core.pagination import StandardPagination
 from reports import filters, selectors
 from reports.api import serializers
@@ -152,6 +153,7 @@ def _report_schema(summary: str, description: str, serializer):
             (200, "text/csv"): OpenApiResponse(
                 response=OpenApiTypes.STR, description="The same rows and keys as CSV, header first."
             ),
+            **error_responses(404, descriptions={404: "That page does not exist (`not_found`)."}),
         },
         tags=["reports"],
     )
@@ -161,91 +163,91 @@ def _report_schema(summary: str, description: str, serializer):
     "Student balances",
     "Per student: invoiced, paid, pending and overdue today (cancelled invoices count nowhere), "
     "and the oldest unpaid due date. Default order: largest pending balance first.",
-    serializers.StudentBalanceOutput,
+    serializers.StudentBalanceRow,
 )
 class StudentBalanceReportApi(ReportListApi):
     report_name = "students-balance"
     selector = staticmethod(selectors.student_balance_list)
     filterset_class = filters.StudentBalanceFilter
-    serializer_class = serializers.StudentBalanceOutput
+    serializer_class = serializers.StudentBalanceRow
 
 
 @_report_schema(
     "School summary",
     "Per school: students (total, active), invoiced, collected, pending, overdue today and the "
     "collection rate.",
-    serializers.SchoolSummaryOutput,
+    serializers.SchoolSummaryRow,
 )
 class SchoolSummaryReportApi(ReportListApi):
     report_name = "schools-summary"
     selector = staticmethod(selectors.school_summary_list)
     filterset_class = filters.SchoolSummaryFilter
-    serializer_class = serializers.SchoolSummaryOutput
+    serializer_class = serializers.SchoolSummaryRow
 
 
 @_report_schema(
     "Invoice details",
     "Every invoice with its student and school, paid and pending amounts, the status derived as "
     "of today and days overdue. Cancelled invoices are listed, with nothing pending.",
-    serializers.InvoiceDetailOutput,
+    serializers.InvoiceDetailRow,
 )
 class InvoiceDetailReportApi(ReportListApi):
     report_name = "invoices-details"
     selector = staticmethod(selectors.invoice_detail_list)
     filterset_class = filters.InvoiceDetailFilter
-    serializer_class = serializers.InvoiceDetailOutput
+    serializer_class = serializers.InvoiceDetailRow
 
 
 @_report_schema(
     "Overdue invoices",
     "Unpaid invoices past their due date as of today (in the configured time zone, before the "
     "nightly sweep too), with days overdue and aging bucket. Default: most overdue first.",
-    serializers.OverdueInvoiceOutput,
+    serializers.OverdueInvoiceRow,
 )
 class OverdueInvoiceReportApi(ReportListApi):
     report_name = "invoices-overdue"
     selector = staticmethod(selectors.overdue_invoice_list)
     filterset_class = filters.OverdueInvoiceFilter
-    serializer_class = serializers.OverdueInvoiceOutput
+    serializer_class = serializers.OverdueInvoiceRow
 
 
 @_report_schema(
     "Payment history",
     "Every payment with its invoice, student and school. Default: newest first.",
-    serializers.PaymentHistoryOutput,
+    serializers.PaymentHistoryRow,
 )
 class PaymentHistoryReportApi(ReportListApi):
     report_name = "payments-history"
     selector = staticmethod(selectors.payment_history_list)
     selector_takes_today = False
     filterset_class = filters.PaymentHistoryFilter
-    serializer_class = serializers.PaymentHistoryOutput
+    serializer_class = serializers.PaymentHistoryRow
 
 
 @_report_schema(
     "Daily collections",
     "Per school and day: number and sum of the payments received. Default: newest day first.",
-    serializers.DailyCollectionOutput,
+    serializers.DailyCollectionRow,
 )
 class DailyCollectionReportApi(ReportListApi):
     report_name = "collections-daily"
     selector = staticmethod(selectors.daily_collection_list)
     selector_takes_today = False
     filterset_class = filters.DailyCollectionFilter
-    serializer_class = serializers.DailyCollectionOutput
+    serializer_class = serializers.DailyCollectionRow
 
 
 @_report_schema(
     "Monthly revenue",
     "Per school and month: invoiced (non-cancelled invoices due in the month), collected "
     "(payments received in the month) and their counts. Default: newest month first.",
-    serializers.MonthlyRevenueOutput,
+    serializers.MonthlyRevenueRow,
 )
 class MonthlyRevenueReportApi(ReportListApi):
     report_name = "revenue-monthly"
     selector = staticmethod(selectors.monthly_revenue_list)
     selector_takes_today = False
     filterset_class = filters.MonthlyRevenueFilter
-    serializer_class = serializers.MonthlyRevenueOutput
+    serializer_class = serializers.MonthlyRevenueRow
 
 
