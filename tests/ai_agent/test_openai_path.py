@@ -236,7 +236,8 @@ def test_the_assistant_answers_through_a_tool_call_round_trip(client, school, fa
 def test_a_final_answer_with_a_figure_no_tool_returned_falls_back_to_the_rules(client, school, fake_openai):
     student = StudentFactory(school=school, first_name="Juan", last_name="Pérez")
     invoice_with_payments(student, amount="1000.00", due_days_ago=20)
-    fake_openai.reply(completion(tool_calls=[("c1", "student_balance", {"name": "Juan", "school_name": None})]))
+    call = ("c1", "student_balance", {"name": "Juan", "school_name": None})
+    fake_openai.reply(completion(tool_calls=[call]))
     fake_openai.reply(completion("Juan Pérez debe $4,250.00."))
 
     body = client.post("/api/v1/ai/assistant", {"question": "¿Cuánto debe Juan Pérez?"}, format="json").json()
@@ -247,7 +248,8 @@ def test_a_final_answer_with_a_figure_no_tool_returned_falls_back_to_the_rules(c
 
 def test_a_model_that_keeps_calling_tools_falls_back_to_the_rules(client, fake_openai):
     for i in range(5):
-        fake_openai.reply(completion(tool_calls=[(f"c{i}", "top_debtors", {"limit": 5, "school_name": None})]))
+        call = (f"c{i}", "top_debtors", {"limit": 5, "school_name": None})
+        fake_openai.reply(completion(tool_calls=[call]))
 
     body = client.post("/api/v1/ai/assistant", {"question": "top debtors"}, format="json").json()
 
