@@ -210,7 +210,7 @@ class InvoiceAdmin(SchoolScopedAdmin):
     @required_action(Action.INVOICE_CANCEL)
     def cancel_selected(self, request, queryset):
         cancelled, refused = [], []
-        for invoice in queryset.only("pk", "number", "school_id").order_by("number"):
+        for invoice in queryset.select_related(None).only("pk", "number", "school_id").order_by("number"):
             if not user_can(request.user, Action.INVOICE_CANCEL, invoice.school_id):
                 refused.append((invoice.number, gettext("Your role in this school does not allow it.")))
                 continue
@@ -255,7 +255,8 @@ class InvoiceAdmin(SchoolScopedAdmin):
             for number, school, first, last, email, amount, paid, pending, due, status, text in rows:
                 yield writer.writerow([
                     _csv_safe(number), _csv_safe(school), _csv_safe(f"{first} {last}".strip()),
-                    _csv_safe(email), amount, paid, pending, due.isoformat(), status, _csv_safe(text),
+                    _csv_safe(email), f"{amount:.2f}", f"{paid:.2f}", f"{pending:.2f}", due.isoformat(),
+                    status, _csv_safe(text),
                 ])
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -477,6 +478,3 @@ class PaymentAdmin(SchoolScopedAdmin):
             "back_url": reverse("admin:billing_invoice_change", args=[invoice.pk]),
         }
         return TemplateResponse(request, "backoffice/receipt.html", context)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
