@@ -1,0 +1,86 @@
+"""manage.py reconcile: check the books; exit 1 when anything is inconsistent."""
+
+import time
+import uuid
+
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.reconcile import invoice_derived_fields_repair, invoice_discrepancy_list
+from schools.models import School
+
+
+def _uuid(value: str) -> uuid.UUID:
+    return uuid.UUID(value)
+
+
+_uuid.__name__ = "school id"
+
+
+class Command(BaseCommand):
+    help = (
+        "Check that every invoice's paid_amount equals the sum of its payments, its stored status "
+        "equals the derived one, no invoice is paid above its amount and no cancelled invoice has "
+        "payments. Prints each discrepancy; exits 1 when any is left, 0 when clean. --fix repairs "
+        "paid_amount and status (never payments) and prints what it changed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fix", action="store_true",
+                            help="Repair paid_amount and status; payments are never changed.")
+        parser.add_argument("--school", type=_uuid, action="append", dest="schools", metavar="UUID",
+                            help="Only this school (repeat for several).")
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        school_ids = options["schools"]
+        if school_ids:
+            known = set(School.objects.filter(pk__in=school_ids).values_list("pk", flat=True))
+            unknown = [str(s) for s in school_ids if s not in known]
+            if unknown:
+                raise CommandError(f"Unknown school: {', '.join(unknown)}")
+        report = invoice_discrepancy_list(school_ids=school_ids)
+        names = dict(School.objects.values_list("pk", "name"))
+
+        for d in report.discrepancies:
+            self.stdout.write(
+                f"{d.kind:<24} {names.get(d.school_id, d.school_id)} invoice {d.invoice_number} "
+                f"({d.invoice_id}): {d.detail}"
+            )
+        if report.stale_overdue:
+            total = sum(report.stale_overdue.values())
+            self.stdout.write(
+                f"info: {total} invoices in {len(report.stale_overdue)} schools are past due but still "
+                "stored PENDING/PARTIAL (not swept yet; reads already say OVERDUE). "
+                "Not a discrepancy; `manage.py sweep_overdue` persists it."
+            )
+
+        if options["fix"] and report.discrepancies:
+            repairs = invoice_derived_fields_repair(invoice_ids=report.repairable_invoice_ids(),
+                                                    today=report.today)
+            for r in repairs:
+                changes = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in r.changes.items())
+                self.stdout.write(self.style.WARNING(
+                    f"fixed {names.get(r.school_id, r.school_id)} invoice {r.invoice_number} "
+                    f"({r.invoice_id}): {changes}"
+                ))
+            self.stdout.write(f"Repaired {len(repairs)} invoices.")
+            report = invoice_discrepancy_list(school_ids=school_ids, today=report.today)
+            for d in report.discrepancies:
+                self.stdout.write(self.style.ERROR(
+                    f"left: {d.kind} invoice {d.invoice_number} ({d.invoice_id}): {d.detail}"
+                ))
+
+        seconds = time.monotonic() - started
+        if report.clean:
+            self.stdout.write(self.style.SUCCESS(
+                f"Clean: {report.invoices_checked} invoices checked in {seconds:.1f}s."
+            ))
+            return
+        counts = ", ".join(f"{kind} {n}" for kind, n in sorted(report.by_kind().items()))
+        repairable = any(d.repairable for d in report.discrepancies)
+        hint = " Run with --fix to repair paid_amount and status." if repairable else ""
+        raise CommandError(
+            f"{len(report.discrepancies)} discrepancies in {report.invoices_checked} invoices ({counts})."
+            + hint,
+            returncode=1,
+        )
