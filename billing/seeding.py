@@ -449,6 +449,19 @@ class _Producer(threading.Thread):
             yield item
 
 
+def _pending_checks_run() -> None:
+    """PostgreSQL: run the deferred foreign-key checks already queued in this transaction now.
+
+    ALTER TABLE and TRUNCATE refuse a table with pending trigger events (rows written earlier in
+    the same transaction). Django declares every foreign key DEFERRABLE INITIALLY DEFERRED, so
+    switching back to DEFERRED restores the usual behaviour.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 @contextmanager
 def _foreign_keys_added_after(models_: Sequence[type[models.Model]]):
     """PostgreSQL: drop these tables' foreign keys for the load and add them back after it.
@@ -461,11 +474,8 @@ def _foreign_keys_added_after(models_: Sequence[type[models.Model]]):
         yield
         return
     tables = [m._meta.db_table for m in models_]
+    _pending_checks_run()
     with connection.cursor() as cursor:
-        # Run the deferred checks already queued in this transaction: ALTER TABLE refuses a table
-        # with pending trigger events.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
@@ -506,9 +516,11 @@ def seed_data_reset() -> None:
     """
     tables = [model._meta.db_table for model in seed_tables()]
     statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    with transaction.atomic():
+        _pending_checks_run()
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
 
 
 def seed_data_load(

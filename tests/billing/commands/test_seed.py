@@ -1,0 +1,168 @@
+"""manage.py seed: deterministic, consistent, numbered so the API continues the series."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Sum
+
+from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.reconcile import invoice_discrepancy_list
+from billing.seeding import seed_data_load
+from billing.services import invoice_create
+from core.dates import local_today
+from schools.models import School
+from students.models import Student
+from tests.factories import SchoolFactory
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {"schools": 2, "students_per_school": 12, "months": 6}
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    return {
+        "schools": sorted(School.objects.values_list("id", "name", "address")),
+        "students": sorted(Student.objects.values_list("id", "school_id", "last_name", "grade")),
+        "invoices": sorted(Invoice.objects.values_list(
+            "id", "number", "school_id", "amount", "paid_amount", "status", "due_date", "description"
+        )),
+        "payments": sorted(Payment.objects.values_list("id", "number", "invoice_id", "amount", "method")),
+        "totals": (Invoice.objects.aggregate(Sum("amount"), Sum("paid_amount")),
+                   Payment.objects.aggregate(Sum("amount"))),
+    }
+
+
+def test_same_seed_gives_the_same_rows_ids_numbers_and_totals():
+    seed_data_load(seed=7, **SMALL)
+    first = snapshot()
+    seed("--reset", "--yes", "--seed", "7", "--schools", "2", "--students-per-school", "12", "--months", "6")
+    assert snapshot() == first
+
+
+def test_another_seed_gives_other_data():
+    seed_data_load(seed=7, **SMALL)
+    first = snapshot()
+    seed("--reset", "--yes", "--seed", "8", "--schools", "2", "--students-per-school", "12", "--months", "6")
+    assert snapshot()["invoices"] != first["invoices"]
+
+
+def test_seeded_books_reconcile_clean():
+    seed_data_load(seed=2026, **SMALL)
+
+    report = invoice_discrepancy_list()
+
+    assert report.clean, report.discrepancies
+    assert report.stale_overdue == {}
+    assert report.invoices_checked == 2 * 12 * 6
+
+
+def test_seed_writes_one_tuition_invoice_per_student_and_month_with_a_mix_of_outcomes():
+    summary = seed_data_load(seed=2026, schools=2, students_per_school=40, months=8)
+
+    assert Invoice.objects.count() == summary.invoices == 2 * 40 * 8
+    assert set(Invoice.objects.values_list("student_id", "due_date").annotate(n=Count("id"))
+               .values_list("n", flat=True)) == {1}
+    statuses = set(Invoice.objects.values_list("status", flat=True))
+    assert {InvoiceStatus.PAID, InvoiceStatus.OVERDUE, InvoiceStatus.PENDING,
+            InvoiceStatus.CANCELLED} <= statuses
+    assert Invoice.objects.filter(due_date__gt=local_today()).exists(), "upcoming invoices"
+    assert len(set(Payment.objects.values_list("method", flat=True))) >= 4
+    assert set(Payment.objects.values_list("method", flat=True)) <= set(PaymentMethod.values)
+    assert not Payment.objects.filter(payment_date__gt=local_today()).exists()
+    assert not Payment.objects.filter(invoice__status=InvoiceStatus.CANCELLED).exists()
+    invoice = Invoice.objects.order_by("due_date").first()
+    assert invoice.description.startswith("Colegiatura ")
+    assert invoice.due_date.day == 10
+
+
+def test_seed_sets_number_series_so_the_next_api_invoice_continues_them():
+    seed_data_load(seed=3, **SMALL)
+    school = School.objects.order_by("name").first()
+    year = local_today().year
+    last = DocumentSequence.objects.get(school=school, kind=DocumentSequence.Kind.INVOICE, year=year)
+    assert Invoice.objects.filter(school=school, number=f"{year}-{last.last_value:06d}").exists()
+
+    invoice = invoice_create(student_id=school.students.first().pk, amount=Decimal("100.00"),
+                             due_date=local_today())
+
+    assert invoice.number == f"{year}-{last.last_value + 1:06d}"
+
+
+def test_receipt_series_match_the_highest_receipt_number():
+    seed_data_load(seed=3, **SMALL)
+    for sequence in DocumentSequence.objects.filter(kind=DocumentSequence.Kind.RECEIPT):
+        numbers = Payment.objects.filter(school_id=sequence.school_id, number__startswith=f"{sequence.year}-")
+        assert numbers.count() == sequence.last_value
+        assert numbers.order_by("-number").first().number == f"{sequence.year}-{sequence.last_value:06d}"
+
+
+def test_seed_bumps_each_school_cache_version():
+    seed_data_load(seed=3, **SMALL)
+    assert not School.objects.filter(cache_version__lte=1).exists()
+
+
+def test_if_empty_leaves_an_existing_database_alone():
+    SchoolFactory()
+
+    output = seed("--if-empty", "--schools", "1", "--students-per-school", "1", "--months", "1")
+
+    assert "nothing seeded" in output
+    assert School.objects.count() == 1 and Invoice.objects.count() == 0
+
+
+def test_seed_refuses_a_database_with_schools_without_reset():
+    SchoolFactory()
+    with pytest.raises(CommandError, match="--reset"):
+        seed("--schools", "1")
+    assert School.objects.count() == 1
+
+
+def test_reset_without_yes_is_refused_when_not_interactive(monkeypatch):
+    seed_data_load(seed=1, **SMALL)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(CommandError, match="--yes"):
+        seed("--reset", "--schools", "1")
+    assert School.objects.count() == 2
+
+
+def test_reset_asks_and_keeps_the_data_when_not_confirmed(monkeypatch):
+    seed_data_load(seed=1, **SMALL)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    with pytest.raises(CommandError, match="cancelled"):
+        seed("--reset", "--schools", "1")
+    assert School.objects.count() == 2
+
+
+def test_reset_replaces_payments_and_all(monkeypatch):
+    seed_data_load(seed=1, **SMALL)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+
+    output = seed("--reset", "--schools", "1", "--students-per-school", "3", "--months", "2", "--seed", "5")
+
+    assert "Deleted: 2 schools" in output
+    assert School.objects.count() == 1
+    assert Invoice.objects.count() == 6
+    assert Payment.objects.exclude(school_id=School.objects.get().pk).count() == 0
+
+
+def test_summary_reports_counts_and_money():
+    output = seed("--schools", "1", "--students-per-school", "5", "--months", "3", "--seed", "1")
+
+    assert "Seeded 1 schools, 5 students, 15 invoices" in output
+    assert "collected" in output
+
+
+def test_negative_sizes_are_refused():
+    with pytest.raises(CommandError):
+        seed("--schools", "-1")
