@@ -15,11 +15,14 @@ from accounting.api.serializers import (
     StudentStatementOutput,
     query_data,
 )
-from accounting.selectors import Period, school_statement_get, student_statement_get
+from accounting.selectors import (
+    Period,
+    school_statement_get,
+    statement_school_get,
+    statement_student_get,
+    student_statement_get,
+)
 from core.api import parse
-from schools.models import School
-from students.models import Student
-from users.api.permissions import get_visible_or_404
 
 PERIOD_PARAMETERS = [
     OpenApiParameter(
@@ -123,7 +126,7 @@ class StudentStatementApi(APIView):
     )
     def get(self, request, student_id):
         query = parse(StatementQuery, query_data(request, ("from", "to")))
-        student = get_visible_or_404(Student.objects.select_related("school"), request.user, student_id)
+        student = statement_student_get(user=request.user, student_id=student_id)
         statement = student_statement_get(student=student, period=Period(query.get("from"), query.get("to")))
         return Response(statement)
 
@@ -152,7 +155,7 @@ class SchoolStatementApi(APIView):
     )
     def get(self, request, school_id):
         query = parse(SchoolStatementQuery, query_data(request, ("from", "to", "page", "page_size")))
-        school = get_visible_or_404(School.objects.all(), request.user, school_id, school_field="pk")
+        school = statement_school_get(user=request.user, school_id=school_id)
         statement = school_statement_get(
             school=school,
             period=Period(query.get("from"), query.get("to")),
