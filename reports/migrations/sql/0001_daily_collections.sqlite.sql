@@ -6,7 +6,7 @@ SELECT
     sc.name AS school_name,
     d.collection_date,
     d.payment_count,
-    d.total_amount
+    CAST(d.total_amount AS NUMERIC) AS total_amount
 FROM (
     SELECT
         p.school_id,

@@ -14,7 +14,9 @@ SELECT
     s.grade,
     i.amount,
     i.paid_amount,
-    CASE WHEN i.status = 'CANCELLED' THEN 0 ELSE i.amount - i.paid_amount END AS pending_amount,
+    -- CAST: a computed column has no type affinity in SQLite and would compare as text.
+    CAST(CASE WHEN i.status = 'CANCELLED' THEN 0 ELSE i.amount - i.paid_amount END AS NUMERIC)
+        AS pending_amount,
     i.due_date,
     i.status,
     i.description,

@@ -7,9 +7,9 @@ SELECT
     m.month_start,
     strftime('%Y-%m', m.month_start) AS month,
     SUM(m.invoice_count) AS invoice_count,
-    SUM(m.total_invoiced) AS total_invoiced,
+    CAST(SUM(m.total_invoiced) AS NUMERIC) AS total_invoiced,
     SUM(m.payment_count) AS payment_count,
-    SUM(m.total_collected) AS total_collected
+    CAST(SUM(m.total_collected) AS NUMERIC) AS total_collected
 FROM (
     SELECT
         i.school_id,

@@ -16,7 +16,8 @@ SELECT
     s.grade,
     i.amount,
     i.paid_amount,
-    i.amount - i.paid_amount AS pending_amount,
+    -- CAST: a computed column has no type affinity in SQLite and would compare as text.
+    CAST(i.amount - i.paid_amount AS NUMERIC) AS pending_amount,
     i.due_date,
     i.description
 FROM billing_invoice i

@@ -1,6 +1,7 @@
 -- One row per school; see the PostgreSQL variant for the rules. SQLite sums money as floating
 -- point, so the collection rate is computed on whole cents with integer arithmetic (rounded half
--- up, like PostgreSQL's ROUND on numeric) to give the same two decimals.
+-- up, like PostgreSQL's ROUND on numeric) to give the same two decimals. Computed columns are
+-- CAST to NUMERIC so filters compare them as numbers (see reports_student_balance).
 CREATE VIEW reports_school_summary AS
 SELECT
     t.school_id,
@@ -9,11 +10,11 @@ SELECT
     t.students_total,
     t.students_active,
     t.invoice_count,
-    t.total_invoiced,
-    t.total_collected,
-    t.total_invoiced - t.total_collected AS total_pending,
+    CAST(t.total_invoiced AS NUMERIC) AS total_invoiced,
+    CAST(t.total_collected AS NUMERIC) AS total_collected,
+    CAST(t.total_invoiced - t.total_collected AS NUMERIC) AS total_pending,
     CASE WHEN t.invoiced_cents > 0
-        THEN ((t.collected_cents * 20000 + t.invoiced_cents) / (2 * t.invoiced_cents)) / 100.0
+        THEN CAST(((t.collected_cents * 20000 + t.invoiced_cents) / (2 * t.invoiced_cents)) / 100.0 AS NUMERIC)
     END AS collection_rate
 FROM (
     SELECT

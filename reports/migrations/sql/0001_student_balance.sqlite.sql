@@ -1,5 +1,7 @@
 -- One row per student; see the PostgreSQL variant for the rules. SQLite has no LATERAL or
--- FILTER on every version we support, so this is the plain grouped join.
+-- FILTER on every version we support, so this is the plain grouped join. Computed columns are
+-- CAST to NUMERIC: without a type affinity SQLite compares them with Django's (text) decimal
+-- parameters as text, and `total_pending >= 100` would silently match nothing.
 CREATE VIEW reports_student_balance AS
 SELECT
     s.id AS student_id,
@@ -12,9 +14,9 @@ SELECT
     s.grade,
     s.is_active,
     COUNT(i.id) AS invoice_count,
-    COALESCE(SUM(i.amount), 0) AS total_invoiced,
-    COALESCE(SUM(i.paid_amount), 0) AS total_paid,
-    COALESCE(SUM(i.amount - i.paid_amount), 0) AS total_pending,
+    CAST(COALESCE(SUM(i.amount), 0) AS NUMERIC) AS total_invoiced,
+    CAST(COALESCE(SUM(i.paid_amount), 0) AS NUMERIC) AS total_paid,
+    CAST(COALESCE(SUM(i.amount - i.paid_amount), 0) AS NUMERIC) AS total_pending,
     MIN(CASE WHEN i.paid_amount < i.amount THEN i.due_date END) AS oldest_unpaid_due_date
 FROM students_student s
 LEFT JOIN schools_school sc ON sc.id = s.school_id
