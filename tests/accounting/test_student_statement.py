@@ -205,3 +205,13 @@ def test_a_cached_statement_costs_two_queries(viewer, books, django_assert_max_n
 
     with django_assert_max_num_queries(2):  # student (membership joined), cache version
         viewer.get(url(books.ana.pk))
+
+
+def test_statement_shows_a_rename_made_right_before(viewer, books):
+    from students.services import student_update
+
+    viewer.get(url(books.ana.pk))  # now cached
+
+    student_update(student_id=books.ana.pk, first_name="Anita")
+
+    assert viewer.get(url(books.ana.pk)).data["student_name"] == "Anita Gómez"

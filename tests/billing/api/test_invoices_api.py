@@ -452,3 +452,35 @@ def test_cancel_of_another_schools_invoice_is_404(school_admin, other_school):
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.status == InvoiceStatus.PENDING
+
+
+# --- roles are per school -----------------------------------------------------------------------
+
+
+def test_a_role_in_one_school_does_not_carry_over_to_another(school, other_school):
+    from users.models import Membership
+
+    user = member(other_school, Role.ADMIN)
+    Membership.objects.create(user=user, school=school, role=Role.VIEWER)
+    client = authenticated_client(user)
+    here = StudentFactory(school=school)
+    invoice = InvoiceFactory(student=here)
+
+    issued = client.post(URL, new_invoice_body(here), format="json")
+    cancelled = client.delete(f"{URL}/{invoice.pk}")
+
+    assert issued.status_code == 403
+    assert cancelled.status_code == 403
+    assert Invoice.objects.count() == 1
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PENDING
+
+
+def test_platform_admin_issues_and_cancels_anywhere(admin_user, student):
+    client = authenticated_client(admin_user)
+
+    issued = client.post(URL, new_invoice_body(student), format="json")
+    cancelled = client.delete(f"{URL}/{issued.data['id']}")
+
+    assert issued.status_code == 201
+    assert cancelled.data["status"] == "CANCELLED"
