@@ -5,7 +5,8 @@ django-simple-history writes one append-only row per create/change (`history_use
 django-structlog binds to every log line of the request (so a history row can be matched to the
 logs) and the client's IP address. It fills them in simple-history's `pre_create_historical_record`
 signal, so every path that saves a tracked model (API, admin, management command) is covered
-without the services knowing about it; outside a request both stay empty.
+without the services knowing about it; outside a request both stay empty. Every response carries
+the same id in `X-Request-ID`, so a client or an operator can quote it.
 
 `AuditHistoryAdmin` shows that history in the admin, read-only: the per-version page cannot
 revert or save anything, and only rows the staff user may see are shown.
@@ -43,8 +44,28 @@ def history_request_stamp(sender, history_instance, **kwargs) -> None:
         history_instance.ip_address = client_ip(request)
 
 
+def request_id_header(sender, request, response, **kwargs) -> None:
+    """Answer every request with its `X-Request-ID`: the key to its log lines and history rows.
+
+    The id is made by the server (django-structlog ignores a client's X-Request-ID unless
+    DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID is set behind a trusted proxy), so a client cannot
+    plant a misleading id in the audit trail.
+    """
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if request_id and not response.has_header("X-Request-ID"):
+        response["X-Request-ID"] = str(request_id)
+
+
 def connect_signals() -> None:
+    from django_structlog import signals as structlog_signals
+
     pre_create_historical_record.connect(history_request_stamp, dispatch_uid="core.audit.stamp")
+    structlog_signals.bind_extra_request_finished_metadata.connect(
+        request_id_header, dispatch_uid="core.audit.request_id_header"
+    )
+    structlog_signals.update_failure_response.connect(
+        request_id_header, dispatch_uid="core.audit.request_id_header_failure"
+    )
 
 
 class AuditHistoryAdmin(SimpleHistoryAdmin):
