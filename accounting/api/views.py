@@ -23,6 +23,7 @@ from accounting.selectors import (
     student_statement_get,
 )
 from core.api import parse
+from core.openapi import uuid_path_parameter
 
 PERIOD_PARAMETERS = [
     OpenApiParameter(
@@ -118,7 +119,7 @@ class StudentStatementApi(APIView):
         ),
         tags=["students"],
         parameters=[
-            OpenApiParameter("student_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            uuid_path_parameter("student_id", "Student id."),
             *PERIOD_PARAMETERS,
         ],
         responses={200: StudentStatementOutput},
@@ -143,7 +144,7 @@ class SchoolStatementApi(APIView):
         ),
         tags=["schools"],
         parameters=[
-            OpenApiParameter("school_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            uuid_path_parameter("school_id", "School id."),
             *PERIOD_PARAMETERS,
             OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
                              description="Page of the invoice list, from 1."),

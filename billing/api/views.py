@@ -20,7 +20,7 @@ from billing.models import Invoice, Payment
 from core.api import parse
 from core.filters import StrictOrderingFilter
 from core.idempotency import idempotent_response
-from core.openapi import error_responses
+from core.openapi import error_responses, uuid_path_parameter
 from students.models import Student
 from users.api.permissions import get_visible_or_404, require
 from users.policy import Action
@@ -37,7 +37,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "409 `idempotency_key_reused`. Keys are remembered per user, in the database."
     ),
 )
-UUID_PATH = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+UUID_PATH = uuid_path_parameter("id")
 
 
 @extend_schema_view(
@@ -225,7 +225,7 @@ class PaymentViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Payments of an invoice",
         description="The payments registered against one invoice of your schools, newest first.",
-        parameters=[OpenApiParameter("invoice_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[uuid_path_parameter("invoice_id", "Invoice id.")],
         responses={200: PaymentOutput(many=True)},
     )
     @action(detail=False, methods=["get"], url_path=r"invoice/(?P<invoice_id>[^/.]+)")
