@@ -60,5 +60,13 @@ bench: install
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
+# Spanish catalogue: collect the strings, fill them from locale/translate_es.py, compile the .mo
+# (committed, so serving never needs gettext). Needs gettext: apt-get install gettext.
+.PHONY: messages
+messages: install
+	SECRET_KEY=messages $(PY) manage.py makemessages -l es --no-location --ignore=".venv/*" \
+		--ignore="bench/*" --ignore="tests/*" --ignore="staticfiles/*" --ignore="artifacts/*"
+	$(PY) locale/translate_es.py
+
 clean:
 	rm -rf $(VENV) staticfiles .test-db.sqlite3*

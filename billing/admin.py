@@ -15,6 +15,7 @@ from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -155,7 +156,7 @@ class InvoiceAdmin(SchoolScopedAdmin):
     add_action = Action.INVOICE_CREATE
     change_action = Action.INVOICE_EDIT
     list_display = ["number", "student_name", "school", "amount_display", "paid_display", "pending",
-                    "due_date", "status_badge"]
+                    "due", "status_badge"]
     list_display_links = ["number"]
     list_filter = [StatusFilter, OverdueFilter, DueDateFilter, ("school", ScopedSchoolFilter)]
     list_select_related = ["student", "school"]
@@ -191,6 +192,10 @@ class InvoiceAdmin(SchoolScopedAdmin):
     @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount)
+
+    @admin.display(description=_("Due date"), ordering="due_date")
+    def due(self, obj):
+        return date_format(obj.due_date, "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("Paid"), ordering="paid_amount")
     def paid_display(self, obj):
