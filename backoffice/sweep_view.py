@@ -27,7 +27,8 @@ def _preview(school_ids: list | None, today) -> list[dict]:
     past_due = Q(invoices__due_date__lt=today, invoices__paid_amount__lt=F("invoices__amount")) & ~Q(
         invoices__status=InvoiceStatus.CANCELLED
     )
-    to_mark = past_due & ~Q(invoices__status=InvoiceStatus.OVERDUE)
+    # The sweep's own condition (billing.services.invoice_overdue_sweep): stored PENDING/PARTIAL only.
+    to_mark = past_due & Q(invoices__status__in=[InvoiceStatus.PENDING, InvoiceStatus.PARTIAL])
     return list(
         schools.annotate(
             to_mark=Count("invoices", filter=to_mark),
