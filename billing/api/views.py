@@ -57,6 +57,8 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         "due_date", "amount", "paid_amount", "number", "created_at", "updated_at",
         "student__last_name",
     ]
+    # Newest due date first; the number (then the id, added by the filter) keeps pages stable.
+    ordering = ["-due_date", "-number"]
 
     def get_queryset(self):
         return selectors.invoice_list(user=self.request.user)
@@ -174,6 +176,7 @@ class PaymentViewSet(viewsets.GenericViewSet):
     filterset_class = PaymentFilter
     search_fields = ["reference", "number", "invoice__number"]
     ordering_fields = ["payment_date", "amount", "number", "created_at"]
+    ordering = ["-payment_date", "-number"]
 
     def get_queryset(self):
         return selectors.payment_list(user=self.request.user)

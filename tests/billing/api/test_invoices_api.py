@@ -484,3 +484,13 @@ def test_platform_admin_issues_and_cancels_anywhere(admin_user, student):
 
     assert issued.status_code == 201
     assert cancelled.data["status"] == "CANCELLED"
+
+
+def test_pages_neither_repeat_nor_skip_invoices_sharing_a_due_date(viewer, school):
+    for _ in range(25):
+        InvoiceFactory(student__school=school, due_date=days(5))
+
+    seen = [row["id"] for page in (1, 2, 3) for row in viewer.get(URL, {"page": page, "page_size": 10})
+            .data["results"]]
+
+    assert len(seen) == len(set(seen)) == 25
