@@ -41,7 +41,7 @@ from schools.models import School
 from students.models import Student
 
 DUE_DAY = 10
-ISSUE_DAYS_BEFORE_DUE = 20
+ISSUE_DAYS_BEFORE_DUE = 30  # next month's invoice arrives when this month's is due
 CANCELLED_SHARE = 0.012
 SCHOLARSHIP_SHARE = 0.15
 
