@@ -193,7 +193,9 @@ class AssistantTools:
         students = student_search_list(
             school_ids=self._scope(school), name=name[:200], limit=MAX_STUDENT_MATCHES
         )
-        balances = student_balances_get(student_ids=[s.pk for s in students], today=self.today)
+        balances = student_balances_get(
+            student_ids=[s.pk for s in students], school_ids=self._scope(school), today=self.today
+        )
         matches = []
         for student in students:
             balance = balances[student.pk]
@@ -205,7 +207,6 @@ class AssistantTools:
                 "paid": balance.paid,
                 "pending": balance.pending,
                 "overdue": balance.overdue,
-                "open_invoices": balance.open_invoices,
                 "oldest_overdue_due_date": balance.oldest_overdue_due_date,
                 "next_due_date": balance.next_due_date,
             })

@@ -16,11 +16,13 @@ from uuid import UUID
 from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from billing.models import Invoice, InvoiceStatus, Payment
+from billing.models import Invoice, Payment
+from billing.selectors import invoice_list
 from core.money import ZERO, to_money
+from reports.selectors import overdue_invoice_list, student_balance_list, top_debtor_list
 from schools.models import School
+from schools.selectors import school_get
 from students.models import Student
-from users.api.permissions import get_visible_or_404
 from users.models import User
 from users.selectors import user_school_ids
 
@@ -54,8 +56,7 @@ def scoped_school_ids(*, user: User, school_id: UUID | None = None) -> list[UUID
     A `school_id` outside the caller's schools (or unknown) raises NotFound (404).
     """
     if school_id is not None:
-        school = get_visible_or_404(School.objects.only("id"), user, school_id, school_field="pk")
-        return [school.pk]
+        return [school_get(user=user, school_id=school_id).pk]
     return user_school_ids(user)
 
 
@@ -68,11 +69,6 @@ def school_names_list(*, school_ids: list[UUID] | None) -> list[tuple[UUID, str]
 
 
 # --- Students -------------------------------------------------------------------------------
-
-
-def student_get(*, user: User, student_id) -> Student:
-    """One student of the caller's schools, school joined; NotFound (404) otherwise."""
-    return get_visible_or_404(Student.objects.select_related("school"), user, student_id)
 
 
 def fold(text: str) -> str:
@@ -133,42 +129,37 @@ class StudentBalance:
     paid: Decimal
     pending: Decimal
     overdue: Decimal
-    open_invoices: int
     oldest_overdue_due_date: date | None
     next_due_date: date | None
 
 
-_EMPTY_BALANCE = StudentBalance(ZERO, ZERO, ZERO, ZERO, 0, None, None)
+_EMPTY_BALANCE = StudentBalance(ZERO, ZERO, ZERO, ZERO, None, None)
 
 
-def student_balances_get(*, student_ids: list[UUID], today: date) -> dict[UUID, StudentBalance]:
-    """Balance per student in one query; cancelled invoices count in no total (as the statements)."""
-    open_q = Q(paid_amount__lt=F("amount"))
-    overdue_q = open_q & Q(due_date__lt=today)
+def student_balances_get(
+    *, student_ids: list[UUID], school_ids: list[UUID] | None, today: date
+) -> dict[UUID, StudentBalance]:
+    """Balance per student, read from the student-balance report in one query.
+
+    Cancelled invoices count in no total (as the statements). The oldest unpaid due date is the
+    start of the overdue debt when it has passed, else the next due date.
+    """
     rows = (
-        Invoice.objects.countable()
+        student_balance_list(school_ids=school_ids, today=today)
         .filter(student_id__in=student_ids)
-        .values("student_id")
-        .annotate(
-            invoiced=_money_sum("amount"),
-            paid=_money_sum("paid_amount"),
-            pending=_money_sum(_UNPAID),
-            overdue=_money_sum(_UNPAID, overdue_q),
-            open_invoices=Count("pk", filter=open_q),
-            oldest_overdue=Min("due_date", filter=overdue_q),
-            next_due=Min("due_date", filter=open_q & Q(due_date__gte=today)),
-        )
+        .values("student_id", "total_invoiced", "total_paid", "total_pending", "total_overdue",
+                "oldest_unpaid_due_date")
     )
     balances = {sid: _EMPTY_BALANCE for sid in student_ids}
     for row in rows:
+        oldest = row["oldest_unpaid_due_date"]
         balances[row["student_id"]] = StudentBalance(
-            invoiced=_m(row["invoiced"]),
-            paid=_m(row["paid"]),
-            pending=_m(row["pending"]),
-            overdue=_m(row["overdue"]),
-            open_invoices=row["open_invoices"],
-            oldest_overdue_due_date=row["oldest_overdue"],
-            next_due_date=row["next_due"],
+            invoiced=_m(row["total_invoiced"]),
+            paid=_m(row["total_paid"]),
+            pending=_m(row["total_pending"]),
+            overdue=_m(row["total_overdue"]),
+            oldest_overdue_due_date=oldest if oldest and oldest < today else None,
+            next_due_date=oldest if oldest and oldest >= today else None,
         )
     return balances
 
@@ -212,12 +203,12 @@ class OpenInvoice:
     status: str
 
 
-def student_open_invoices_list(*, student_id: UUID, today: date) -> list[OpenInvoice]:
+def student_open_invoices_list(*, user: User, student_id: UUID, today: date) -> list[OpenInvoice]:
     """The student's invoices that still carry debt (not cancelled, not fully paid), oldest first."""
     rows = (
-        Invoice.objects.open()
+        invoice_list(user=user, today=today)
+        .open()
         .filter(student_id=student_id)
-        .with_current_status(today)
         .order_by("due_date", "number")
         .values_list("number", "description", "amount", "paid_amount", "due_date", "current_status")
     )
@@ -359,27 +350,23 @@ def overdue_students_list(
 ) -> tuple[list[dict], int]:
     """Students with invoices more than `min_days` days past due, largest amount first.
 
-    Amounts count only those invoices (the part older than `min_days`). Returns (rows, total
-    number of such students) so an answer can say "and N more".
+    Reads the overdue-invoices report. Amounts count only those invoices (the part older than
+    `min_days`). Returns (rows, total number of such students) so an answer can say "and N more".
     """
     cutoff = today - timedelta(days=max(min_days, 0))
-    invoices = _in_schools(Invoice.objects.with_status(InvoiceStatus.OVERDUE, today), school_ids).filter(
-        due_date__lt=cutoff
-    )
+    invoices = overdue_invoice_list(school_ids=school_ids, today=today).filter(due_date__lt=cutoff).order_by()
     grouped = (
-        invoices.values(
-            "student_id", "student__first_name", "student__last_name", "school_id", "school__name"
-        )
-        .annotate(overdue=_money_sum(_UNPAID), oldest_due_date=Min("due_date"), invoices=Count("pk"))
-        .order_by("-overdue", "student__last_name", "student_id")
+        invoices.values("student_id", "student_name", "school_id", "school_name")
+        .annotate(overdue=Sum("pending_amount"), oldest_due_date=Min("due_date"), invoices=Count("id"))
+        .order_by("-overdue", "student_name", "student_id")
     )
     total = invoices.values("student_id").distinct().count()
     rows = [
         {
             "student_id": row["student_id"],
-            "student_name": f"{row['student__first_name']} {row['student__last_name']}".strip(),
+            "student_name": row["student_name"],
             "school_id": row["school_id"],
-            "school_name": row["school__name"],
+            "school_name": row["school_name"],
             "overdue": _m(row["overdue"]),
             "oldest_due_date": row["oldest_due_date"],
             "days_overdue": (today - row["oldest_due_date"]).days,
@@ -391,22 +378,15 @@ def overdue_students_list(
 
 
 def top_debtors_list(*, school_ids: list[UUID] | None, today: date, limit: int = 5) -> list[dict]:
-    """Students with the largest pending balance (overdue or not), one query."""
-    overdue_q = Q(due_date__lt=today)
-    rows = (
-        _in_schools(Invoice.objects.open(), school_ids)
-        .values("student_id", "student__first_name", "student__last_name", "school_id", "school__name")
-        .annotate(pending=_money_sum(_UNPAID), overdue=_money_sum(_UNPAID, overdue_q))
-        .order_by("-pending", "student__last_name", "student_id")[:limit]
-    )
+    """Students with the largest pending balance (overdue or not), from the student-balance report."""
     return [
         {
-            "student_id": row["student_id"],
-            "student_name": f"{row['student__first_name']} {row['student__last_name']}".strip(),
-            "school_id": row["school_id"],
-            "school_name": row["school__name"],
-            "pending": _m(row["pending"]),
-            "overdue": _m(row["overdue"]),
+            "student_id": row.student_id,
+            "student_name": row.student_name,
+            "school_id": row.school_id,
+            "school_name": row.school_name,
+            "pending": _m(row.total_pending),
+            "overdue": _m(row.total_overdue),
         }
-        for row in rows
+        for row in top_debtor_list(school_ids=school_ids, limit=limit, today=today)
     ]

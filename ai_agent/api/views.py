@@ -42,6 +42,7 @@ from ai_agent.text import LANGUAGES
 from core.api import parse
 from core.dates import local_today
 from core.openapi import error_responses
+from students.selectors import student_get
 from users.policy import Action, user_can_anywhere
 
 DEFAULT_AI_RATE = "30/min"
@@ -93,7 +94,7 @@ class RiskAnalysisApi(_AIView):
         responses={200: RiskAnalysisOutput, **error_responses(404)},
     )
     def post(self, request, student_id):
-        student = selectors.student_get(user=request.user, student_id=student_id)
+        student = student_get(user=request.user, student_id=student_id)
         language = parse(_LanguageQuery, request.query_params)["language"]
         answer, source = risk_analysis_get(student=student, language=language)
         return Response(RiskAnalysisOutput({**answer, "source": source, "language": language}).data)
@@ -177,12 +178,14 @@ class StudentCollectionMessageApi(_AIView):
     )
     def post(self, request, student_id):
         data = parse(StudentCollectionMessageInput, request.data)
-        student = selectors.student_get(user=request.user, student_id=student_id)
+        student = student_get(user=request.user, student_id=student_id)
         today = local_today()
-        invoices = selectors.student_open_invoices_list(student_id=student.pk, today=today)
+        invoices = selectors.student_open_invoices_list(user=request.user, student_id=student.pk, today=today)
         if not invoices:
             raise NothingToCollect()
-        balance = selectors.student_balances_get(student_ids=[student.pk], today=today)[student.pk]
+        balance = selectors.student_balances_get(
+            student_ids=[student.pk], school_ids=[student.school_id], today=today
+        )[student.pk]
         facts = CollectionFacts(
             student_name=student.full_name,
             school_name=student.school.name,

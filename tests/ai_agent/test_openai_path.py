@@ -103,14 +103,14 @@ def test_a_refusal_falls_back_to_the_rules(client, late_student, fake_openai):
 def test_a_timeout_falls_back_to_the_rules_within_the_time_budget(
     client, late_student, fake_openai, settings, caplog
 ):
-    settings.OPENAI_TIMEOUT_SECONDS = 0.3
-    fake_openai.reply(narrative(), delay=2)
+    settings.OPENAI_TIMEOUT_SECONDS = 1
+    fake_openai.reply(narrative(), delay=4)
     caplog.set_level(logging.WARNING)
 
     started = time.monotonic()
     body = client.post(f"/api/v1/ai/risk-analysis/{late_student.pk}").json()
 
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3
     assert body["source"] == "rules"
     assert llm_last_call()["error"] == "timeout"
     assert len(fake_openai.requests) == 1  # a timeout spends the budget: no retry
