@@ -301,14 +301,16 @@ def _school_rows(
             paid = 0
             last_change = created
             for paid_on, amount in planned:
-                if paid_on > today:  # that payment has not happened yet
-                    break
+                # Drawn whether or not it has happened yet, so the day the seed runs only decides
+                # which payments exist, never the rest of the data.
                 method = preferred if rand() < PREFERRED_METHOD_SHARE else _METHOD.pick(rand)
                 # Registered at the desk between 09:00 and 18:00 Mexico City time (15-24 UTC).
-                at = midnight[paid_on] + timedelta(seconds=15 * 3600 + int(rand() * 9 * 3600))
-                at = max(min(at, now), created)
-                payments.append((paid_on, at, _uuid(rng), invoice_id, amount, method,
-                                 _reference(rand, method)))
+                seconds = 15 * 3600 + int(rand() * 9 * 3600)
+                payment_id, reference = _uuid(rng), _reference(rand, method)
+                if paid_on > today:
+                    continue
+                at = max(min(midnight[paid_on] + timedelta(seconds=seconds), now), created)
+                payments.append((paid_on, at, payment_id, invoice_id, amount, method, reference))
                 paid += amount
                 last_change = max(last_change, at)
             rows.collected_cents += paid
