@@ -1,9 +1,11 @@
 """Selectors behind the back-office dashboard: KPIs, monthly revenue, daily collections, aging, debtors.
 
 Every figure is a SQL aggregate over Decimal columns (never a Python sum over rows), and the whole
-dashboard costs a fixed number of queries whatever the data size: two KPI aggregates, two monthly
-series, one daily series and one top-debtors query, plus the cache-version token. The result is
-cached per school version (schools.cache), so it is never stale after a payment or an invoice write.
+dashboard costs a fixed number of queries whatever the data size: two KPI aggregates and the daily
+series here, and from reports.selectors (one definition of each, shared with the report endpoints
+and the AI agent) the monthly revenue, the aging buckets and the top debtors; plus the cache-version
+token. The result is cached per school version (schools.cache), so it is never stale after a payment
+or an invoice write.
 
 Definitions (the ones a school's billing office uses):
 - invoiced in a month: amounts of the non-cancelled invoices *due* in that month (tuition is billed
@@ -20,20 +22,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Count, DecimalField, F, Min, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, Payment
 from core.dates import local_today
 from core.money import ZERO
+from reports.selectors import aging_bucket_list, revenue_by_month_list, top_debtor_list
 from schools.cache import cached_for_schools
 
-AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0-30", 1, 30),
-    ("31-60", 31, 60),
-    ("61-90", 61, 90),
-    ("90+", 91, None),
-)
 TOP_DEBTORS = 10
 MONTHS = 12
 DAYS = 30
@@ -86,13 +83,6 @@ def _scoped(queryset, school_ids: list[UUID] | None):
 def _invoice_kpis(invoices, p: Period) -> dict:
     overdue = {"due_date__lt": p.today, "paid_amount__lt": F("amount")}
     overdue_q = Q(**overdue)
-    aging = {}
-    for label, low, high in AGING_BUCKETS:
-        bucket = {**overdue, "due_date__lte": p.today - timedelta(days=low)}
-        if high is not None:
-            bucket["due_date__gte"] = p.today - timedelta(days=high)
-        aging[f"aging_{label}"] = _money_sum(_UNPAID, **bucket)
-        aging[f"aging_count_{label}"] = Count("id", filter=Q(**bucket))
     return invoices.aggregate(
         invoiced_this=_money_sum("amount", due_date__gte=p.this_month, due_date__lt=p.next_month),
         invoiced_last=_money_sum("amount", due_date__gte=p.last_month, due_date__lt=p.this_month),
@@ -104,7 +94,6 @@ def _invoice_kpis(invoices, p: Period) -> dict:
         overdue_count=Count("id", filter=overdue_q),
         overdue_students=Count("student_id", filter=overdue_q, distinct=True),
         due_before_month=_money_sum("amount", due_date__lt=p.this_month),
-        **aging,
     )
 
 
@@ -143,26 +132,18 @@ def _compute(school_ids: list[UUID] | None, today: date) -> dict:
     pay = _payment_kpis(payments, p)
     overdue_at_month_start = max(inv["due_before_month"] - pay["paid_before_month"], ZERO)
 
-    invoiced_by_month = _by_month(
-        invoices.filter(due_date__gte=p.first_series_month, due_date__lt=p.next_month)
-        .annotate(month=TruncMonth("due_date"))
-        .values("month")
-        .annotate(total=Sum("amount"))
-        .values_list("month", "total")
-    )
-    collected_by_month = _by_month(
-        payments.filter(payment_date__gte=p.first_series_month, payment_date__lt=p.next_month)
-        .annotate(month=TruncMonth("payment_date"))
-        .values("month")
-        .annotate(total=Sum("amount"))
-        .values_list("month", "total")
-    )
+    by_month = {
+        row["month_start"]: row
+        for row in revenue_by_month_list(
+            school_ids=school_ids, date_from=p.first_series_month, date_to=p.next_month - timedelta(days=1)
+        )
+    }
     months = [months_back(p.this_month, n) for n in range(MONTHS - 1, -1, -1)]
     monthly = [
         {
             "month": month,
-            "invoiced": invoiced_by_month.get((month.year, month.month), ZERO),
-            "collected": collected_by_month.get((month.year, month.month), ZERO),
+            "invoiced": by_month[month]["total_invoiced"] if month in by_month else ZERO,
+            "collected": by_month[month]["total_collected"] if month in by_month else ZERO,
         }
         for month in months
     ]
@@ -181,29 +162,19 @@ def _compute(school_ids: list[UUID] | None, today: date) -> dict:
             {"date": day, "total": row["total"] if row else ZERO, "count": row["count"] if row else 0}
         )
 
-    debtors = list(
-        invoices.filter(paid_amount__lt=F("amount"))
-        .values("student_id", "student__first_name", "student__last_name", "school__name")
-        .annotate(
-            pending=_money_sum(_UNPAID),
-            overdue=_money_sum(_UNPAID, due_date__lt=today),
-            oldest_due=Min("due_date"),
-            invoices=Count("id"),
-        )
-        .order_by("-pending", "student__last_name", "student_id")[:TOP_DEBTORS]
-    )
     top_debtors = [
         {
-            "student_id": row["student_id"],
-            "name": f"{row['student__first_name']} {row['student__last_name']}".strip(),
-            "school": row["school__name"],
-            "pending": row["pending"],
-            "overdue": row["overdue"],
-            "oldest_due": row["oldest_due"],
-            "days_overdue": max((today - row["oldest_due"]).days, 0) if row["overdue"] else 0,
-            "invoices": row["invoices"],
+            "student_id": row.student_id,
+            "name": row.student_name,
+            "school": row.school_name,
+            "pending": row.total_pending,
+            "overdue": row.total_overdue,
+            "oldest_due": row.oldest_unpaid_due_date,
+            "days_overdue": (today - row.oldest_unpaid_due_date).days
+            if row.total_overdue and row.oldest_unpaid_due_date else 0,
+            "invoices": row.invoice_count,
         }
-        for row in debtors
+        for row in top_debtor_list(school_ids=school_ids, limit=TOP_DEBTORS, today=today)
     ]
 
     return {
@@ -241,16 +212,11 @@ def _compute(school_ids: list[UUID] | None, today: date) -> dict:
         "monthly": monthly,
         "daily": daily,
         "aging": [
-            {"bucket": label, "amount": inv[f"aging_{label}"], "count": inv[f"aging_count_{label}"]}
-            for label, _low, _high in AGING_BUCKETS
+            {"bucket": row["bucket"], "amount": row["total_pending"], "count": row["invoice_count"]}
+            for row in aging_bucket_list(school_ids=school_ids, today=today)
         ],
         "top_debtors": top_debtors,
     }
-
-
-def _by_month(rows) -> dict[tuple[int, int], Decimal]:
-    # TruncMonth gives a date (PostgreSQL) or a datetime-like value; key on (year, month) either way.
-    return {(month.year, month.month): total or ZERO for month, total in rows if month is not None}
 
 
 def dashboard_get(*, school_ids: list[UUID] | None, today: date | None = None) -> dict:
