@@ -32,10 +32,22 @@ class CollectionFacts:
     today: date
     school_name: str = ""
     invoices: list[OpenInvoice] = field(default_factory=list)
+    # The part of `amount` already past due; None: all of it once `due_date` has passed.
+    overdue_amount: Decimal | None = None
 
     @property
     def overdue(self) -> bool:
         return self.due_date < self.today
+
+    @property
+    def overdue_part(self) -> Decimal:
+        if self.overdue_amount is not None:
+            return self.overdue_amount
+        return self.amount if self.overdue else Decimal("0.00")
+
+    @property
+    def partly_overdue(self) -> bool:
+        return Decimal("0.00") < self.overdue_part < self.amount
 
     @property
     def days_overdue(self) -> int:
@@ -57,6 +69,17 @@ def _t(language: str, es: str, en: str) -> str:
 def _state_sentence(facts: CollectionFacts, language: str) -> str:
     amount, day = money(facts.amount), date_long(facts.due_date, language)
     school = facts.school_name
+    if facts.partly_overdue:
+        part = money(facts.overdue_part)
+        return _t(
+            language,
+            f"Le informamos que {facts.student_name} tiene un saldo de {amount}"
+            + (f" con {school}" if school else "")
+            + f", del cual {part} está vencido desde el {day} ({facts.days_overdue} días de atraso).",
+            f"Please note that {facts.student_name} has a balance of {amount}"
+            + (f" with {school}" if school else "")
+            + f", of which {part} has been overdue since {day} ({facts.days_overdue} days).",
+        )
     if facts.overdue:
         return _t(
             language,
@@ -106,8 +129,8 @@ def _invoice_lines(facts: CollectionFacts, language: str) -> list[str]:
         label = f"{invoice.number} {invoice.description}".strip()
         lines.append(_t(
             language,
-            f"- {label}: {money(invoice.pending)} (vence {date_short(invoice.due_date, language)})",
-            f"- {label}: {money(invoice.pending)} (due {date_short(invoice.due_date, language)})",
+            f"- {label}: {money(invoice.pending)} (vencimiento {date_short(invoice.due_date, language)})",
+            f"- {label}: {money(invoice.pending)} (due date {date_short(invoice.due_date, language)})",
         ))
     hidden = len(facts.invoices) - EMAIL_MAX_INVOICE_LINES
     if hidden > 0:
@@ -146,7 +169,14 @@ def _whatsapp(facts: CollectionFacts, tone: str, language: str) -> str:
         greeting += "."
     amount = f"*{money(facts.amount)}*"
     day = date_short(facts.due_date, language)
-    if facts.overdue:
+    if facts.partly_overdue:
+        part = money(facts.overdue_part)
+        state = _t(
+            language,
+            f"El saldo de {facts.student_name} es de {amount}; {part} están vencidos desde el {day}.",
+            f"{facts.student_name}'s balance is {amount}; {part} has been overdue since {day}.",
+        )
+    elif facts.overdue:
         state = _t(
             language,
             f"El saldo de {facts.student_name} por {amount} venció el {day}.",
@@ -166,7 +196,11 @@ def _sms(facts: CollectionFacts, tone: str, language: str) -> str:
     amount, day = money(facts.amount), date_short(facts.due_date, language)
 
     def compose(name: str, school: str, courtesy: str) -> str:
-        if facts.overdue:
+        if facts.partly_overdue:
+            part = money(facts.overdue_part)
+            core = _t(language, f"saldo de {name}: {amount}, {part} vencido desde el {day}.",
+                      f"{name}'s balance: {amount}, {part} overdue since {day}.")
+        elif facts.overdue:
             core = _t(language, f"saldo de {name}: {amount}, vencido el {day}.",
                       f"{name}'s balance of {amount} was due {day}.")
         else:
@@ -248,6 +282,7 @@ def collection_message_build(
             "due_date": facts.due_date.isoformat(),
             "due_date_written": date_long(facts.due_date, language),
             "is_overdue": facts.overdue,
+            "overdue_part_of_amount": money(facts.overdue_part),
             "days_overdue": facts.days_overdue if facts.overdue else None,
             "invoices": [
                 {
@@ -260,7 +295,8 @@ def collection_message_build(
             ],
         }
         allowed = allowed_figures(
-            facts.amount, facts.due_date, facts.days_overdue, facts.student_name, facts.school_name,
+            facts.amount, facts.overdue_part, facts.due_date, facts.days_overdue,
+            facts.student_name, facts.school_name,
             [(i.number, i.description, i.pending, i.due_date) for i in facts.invoices],
             SMS_MAX_CHARS if channel == "SMS" else None,
         )

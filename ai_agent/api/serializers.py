@@ -169,6 +169,7 @@ class CollectionMessageOutput(_SourceMixin):
     student_name = serializers.CharField()
     school_name = serializers.CharField(allow_null=True)
     amount = MoneyField(help_text="The amount the message asks for.")
+    overdue_amount = MoneyField(help_text="The part of `amount` already past due.")
     due_date = serializers.DateField(help_text="The (earliest) due date the message quotes.")
     invoices = MessageInvoiceOutput(many=True, help_text="The open invoices behind the amount.")
 

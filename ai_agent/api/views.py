@@ -122,6 +122,7 @@ def _message_response(*, facts, channel, tone, language, student_id=None) -> Res
                 "student_name": facts.student_name,
                 "school_name": facts.school_name or None,
                 "amount": facts.amount,
+                "overdue_amount": facts.overdue_part,
                 "due_date": facts.due_date,
                 "invoices": facts.invoices,
                 "source": source,
@@ -193,6 +194,7 @@ class StudentCollectionMessageApi(_AIView):
             due_date=invoices[0].due_date,
             today=today,
             invoices=invoices,
+            overdue_amount=balance.overdue,
         )
         return _message_response(
             facts=facts, channel=data["channel"], tone=data.get("tone") or default_tone(facts),

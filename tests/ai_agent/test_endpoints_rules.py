@@ -168,6 +168,20 @@ def test_a_student_message_uses_the_real_open_invoices_and_the_earliest_due_date
     assert body["school_name"] == school.name
 
 
+@pytest.mark.parametrize("channel", ["EMAIL", "SMS", "WHATSAPP"])
+def test_a_partly_overdue_balance_says_which_part_is_overdue(viewer, school, channel):
+    student = StudentFactory(school=school)
+    invoice_with_payments(student, amount="800.00", due_days_ago=15)
+    invoice_with_payments(student, amount="1200.00", due_days_ago=-15)
+
+    response = viewer.post(f"/api/v1/ai/collection-message/{student.pk}", {"channel": channel}, format="json")
+
+    body = response.json()
+    assert (body["amount"], body["overdue_amount"]) == (2000.0, 800.0)
+    assert "$2,000.00" in body["body"] and "$800.00" in body["body"]
+    assert days_ago(15).strftime("%d/%m/%Y") in body["body"] or str(days_ago(15).year) in body["body"]
+
+
 def test_a_student_message_for_a_student_who_owes_nothing_is_a_409(viewer, school):
     student = StudentFactory(school=school)
     punctual_history(student, months=2)
