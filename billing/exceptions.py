@@ -59,3 +59,9 @@ class PaymentImmutable(BillingError):
     code = "payment_immutable"
     status = status.HTTP_405_METHOD_NOT_ALLOWED
     default_detail = "Payments cannot be changed or deleted."
+
+
+class OverdueSweepRunning(BillingError):
+    code = "overdue_sweep_running"
+    status = status.HTTP_409_CONFLICT
+    default_detail = "An overdue sweep is already running; try again when it has finished."

@@ -23,6 +23,7 @@ from billing.exceptions import (
     InvoiceAlreadyPaid,
     InvoiceCancelled,
     InvoiceHasPayments,
+    OverdueSweepRunning,
     Overpayment,
 )
 from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
@@ -244,6 +245,7 @@ def invoice_overdue_sweep(
     school_ids: Iterable[UUID] | None = None,
     as_of: date | None = None,
     dry_run: bool = False,
+    wait: bool = True,
 ) -> dict[UUID, int]:
     """Persist OVERDUE on every invoice past its due date and not fully paid; per-school counts.
 
@@ -255,10 +257,11 @@ def invoice_overdue_sweep(
     out; logs one JSON line per school and a summary.
 
     Locks: a PostgreSQL advisory transaction lock (SQLite: the IMMEDIATE write lock) serialises
-    sweeps, so a second sweep started at the same time waits and then finds nothing left to do.
-    Then the invoice rows (the UPDATEs), then the changed schools' rows (cache versions), the
-    order every money write follows. Idempotent and safe to retry. Raises ValueError for a
-    future `as_of`.
+    sweeps, so a second sweep started at the same time waits and then finds nothing left to do;
+    with `wait=False` it raises OverdueSweepRunning (409) instead of waiting (PostgreSQL). Then
+    the invoice rows (the UPDATEs), then the changed schools' rows (cache versions), the order
+    every money write follows. Idempotent and safe to retry. Raises ValueError for a future
+    `as_of`.
     """
     today = local_today()
     as_of = as_of or today
@@ -283,7 +286,12 @@ def invoice_overdue_sweep(
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
+                    if wait:
+                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
+                    else:
+                        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
+                        if not cursor.fetchone()[0]:
+                            raise OverdueSweepRunning()
             changed = {}
             now = timezone.now()
             for school_id in per_school():

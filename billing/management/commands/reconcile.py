@@ -5,6 +5,7 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
+from billing.management.commands._session import statement_timeout_lift
 from billing.reconcile import invoice_derived_fields_repair, invoice_discrepancy_list
 from schools.models import School
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                             help="Only this school (repeat for several).")
 
     def handle(self, *args, **options):
+        statement_timeout_lift()
         started = time.monotonic()
         school_ids = options["schools"]
         if school_ids:

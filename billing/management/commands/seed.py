@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from billing.management.commands._progress import ProgressBar
+from billing.management.commands._session import statement_timeout_lift
 from billing.seeding import seed_counts, seed_data_load, seed_data_reset
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--yes", "-y", action="store_true", help="Do not ask before --reset.")
 
     def handle(self, *args, **options):
+        statement_timeout_lift()
         counts = seed_counts()
         if counts["schools"] and options["if_empty"]:
             self.stdout.write(f"The database already has {counts['schools']} schools; nothing seeded.")

@@ -6,6 +6,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from billing.exceptions import OverdueSweepRunning
+from billing.management.commands._session import statement_timeout_lift
 from billing.services import invoice_overdue_sweep
 from schools.models import School
 
@@ -38,6 +40,8 @@ class Command(BaseCommand):
         parser.add_argument("--school", type=_uuid, action="append", dest="schools", metavar="UUID",
                             help="Only this school (repeat for several).")
         parser.add_argument("--dry-run", action="store_true", help="Count, change nothing.")
+        parser.add_argument("--no-wait", action="store_true",
+                            help="Exit with an error instead of waiting when another sweep is running.")
 
     def handle(self, *args, **options):
         school_ids = options["schools"]
@@ -46,12 +50,14 @@ class Command(BaseCommand):
             unknown = [str(s) for s in school_ids if s not in known]
             if unknown:
                 raise CommandError(f"Unknown school: {', '.join(unknown)}")
+        statement_timeout_lift()
         started = time.monotonic()
         try:
             changed = invoice_overdue_sweep(
-                school_ids=school_ids, as_of=options["as_of"], dry_run=options["dry_run"]
+                school_ids=school_ids, as_of=options["as_of"], dry_run=options["dry_run"],
+                wait=not options["no_wait"],
             )
-        except ValueError as exc:
+        except (ValueError, OverdueSweepRunning) as exc:
             raise CommandError(str(exc)) from exc
         seconds = time.monotonic() - started
 

@@ -213,3 +213,28 @@ def test_two_concurrent_sweeps_give_the_result_of_one():
     assert {status_of(i) for i in invoices} == {InvoiceStatus.OVERDUE}
     for school in schools:
         assert School.objects.get(pk=school.pk).cache_version == versions[school.pk] + 1
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="advisory locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_no_wait_refuses_while_another_sweep_holds_the_lock():
+    inv = invoice(due=YESTERDAY)
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(sweep("--no-wait"))
+        except CommandError as exc:
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=30)
+
+    assert isinstance(outcome[0], CommandError) and "already running" in str(outcome[0])
+    assert status_of(inv) == InvoiceStatus.PENDING
