@@ -225,6 +225,8 @@ REST_FRAMEWORK = {
         "anon": env_str("THROTTLE_ANON", "60/min"),
         "user": env_str("THROTTLE_USER", "6000/min"),
         "login": env_str("THROTTLE_LOGIN", "10/min"),
+        # Per user on /api/v1/ai/ (OpenAI calls cost money and seconds).
+        "ai": env_str("THROTTLE_AI", "30/min"),
     },
     "COERCE_DECIMAL_TO_STRING": False,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -238,6 +240,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # One name per choice set shared by several fields of the AI agent's answers.
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "ai_agent.api.serializers.LEVELS",
+        "AISourceEnum": "ai_agent.api.serializers.SOURCES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.openapi.strip_trailing_slashes",
