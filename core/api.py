@@ -1,5 +1,7 @@
 """Small helpers shared by the API views."""
 
+import datetime
+
 from rest_framework import serializers
 
 
@@ -39,3 +41,14 @@ class MoneyField(serializers.DecimalField):
         if isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def render_api_timestamps_in_utc() -> None:
+    """Timestamps in the API are ISO 8601 UTC (`2026-03-20T10:30:00Z`), as DESIGN.md says.
+
+    DRF renders them in the active time zone (settings.TIME_ZONE, which must stay active because
+    it decides what "today" and "overdue" mean). Setting the field's time zone once, here, covers
+    every serializer, including the plain `serializers.DateTimeField()` ones. A naive timestamp
+    sent by a client is read as UTC for the same reason.
+    """
+    serializers.DateTimeField.timezone = datetime.UTC

@@ -7,5 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import audit
+        from core.api import render_api_timestamps_in_utc
 
         audit.connect_signals()
+        render_api_timestamps_in_utc()
