@@ -38,7 +38,9 @@ def date_long(day: date, language: str) -> str:
 
 
 def date_short(day: date, language: str) -> str:
-    return f"{day:%m/%d/%Y}" if language == "en" else f"{day:%d/%m/%Y}"
+    if language == "en":
+        return f"{day.month:02d}/{day.day:02d}/{day.year:04d}"
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 def percent(value: Decimal | None) -> str:

@@ -39,7 +39,8 @@ class SourceField(serializers.ChoiceField):
 
 def _language_field():
     return CaseInsensitiveChoiceField(
-        choices=LANGUAGES, required=False, default="es", help_text="Answer language: `es` (default) or `en`."
+        choices=LANGUAGES, required=False, default="es", allow_null=True,
+        help_text="Answer language: `es` (default) or `en`.",
     )
 
 
@@ -52,7 +53,7 @@ def _channel_field(**kwargs):
 
 def _tone_field():
     return CaseInsensitiveChoiceField(
-        choices=TONES, required=False,
+        choices=TONES, required=False, allow_null=True,
         help_text="friendly, firm or final (final notice).",
     )
 
@@ -73,7 +74,7 @@ class CollectionMessageInput(InputSerializer):
 
 
 class StudentCollectionMessageInput(InputSerializer):
-    channel = _channel_field(required=False, default="EMAIL")
+    channel = _channel_field(required=False, default="EMAIL", allow_null=True)
     tone = _tone_field()
     language = _language_field()
 

@@ -95,7 +95,7 @@ class RiskAnalysisApi(_AIView):
     )
     def post(self, request, student_id):
         student = student_get(user=request.user, student_id=student_id)
-        language = parse(_LanguageQuery, request.query_params)["language"]
+        language = parse(_LanguageQuery, request.query_params)["language"] or "es"
         answer, source = risk_analysis_get(student=student, language=language)
         return Response(RiskAnalysisOutput({**answer, "source": source, "language": language}).data)
 
@@ -156,7 +156,7 @@ class CollectionMessageApi(_AIView):
         )
         return _message_response(
             facts=facts, channel=data["channel"], tone=data.get("tone") or "friendly",
-            language=data["language"],
+            language=data["language"] or "es",
         )
 
 
@@ -197,8 +197,8 @@ class StudentCollectionMessageApi(_AIView):
             overdue_amount=balance.overdue,
         )
         return _message_response(
-            facts=facts, channel=data["channel"], tone=data.get("tone") or default_tone(facts),
-            language=data["language"], student_id=student.pk,
+            facts=facts, channel=data["channel"] or "EMAIL", tone=data.get("tone") or default_tone(facts),
+            language=data["language"] or "es", student_id=student.pk,
         )
 
 
@@ -269,7 +269,7 @@ class ExecutiveSummaryApi(_AIView):
             school_name=school_name,
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
-            language=data["language"],
+            language=data["language"] or "es",
         )
         return Response(ExecutiveSummaryOutput({**answer, "school_id": school_id, "source": source}).data)
 

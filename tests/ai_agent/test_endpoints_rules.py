@@ -367,3 +367,23 @@ def test_money_in_answers_is_decimal_exact(viewer, school):
     response = ask(viewer, "saldo de Rita Sol")
 
     assert response.json()["data"]["matches"][0]["pending"] == float(Decimal("0.20"))
+
+
+def test_null_optional_fields_mean_the_defaults(viewer, school):
+    student = StudentFactory(school=school)
+    invoice_with_payments(student, amount="300.00", due_days_ago=-10)
+
+    response = viewer.post(
+        f"/api/v1/ai/collection-message/{student.pk}",
+        {"channel": None, "tone": None, "language": None},
+        format="json",
+    )
+
+    body = response.json()
+    assert (body["channel"], body["tone"], body["language"]) == ("EMAIL", "friendly", "es")
+
+
+def test_dates_are_written_with_four_digit_years_whatever_the_year(viewer):
+    response = message(viewer, channel="SMS", due_date="0099-01-05")
+
+    assert "05/01/0099" in response.json()["body"]
