@@ -80,8 +80,9 @@ class StatementPeriodForm(forms.Form):
 class StudentAdmin(SchoolScopedAdmin):
     add_action = Action.STUDENT_WRITE
     change_action = Action.STUDENT_WRITE
-    list_display = ["last_name", "first_name", "school", "grade", "email", "pending_balance",
-                    "overdue_balance", "is_active", "statement_link"]
+    # Email and active flag are searchable/filterable; the columns keep room for the balances.
+    list_display = ["last_name", "first_name", "school", "grade", "pending_balance", "overdue_balance",
+                    "statement_link"]
     list_display_links = ["last_name", "first_name"]
     list_filter = [BalanceFilter, "is_active", "grade", ("school", ScopedSchoolFilter)]
     list_select_related = ["school"]
