@@ -302,3 +302,25 @@ def test_seed_readme_register_example_still_works_after_the_demo_logins_are_crea
         format="json",
     )
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_login_with_a_nul_byte_is_400_not_500(field):
+    body = {"username": "someone", "password": "whatever-pass", field: "a\x00b"}
+    response = APIClient().post("/api/v1/auth/login", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+
+
+def test_register_is_throttled_per_client_ip(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/min"},
+    }
+    for i in range(2):
+        body = {"username": f"spam{i}", "email": f"s{i}@example.com", "password": "a-long-passphrase-2026"}
+        assert APIClient().post("/api/v1/auth/register", body, format="json").status_code == 201
+    body = {"username": "spam9", "email": "s9@example.com", "password": "a-long-passphrase-2026"}
+    response = APIClient().post("/api/v1/auth/register", body, format="json")
+    assert response.status_code == 429
+    assert not User.objects.filter(username="spam9").exists()
