@@ -188,3 +188,30 @@ def test_staff_without_memberships_sees_no_models(db):
     response = client_for(staff_member()).get(reverse("admin:index"))
 
     assert response.context["app_list"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/students/student/not-a-uuid/statement/",
+        "/admin/billing/payment/not-a-uuid/receipt/",
+        "/admin/billing/invoice/not-a-uuid/register-payment/",
+        "/admin/students/student/00000000-0000-0000-0000-000000000000/statement/",
+    ],
+)
+def test_malformed_or_unknown_ids_on_back_office_pages_redirect_home(accountant, path):
+    response = client_for(accountant).get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_statement_with_an_impossible_date_shows_the_error_and_everything(school, accountant):
+    student = StudentFactory(school=school)
+    invoice(school, student=student, amount="300.00")
+
+    response = client_for(accountant).get(statement_url(student), {"date_from": "2024-13-01", "paper": "x"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["statement"]["summary"]["total_invoiced"] == Decimal("300.00")
