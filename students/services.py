@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.exceptions import NotFound
+from schools.exceptions import SchoolInactive
+from schools.models import School
 from schools.services import school_cache_version_bump
 from students.models import Student
 from users.models import User
@@ -28,8 +30,11 @@ def student_create(
 ) -> Student:
     """Enrol a student in a school (the caller checks the role in that school).
 
-    Bumps the school's cache version (statements count students). Not idempotent.
+    Bumps the school's cache version (statements count students). Raises SchoolInactive (409)
+    for a deactivated school. Not idempotent.
     """
+    if not School.objects.filter(pk=school_id, is_active=True).exists():
+        raise SchoolInactive()
     student = Student(
         school_id=school_id, first_name=first_name, last_name=last_name, email=email, grade=grade,
         enrolled_at=enrolled_at,

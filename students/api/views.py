@@ -48,7 +48,12 @@ class StudentListApi(_StudentListMixin, GenericAPIView):
         operation_id="students_create",
         tags=["students"],
         request=StudentCreateInput,
-        responses={201: StudentOutput, **error_responses(403, 404, descriptions=ADMIN_ONLY)},
+        responses={
+            201: StudentOutput,
+            **error_responses(
+                403, 404, 409, descriptions={**ADMIN_ONLY, 409: "The school is inactive (`school_inactive`)."}
+            ),
+        },
         description="Enrol a student in one of your schools (its ADMINs). An unknown `school_id`, or one "
         "outside your schools, is a 404.",
     )

@@ -419,3 +419,14 @@ def test_student_invoices_runs_a_bounded_number_of_queries(school, student, djan
     with django_assert_max_num_queries(4):  # memberships, student, count, page
         response = client.get(f"/api/v1/students/{student.pk}/invoices?page_size=100")
     assert response.json()["count"] == 25
+
+
+def test_enrolling_in_a_deactivated_school_is_409(school, admin):
+    school.is_active = False
+    school.save(update_fields=["is_active"])
+    response = admin.post(
+        "/api/v1/students", {"school_id": str(school.pk), "first_name": "L", "last_name": "M"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "school_inactive"
+    assert Student.objects.count() == 0
