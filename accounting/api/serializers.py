@@ -122,7 +122,10 @@ class StudentStatementOutput(serializers.Serializer):
         many=True,
         help_text="Charges (by due date) and payments (by payment date) of the period, in date order.",
     )
-    generated_at = serializers.DateTimeField()
+    generated_at = serializers.DateTimeField(
+        help_text="When these figures were computed (UTC). A cached statement keeps its time; any "
+        "write to the school's money invalidates it."
+    )
 
 
 class SchoolStatementInvoiceOutput(serializers.Serializer):
@@ -168,4 +171,7 @@ class SchoolStatementOutput(serializers.Serializer):
     )
     invoices_page = InvoicesPageOutput()
     movements = SchoolMovementOutput(many=True, help_text="One row per day with charges or credits.")
-    generated_at = serializers.DateTimeField()
+    generated_at = serializers.DateTimeField(
+        help_text="When these figures were computed (UTC). A cached statement keeps its time; any "
+        "write to the school's money invalidates it."
+    )

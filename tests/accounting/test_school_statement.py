@@ -195,3 +195,10 @@ def test_statement_routes_are_not_shadowed_by_the_school_and_student_routes(path
     match = resolve(path.format(id=uuid.uuid4()))
 
     assert getattr(match.func, "view_class", None) is view
+
+
+def test_platform_admin_reads_any_schools_statement(admin_user, other_school, books):
+    response = authenticated_client(admin_user).get(url(other_school.pk))
+
+    assert response.status_code == 200
+    assert response.data["summary"]["total_invoiced"] == Decimal("999.00")
