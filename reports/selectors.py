@@ -185,7 +185,9 @@ def invoice_detail_list(*, school_ids: SchoolIds, today: date | None = None) -> 
 
 
 def overdue_invoice_list(*, school_ids: SchoolIds, today: date | None = None) -> QuerySet:
-    """Unpaid invoices past due today, most overdue first, with days overdue and aging bucket.
+    """Unpaid invoices past due today, with days overdue and aging bucket.
+
+    Most overdue first, then the largest debt among those due the same day.
 
     Computed from due_date, so it is right before the nightly sweep has stored OVERDUE.
     """
@@ -197,7 +199,7 @@ def overdue_invoice_list(*, school_ids: SchoolIds, today: date | None = None) ->
             days_overdue=DaysBetween("due_date", _date(today)),
             aging_bucket=_aging_bucket_expression(today),
         )
-        .order_by("due_date", "student_name", "id")
+        .order_by("due_date", "-pending_amount", "id")
     )
 
 

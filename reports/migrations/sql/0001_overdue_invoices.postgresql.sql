@@ -4,22 +4,22 @@
 -- is the server's). reports.selectors.overdue_invoice_list keeps due_date < local_today() and
 -- computes days_overdue and the bucket from due_date, so the report is right before the nightly
 -- sweep has stored OVERDUE.
+-- Names come from scalar subqueries: evaluated after ORDER BY and LIMIT, for the page only.
 CREATE OR REPLACE VIEW reports_overdue_invoices AS
 SELECT
     i.id,
     i.number,
     i.school_id,
-    sc.name AS school_name,
+    (SELECT sc.name FROM schools_school sc WHERE sc.id = i.school_id) AS school_name,
     i.student_id,
-    TRIM(s.first_name || ' ' || s.last_name) AS student_name,
-    s.email AS student_email,
-    s.grade,
+    (SELECT TRIM(s.first_name || ' ' || s.last_name) FROM students_student s WHERE s.id = i.student_id)
+        AS student_name,
+    (SELECT s.email FROM students_student s WHERE s.id = i.student_id) AS student_email,
+    (SELECT s.grade FROM students_student s WHERE s.id = i.student_id) AS grade,
     i.amount,
     i.paid_amount,
     i.amount - i.paid_amount AS pending_amount,
     i.due_date,
     i.description
 FROM billing_invoice i
-LEFT JOIN students_student s ON s.id = i.student_id
-LEFT JOIN schools_school sc ON sc.id = i.school_id
 WHERE i.status <> 'CANCELLED' AND i.paid_amount < i.amount;
