@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count, F, Sum
 
 from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
@@ -167,3 +168,23 @@ def test_summary_reports_counts_and_money():
 def test_negative_sizes_are_refused():
     with pytest.raises(CommandError):
         seed("--schools", "-1")
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the bulk-load mode is PostgreSQL's")
+def test_seed_restores_every_index_and_foreign_key_it_drops_for_the_load():
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = ANY(%s::regclass[]) "
+                "UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1",
+                [TABLES, TABLES],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    TABLES = ["students_student", "billing_invoice", "billing_payment"]
+    before = schema()
+
+    seed_data_load(seed=1, **SMALL)
+
+    assert schema() == before
