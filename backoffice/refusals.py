@@ -17,6 +17,7 @@ MESSAGES = {
     "invoice_has_payments": _("An invoice with payments cannot be cancelled."),
     "amount_below_paid": _("The amount cannot be lower than what has already been paid."),
     "student_inactive": _("This student is inactive; invoices cannot be issued to them."),
+    "school_inactive": _("This school is inactive; reactivate it before enrolling students."),
 }
 
 

@@ -303,13 +303,6 @@ class InvoiceAdmin(SchoolScopedAdmin):
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
         obj._state.adding = False
 
-    def _changeform_view(self, request, object_id, form_url, extra_context):
-        try:
-            return super()._changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as refusal:
-            self.message_user(request, refusal_text(refusal), level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def get_urls(self):
         return [
             path(

@@ -34,6 +34,8 @@ ES = {
         "El importe no puede ser menor que lo ya pagado.",
     "This student is inactive; invoices cannot be issued to them.":
         "Este alumno está inactivo; no se le pueden emitir facturas.",
+    "This school is inactive; reactivate it before enrolling students.":
+        "Esta escuela está inactiva; reactívela antes de inscribir alumnos.",
     "School billing": "Cobranza escolar",
     "Collections dashboard": "Tablero de cobranza",
     "Overdue sweep done: %(count)d invoice(s) marked overdue (%(detail)s).":

@@ -17,6 +17,7 @@ from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from core.dates import local_today
 from core.money import ZERO
 from students.models import Student
+from students.services import student_create, student_update
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
 from users.policy import Action
 
@@ -119,6 +120,28 @@ class StudentAdmin(SchoolScopedAdmin):
     def statement_link(self, obj):
         return format_html('<a href="{}">{}</a>',
                            reverse("admin:students_student_statement", args=[obj.pk]), gettext("Statement"))
+
+    def get_readonly_fields(self, request, obj=None):
+        # A student never changes school: their invoices were issued by this one.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "school"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        # Through the services, like the API: statements show names and count active students.
+        if change:
+            changes = {field: form.cleaned_data[field] for field in form.changed_data}
+            saved = student_update(student_id=obj.pk, actor=request.user, **changes)
+        else:
+            data = form.cleaned_data
+            saved = student_create(
+                school_id=data["school"].pk, first_name=data["first_name"], last_name=data["last_name"],
+                email=data.get("email", ""), grade=data.get("grade", ""), enrolled_at=data.get("enrolled_at"),
+                actor=request.user,
+            )
+            if data.get("is_active") is False:
+                saved = student_update(student_id=saved.pk, actor=request.user, is_active=False)
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+        obj._state.adding = False
 
     def get_urls(self):
         return [

@@ -8,8 +8,11 @@ selects (formfield_for_foreignkey) and the actions offered (get_actions, by role
 """
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
+from backoffice.refusals import refusal_text
+from core.exceptions import DomainError
 from users.policy import Action, school_ids_where, user_can, user_can_anywhere
 from users.selectors import scope_to_user, user_school_ids
 
@@ -84,6 +87,15 @@ class SchoolScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Nothing with money attached is hard-deleted; soft delete and cancel are actions.
         return False
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        # A service refusing the save (e.g. an amount below what was paid, a closed school) is
+        # told to the user in their language; nothing was written.
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as refusal:
+            self.message_user(request, refusal_text(refusal), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -215,3 +215,41 @@ def test_statement_with_an_impossible_date_shows_the_error_and_everything(school
     assert response.status_code == 200
     assert response.context["form"].errors
     assert response.context["statement"]["summary"]["total_invoiced"] == Decimal("300.00")
+
+
+def test_school_admin_edits_the_school_but_cannot_deactivate_it(school, school_admin):
+    response = client_for(school_admin).post(
+        reverse("admin:schools_school_change", args=[school.pk]),
+        {"name": "Colegio Renombrado", "address": "", "phone": "", "email": "", "is_active": ""},
+    )
+
+    assert response.status_code == 302
+    school.refresh_from_db()
+    assert (school.name, school.is_active) == ("Colegio Renombrado", True)
+
+
+def test_renaming_a_student_in_the_admin_refreshes_the_cached_statement(school, school_admin):
+    student = StudentFactory(school=school, first_name="Ana", last_name="Ruiz")
+    client = client_for(school_admin)
+    assert "Ana Ruiz" in client.get(statement_url(student)).content.decode()
+
+    client.post(
+        reverse("admin:students_student_change", args=[student.pk]),
+        {"first_name": "Ana María", "last_name": "Ruiz", "email": "", "grade": "3", "is_active": "on"},
+    )
+
+    assert "Ana María Ruiz" in client.get(statement_url(student)).content.decode()
+
+
+def test_enrolling_in_an_inactive_school_is_refused_with_a_message(school, school_admin):
+    type(school).objects.filter(pk=school.pk).update(is_active=False)
+
+    response = client_for(school_admin).post(
+        reverse("admin:students_student_add"),
+        {"school": school.pk, "first_name": "Leo", "last_name": "Paz", "email": "", "grade": "1",
+         "is_active": "on"},
+        follow=True,
+    )
+
+    assert any("inactive" in str(m) for m in response.context["messages"])
+    assert not school.students.filter(first_name="Leo").exists()
