@@ -51,7 +51,7 @@ class ReportListApi(generics.ListAPIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     content_negotiation_class = ReportContentNegotiation
     pagination_class = StandardPagination
-    filter_backends = [DjangoFilterBackend]  # applied in filter_queryset; listed for the schema
+    filter_backends = [DjangoFilterBackend]  # applied in list(); listed for the schema
 
     report_name: str = ""
     selector = None
@@ -70,17 +70,19 @@ class ReportListApi(generics.ListAPIView):
             kwargs["today"] = self.request.report_today
         return self.selector(**kwargs)
 
-    def filter_queryset(self, queryset):
-        filterset = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
+    def list(self, request, *args, **kwargs):
+        # Validate the parameters first (400 on anything malformed); the selector's queryset is
+        # only built when rows are actually read, not for a page served from the cache.
+        filterset = self.filterset_class(
+            request.query_params, queryset=self.filterset_class._meta.model.objects.none(), request=request
+        )
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         self.filter_values = filterset.form.cleaned_data
-        return filterset.qs
 
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
         if request.accepted_renderer.format == "csv":
             filename = f"{self.report_name}-{request.report_today.isoformat()}.csv"
+            queryset = filterset.filter_queryset(self.get_queryset())
             return csv_response(queryset, self.get_serializer(), filename)
 
         scope = self._cache_scope()
@@ -91,7 +93,7 @@ class ReportListApi(generics.ListAPIView):
         }
 
         def compute():
-            page = self.paginate_queryset(queryset)
+            page = self.paginate_queryset(filterset.filter_queryset(self.get_queryset()))
             django_page = self.paginator.page
             return {
                 "count": django_page.paginator.count,
