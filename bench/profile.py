@@ -3,8 +3,9 @@
 Runs each PATH through Django's test client against the database in DATABASE_URL (a bench
 database: `--db bench_large`), as a platform admin (or `--user NAME`), `-n` times, and prints
 per request: wall ms, Python CPU ms (process time, which other load on the machine barely
-moves), SQL count and SQL wall ms. `--cold` turns the cache off; `--cprofile` prints the top
-functions by cumulative time. For finding the cause of a missed target, not for the table.
+moves), SQL count and SQL wall ms. `--cold` turns the cache off; `--pyinstrument` (sampling) or
+`--cprofile` (deterministic, CPU clock) show where the time goes. For finding the cause of a
+missed target, not for the table.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_large SECRET_KEY=x \\
         .venv/bin/python -m bench.profile --cold -n 20 '/api/v1/invoices?status=OVERDUE'
@@ -33,7 +34,8 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="cache off (DummyCache)")
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body", default=None, help="JSON body for POST")
-    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--cprofile", action="store_true", help="deterministic, inflates call-heavy code")
+    parser.add_argument("--pyinstrument", action="store_true", help="sampling profiler (CPU time)")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime)")
     parser.add_argument("--explain", action="store_true",
@@ -73,6 +75,12 @@ def main() -> None:
             walls, cpus, sqls, counts = [], [], [], []
             # CPU time, not wall time: on a loaded machine, waiting for a core is not our cost.
             profiler = cProfile.Profile(time.process_time) if opts.cprofile else None
+            sampler = None
+            if opts.pyinstrument:
+                from pyinstrument import Profiler
+
+                sampler = Profiler(interval=0.0005, async_mode="disabled")
+                sampler.start()
             for _ in range(opts.n):
                 reset_queries()
                 with CaptureQueriesContext(connection) as ctx:
@@ -86,6 +94,8 @@ def main() -> None:
                     cpus.append((time.process_time() - c0) * 1000)
                 counts.append(len(ctx.captured_queries))
                 sqls.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+            if sampler:
+                sampler.stop()
             walls.sort()
             cpus.sort()
             mid = len(walls) // 2
@@ -98,6 +108,8 @@ def main() -> None:
                         if q["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
                             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
                             print("\n".join(row[0] for row in cursor.fetchall()))
+            if sampler:
+                print(sampler.output_text(unicode=False, color=False, show_all=False))
             if profiler:
                 pstats.Stats(profiler).sort_stats(opts.sort).print_stats(opts.top)
 

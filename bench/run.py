@@ -121,6 +121,11 @@ def build_scenarios(data: dict, size: Size, concurrency: int) -> list[Scenario]:
     list_targets = [("p50", "<", LIST_P50_MS), ("queries", "<=", LIST_MAX_QUERIES)]
     out: list[Scenario] = []
 
+    # Baselines, no target: what any request costs before a view does its own work.
+    out.append(Scenario("baseline: /health (no auth, no DRF)", "baseline", "admin",
+                        [("GET", "/health", "")], concurrency=concurrency, route="/health"))
+    out.append(Scenario("baseline: auth/me (JWT, DRF, 2 queries)", "baseline", "member",
+                        [("GET", f"{API}/auth/me", "")], concurrency=concurrency))
     out.append(Scenario("school list", "list", "admin", [("GET", f"{API}/schools", "")],
                         concurrency=concurrency, targets=list_targets))
     out.append(Scenario(
@@ -415,6 +420,11 @@ def check_targets(scenario: Scenario, s: dict) -> list[str]:
     return missed
 
 
+def fmt_calibration(c: dict) -> str:
+    return (f"loadavg {c['loadavg'][0]:.1f}, 5M-step loop {c['loop_cpu_s']:.2f} s CPU / "
+            f"{c['loop_wall_s']:.2f} s wall")
+
+
 def fmt(value, digits=1) -> str:
     if value is None:
         return "-"
@@ -461,6 +471,23 @@ def render_table(scenarios: list[Scenario]) -> str:
             f"{fmt(s['app_cpu_ms'])}+{fmt(s['db_cpu_ms'])} | {verdict} |"
         )
     return "\n".join(lines)
+
+
+def cpu_calibration() -> dict:
+    """How busy the machine is: a fixed pure-Python loop (CPU and wall seconds) and the load.
+
+    On a shared VM other work inflates both wall and CPU time (steal); this line makes a table
+    measured on a loaded machine recognisable (compare the loop's figures between runs).
+    """
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return {
+        "loop_cpu_s": round(time.process_time() - start_cpu, 3),
+        "loop_wall_s": round(time.perf_counter() - start_wall, 3),
+        "loadavg": os.getloadavg(),
+    }
 
 
 def machine() -> dict:
@@ -617,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
             env=env, cwd=BASE_DIR, stdout=gunicorn_log, stderr=subprocess.STDOUT,
             start_new_session=True)
         wait_healthy(base_url, gunicorn)
+        calibration_start = cpu_calibration()
         meter = CpuMeter(gunicorn.pid, db)
 
         tokens = {}
@@ -664,6 +692,7 @@ def main(argv: list[str] | None = None) -> int:
             if sc.kind == "payment":
                 time.sleep(0.5)
 
+        calibration_end = cpu_calibration()
         integrity = None
         if any(sc.kind == "payment" and sc.result for sc in scenarios):
             with pg_connect(env["DATABASE_URL"]) as conn:
@@ -691,7 +720,9 @@ def main(argv: list[str] | None = None) -> int:
             f"(target school: {data['target_school_students']} students, "
             f"{data['target_school_invoices']} invoices). "
             f"{duration} s per scenario; gunicorn {opts.workers} workers x {opts.threads} threads; "
-            f"cache: {'Redis' if 'REDIS_URL' in env else 'local memory'}.",
+            f"cache: {'Redis' if 'REDIS_URL' in env else 'local memory'}. "
+            f"Machine load: {fmt_calibration(calibration_start)} before the scenarios, "
+            f"{fmt_calibration(calibration_end)} after.",
             "",
             table,
             "",
@@ -723,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
             "concurrency": opts.concurrency, "workers": opts.workers, "threads": opts.threads,
             "data": {k: data[k] for k in ("counts", "target_school_students", "target_school_invoices")},
             "timings": timings, "integrity": integrity, "notes": notes,
+            "calibration": {"start": calibration_start, "end": calibration_end},
             "scenarios": [
                 {"name": sc.name, "kind": sc.kind, "cache": sc.cache, "concurrency": sc.concurrency,
                  "skipped": sc.skipped, "distinct_requests": len(sc.requests), "raw": sc.result,
