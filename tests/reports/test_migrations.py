@@ -4,7 +4,7 @@ from django.db import connection
 
 from reports.apps import _create_views_after_migrate, _drop_views_before_migrate
 from reports.models import StudentBalance
-from reports.sqlviews import all_view_names
+from reports.sqlviews import VENDORS, VIEW_DEFINITIONS, all_view_names, view_sql, views_create
 from students.models import Student
 from tests.factories import InvoiceFactory
 
@@ -48,3 +48,18 @@ def test_another_apps_migration_can_rebuild_a_table_the_views_read():
     assert set(all_view_names()) <= _views_in_database()
     invoice = InvoiceFactory()
     assert StudentBalance.objects.get(pk=invoice.student_id).invoice_count == 1
+
+
+def test_view_sql_refuses_a_database_it_has_no_sql_for():
+    class Oracle:
+        vendor = "oracle"
+
+    with pytest.raises(NotImplementedError):
+        views_create(Oracle(), {"reports_student_balance": "0001_student_balance"})
+
+
+def test_every_view_has_sql_for_every_vendor():
+    for _migration, definitions in VIEW_DEFINITIONS:
+        for stem in definitions.values():
+            for vendor in VENDORS:
+                assert view_sql(stem, vendor).lstrip().startswith(("--", "CREATE")), (stem, vendor)
