@@ -214,6 +214,9 @@ REST_FRAMEWORK = {
     # Adds the error responses (400/401/403/404/415/429) each operation can answer.
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    # No OPTIONS metadata: the OpenAPI schema describes the API. OPTIONS answers 405 in the error
+    # shape (CORS preflights are answered earlier, by corsheaders).
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

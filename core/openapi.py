@@ -6,7 +6,8 @@ how the view is built, so nobody has to remember them:
 - 400 when the operation takes a body or query parameters (validation_error, parse_error);
 - 401 when it needs a bearer token;
 - 403 when it writes (a role can be too low);
-- 404 when its path has an id (unknown, malformed, or outside the caller's schools);
+- 404 when its path has an id (unknown, malformed, or outside the caller's schools), or when it is
+  paginated (a page past the last one);
 - 415 when it takes a body;
 - 429 when a throttle applies.
 
@@ -75,10 +76,13 @@ class AutoSchema(SpectacularAutoSchema):
         if operation is None:
             return None
         responses = operation.setdefault("responses", {})
+        has_id = any(p.get("in") == "path" for p in operation.get("parameters", []))
+        # A paginated list answers 404 for a page past the last one (DRF's page number pagination).
+        descriptions = {} if has_id else {404: "No such page: `page` is past the last one (`not_found`)."}
         for status in self._implied_error_statuses(operation):
             if str(status) not in responses:
                 responses[str(status)] = self._get_response_for_code(
-                    error_responses(status)[status], str(status)
+                    error_responses(status, descriptions=descriptions)[status], str(status)
                 )
         operation["responses"] = dict(sorted(responses.items()))
         return operation
@@ -95,7 +99,9 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append(401)
             if self.method in ("POST", "PUT", "PATCH", "DELETE"):
                 statuses.append(403)
-        if any(p.get("in") == "path" for p in parameters):
+        if any(p.get("in") == "path" for p in parameters) or any(
+            p.get("in") == "query" and p.get("name") == "page" for p in parameters
+        ):
             statuses.append(404)
         if has_body:
             statuses.append(415)
