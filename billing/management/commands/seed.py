@@ -17,6 +17,8 @@ def _positive_or_zero(value: str) -> int:
     return number
 
 
+_positive_or_zero.__name__ = "non-negative integer"  # argparse names the type in its error
+
 class Command(BaseCommand):
     help = (
         "Fill the database with realistic demo data (Mexican schools, students, monthly tuition "
