@@ -57,6 +57,18 @@ bench: install
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.run --size $(SIZE) $(BENCH_ARGS)
 
+# Live fault and HTTP-concurrency tests (docs/operations.md): gunicorn with 4 workers on a private
+# PostgreSQL cluster and Redis on spare ports (needs PostgreSQL's server binaries and redis-server).
+.PHONY: faults fuzz
+faults: install-dev
+	$(TEST_ENV) $(PY) -m pytest tests/hardening/live -m faults $(PYTEST_ARGS)
+
+# The schemathesis run of `make test`, longer: more examples per operation plus the coverage phase
+# (boundary values of every parameter, undocumented methods).
+FUZZ_EXAMPLES ?= 100
+fuzz: install-dev
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 $(PY) -m pytest tests/fuzz $(PYTEST_ARGS)
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 

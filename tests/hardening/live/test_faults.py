@@ -5,6 +5,7 @@ The app keeps running throughout (same gunicorn master and workers); only its de
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 from tests.hardening.live.conftest import make_invoice
 from tests.support.http import call
-from tests.support.services import django_script, wait_until
+from tests.support.services import Gunicorn, django_script, wait_until
 
 LOAD_THREADS = 8
 
@@ -233,3 +234,30 @@ def test_redis_stopped_every_read_still_answers_the_same_from_the_database(
         assert statement.status == 200
         assert Decimal(str(statement.json()["summary"]["total_paid"])) == paid_before + Decimal("200.00")
     assert server.log().count("Exception ignored") > log_before
+
+
+def test_openai_hanging_falls_back_to_the_rules_within_the_time_budget(live_env, world):
+    # A port that accepts connections and never answers: the worst kind of outage for a client.
+    blackhole = socket.socket()
+    blackhole.bind(("127.0.0.1", 0))
+    blackhole.listen(64)
+    port = blackhole.getsockname()[1]
+    env = {**live_env, "OPENAI_API_KEY": "sk-test-unreachable",
+           "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1", "OPENAI_TIMEOUT_SECONDS": "2"}
+    ai_server = Gunicorn(env=env, workers=2)
+    ai_server.start()
+    try:
+        token = world["accountant_token"]
+        student = world["student_id"]
+        risk = call(ai_server.base_url, "POST", f"/api/v1/ai/risk-analysis/{student}", token=token)
+        message = call(ai_server.base_url, "POST", f"/api/v1/ai/collection-message/{student}",
+                       token=token, body={"channel": "email"})
+    finally:
+        ai_server.stop()
+        blackhole.close()
+
+    for answer in (risk, message):
+        assert answer.status == 200, answer.body[:300]
+        assert answer.json()["source"] == "rules"
+        assert answer.elapsed < 2 + 3  # the OpenAI budget plus the rules, never a hung worker
+    assert risk.json()["risk_level"] in {"LOW", "MEDIUM", "HIGH"}
