@@ -174,19 +174,21 @@ def _student_statement(student: Student, period: Period, today: date) -> dict:
     payments = Payment.objects.filter(invoice__student_id=student.pk)
     # One query for every figure: a student has few rows, so scalar subqueries cost next to nothing
     # and keep the cold statement within its query budget.
+    invoice_aggregates = _invoice_aggregates(period, today)
+    payment_aggregates = _payment_aggregates(period)
     figures = (
         Student.objects.filter(pk=student.pk)
         .annotate(
             **_as_subqueries(
                 _up_to(Invoice.objects.filter(student_id=OuterRef("pk")), "due_date", period),
-                "student_id", _invoice_aggregates(period, today),
+                "student_id", invoice_aggregates,
             ),
             **_as_subqueries(
                 _up_to(Payment.objects.filter(invoice__student_id=OuterRef("pk")), "payment_date", period),
-                "invoice__student_id", _payment_aggregates(period),
+                "invoice__student_id", payment_aggregates,
             ),
         )
-        .values(*_invoice_aggregates(period, today), *_payment_aggregates(period))
+        .values(*invoice_aggregates, *payment_aggregates)
         .get()
     )
     invoice_figures = payment_figures = figures
