@@ -90,13 +90,20 @@ def idempotent_response(request: Request, *, scope: str, perform: Callable[[], R
                     # Only successful writes are remembered; an error answer is recomputed.
                     transaction.set_rollback(True)
                     return response
-                content = JSONRenderer().render(response.data).decode()
+                content = _render(request, response)
                 record.response_status = response.status_code
                 record.response_body = content
                 record.save(update_fields=["response_status", "response_body", "updated_at"])
                 return response
     # Only reachable if the record was purged between the unique violation and the lookup.
     raise Conflict("A request with this Idempotency-Key is being processed; retry shortly.")
+
+
+def _render(request: Request, response: Response) -> str:
+    """The body exactly as the view's renderer will send it (same renderer, same media type)."""
+    renderer = getattr(request, "accepted_renderer", None) or JSONRenderer()
+    media_type = getattr(request, "accepted_media_type", None)
+    return renderer.render(response.data, media_type, {"request": request, "response": response}).decode()
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:

@@ -190,3 +190,16 @@ def test_concurrent_duplicates_write_exactly_once(school):
     assert Payment.objects.filter(invoice=invoice).count() == 1
     assert Invoice.objects.get(pk=invoice.pk).paid_amount == Decimal("100.00")
     assert IdempotencyRecord.objects.count() == 1
+
+
+def test_replay_matches_an_indented_first_answer(accountant, invoice):
+    def send():
+        return accountant.post(
+            PAYMENTS, {"invoice_id": str(invoice.pk), "amount": "1.00", "method": "CASH"}, format="json",
+            HTTP_IDEMPOTENCY_KEY="pretty", HTTP_ACCEPT="application/json; indent=2",
+        )
+
+    first = send()
+
+    assert b"\n  " in first.content
+    assert send().content == first.content
