@@ -3,6 +3,7 @@
 import time
 import uuid
 
+import structlog
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.management.commands._session import statement_timeout_lift
@@ -15,6 +16,7 @@ def _uuid(value: str) -> uuid.UUID:
 
 
 _uuid.__name__ = "school id"
+logger = structlog.get_logger(__name__)
 
 
 class Command(BaseCommand):
@@ -73,6 +75,11 @@ class Command(BaseCommand):
                 ))
 
         seconds = time.monotonic() - started
+        # One JSON line for monitoring (alert on discrepancies > 0).
+        logger.info("reconcile.done", invoices=report.invoices_checked,
+                    discrepancies=len(report.discrepancies), by_kind=dict(report.by_kind()),
+                    stale_overdue=sum(report.stale_overdue.values()), fix=options["fix"],
+                    seconds=round(seconds, 3))
         if report.clean:
             self.stdout.write(self.style.SUCCESS(
                 f"Clean: {report.invoices_checked} invoices checked in {seconds:.1f}s."

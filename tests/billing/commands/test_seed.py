@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models import Count, F, Sum
 
 from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
@@ -188,3 +188,14 @@ def test_seed_restores_every_index_and_foreign_key_it_drops_for_the_load():
     seed_data_load(seed=1, **SMALL)
 
     assert schema() == before
+
+
+def test_a_failed_load_leaves_the_database_as_it_was():
+    seed_data_load(seed=4, **SMALL)
+    before = snapshot()
+
+    with pytest.raises(IntegrityError):
+        seed_data_load(seed=4, **SMALL)  # the same ids again
+
+    assert snapshot() == before
+    assert invoice_discrepancy_list().clean
