@@ -25,6 +25,7 @@ from backoffice.refusals import refusal_text
 from backoffice.templatetags.backoffice import money
 from billing import services
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from core.audit import AuditHistoryAdmin
 from core.dates import local_today
 from core.exceptions import DomainError
 from core.money import MAX_AMOUNT, ZERO
@@ -152,7 +153,7 @@ class _Echo:
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SchoolScopedAdmin):
+class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     add_action = Action.INVOICE_CREATE
     change_action = Action.INVOICE_EDIT
     list_display = ["number", "student_name", "school", "amount_display", "paid_display", "pending",
@@ -392,7 +393,7 @@ class InvoiceAdmin(SchoolScopedAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SchoolScopedAdmin):
+class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     """Payments are immutable: this page only shows them (and prints receipts)."""
 
     list_display = ["number", "payment_date", "invoice_link", "student_name", "school", "amount_display",

@@ -12,9 +12,11 @@ the same id in `X-Request-ID`, so a client or an operator can quote it.
 revert or save anything, and only rows the staff user may see are shown.
 """
 
+import copy
 import ipaddress
 
 import structlog
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
@@ -72,7 +74,8 @@ class AuditHistoryAdmin(SimpleHistoryAdmin):
     """The admin's "History" page for a tracked model: every version, never editable.
 
     simple-history's per-version page is a change form that saves ("reverts") on POST; here it
-    answers GETs only, with every field read-only, and only for rows in the user's scope.
+    answers GETs only, shows every field read-only, and only for rows in the user's scope (404
+    otherwise, like the rest of the admin).
     """
 
     history_list_display = ["request_id", "ip_address"]
@@ -84,7 +87,7 @@ class AuditHistoryAdmin(SimpleHistoryAdmin):
         return False
 
     def _visible_or_404(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
+        if self.get_object(request, unquote(object_id)) is None:
             raise Http404
 
     def history_view(self, request, object_id, extra_context=None):
@@ -95,10 +98,11 @@ class AuditHistoryAdmin(SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied("History is read-only.")
         self._visible_or_404(request, object_id)
-        request._audit_read_only = True
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def get_readonly_fields(self, request, obj=None):
-        if getattr(request, "_audit_read_only", False):
-            return [field.name for field in self.model._meta.fields]
-        return super().get_readonly_fields(request, obj)
+        # The stored columns of that version, all read-only (a copy of this admin, so the model's
+        # own page keeps its editable fields and computed columns).
+        columns = [f.name for f in self.model._meta.fields if f.name not in ("id", "updated_at")]
+        viewer = copy.copy(self)
+        viewer.get_fields = lambda request, obj=None: columns
+        viewer.get_readonly_fields = lambda request, obj=None: columns
+        viewer.fieldsets = None
+        return SimpleHistoryAdmin.history_form_view(viewer, request, object_id, version_id, extra_context)

@@ -128,3 +128,68 @@ def test_history_tables_have_no_admin_of_their_own_to_edit_them_through():
     registered = {model._meta.label for model in admin.site._registry}
     assert "billing.HistoricalInvoice" not in registered
     assert "billing.HistoricalPayment" not in registered
+
+
+@pytest.fixture
+def api_invoice(school, student):
+    """An invoice created, changed and paid through the API, so its history has request ids."""
+    accountant = member(school, Role.ACCOUNTANT)
+    client = bearer_client(accountant)
+    created = client.post("/api/v1/invoices", {"student_id": str(student.pk), "amount": "800.00",
+                                               "due_date": "2099-01-31"}, format="json")
+    client.patch(f"/api/v1/invoices/{created.json()['id']}", {"description": "Inscripción"}, format="json")
+    paid = client.post("/api/v1/payments", {"invoice_id": created.json()["id"], "amount": "50.00",
+                                            "method": "CASH"}, format="json")
+    return {"invoice": Invoice.objects.get(pk=created.json()["id"]), "accountant": accountant,
+            "payment_id": paid.json()["id"], "request_ids": [created["X-Request-ID"], paid["X-Request-ID"]]}
+
+
+def _staff(school, role):
+    user = member(school, role)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+def test_the_admin_history_page_lists_each_version_with_who_and_which_request(client, school, api_invoice):
+    client.force_login(_staff(school, Role.VIEWER))
+    invoice = api_invoice["invoice"]
+
+    page = client.get(f"/admin/billing/invoice/{invoice.pk}/history/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert api_invoice["accountant"].username in html
+    assert all(request_id in html for request_id in api_invoice["request_ids"])
+    assert html.count("203.0.113.7") >= 3  # created, changed, paid
+    payment_page = client.get(f"/admin/billing/payment/{api_invoice['payment_id']}/history/")
+    assert payment_page.status_code == 200
+    assert api_invoice["request_ids"][1] in payment_page.content.decode()
+
+
+def test_a_history_version_is_shown_read_only_and_cannot_be_reverted(client, school, api_invoice):
+    client.force_login(_staff(school, Role.ADMIN))
+    invoice = api_invoice["invoice"]
+    first = Invoice.history.filter(id=invoice.pk).earliest("history_date")
+    url = f"/admin/billing/invoice/{invoice.pk}/history/{first.history_id}/"
+
+    page = client.get(url)
+    refused = client.post(url, {"amount": "1.00", "due_date": "2000-01-01", "description": "x",
+                                "_change_history": "1"})
+
+    assert page.status_code == 200
+    assert 'name="amount"' not in page.content.decode()  # no editable input on the version page
+    assert refused.status_code == 403
+    invoice.refresh_from_db()
+    assert invoice.amount == Decimal("800.00") and invoice.description == "Inscripción"
+    assert Invoice.history.filter(id=invoice.pk).count() == 3  # created, changed, paid: nothing new
+
+
+def test_another_schools_staff_cannot_read_the_history(client, other_school, api_invoice):
+    client.force_login(_staff(other_school, Role.ADMIN))
+    invoice = api_invoice["invoice"]
+    first = Invoice.history.filter(id=invoice.pk).earliest("history_date")
+
+    assert client.get(f"/admin/billing/invoice/{invoice.pk}/history/").status_code == 404
+    assert client.get(f"/admin/billing/invoice/{invoice.pk}/history/{first.history_id}/").status_code == 404
+    assert client.get("/admin/billing/invoice/not-a-uuid/history/").status_code == 404
