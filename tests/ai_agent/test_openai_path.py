@@ -1,10 +1,12 @@
 """The OpenAI path through the real `openai` client against the local fake server (conftest)."""
 
 import logging
+import socket
 import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 
 from ai_agent.llm import STATUS_CACHE_KEY, llm_last_call
@@ -140,8 +142,11 @@ def test_a_server_error_then_a_good_answer_succeeds_on_the_retry(client, late_st
 
 
 def test_a_server_that_refuses_connections_falls_back_to_the_rules(client, late_student, settings):
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     settings.OPENAI_API_KEY = "sk-test"
-    settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"  # discard port: nothing listens
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
     settings.OPENAI_TIMEOUT_SECONDS = 2
 
     body = client.post(f"/api/v1/ai/risk-analysis/{late_student.pk}").json()
@@ -300,9 +305,7 @@ def test_status_reports_openai_mode_the_model_and_the_last_call(client, late_stu
     assert body["last_call"]["operation"] == "risk_analysis"
 
 
-def test_status_shows_the_reason_of_the_last_failure(client, fake_openai, django_capture_on_commit_callbacks):
-    from django.core.cache import cache
-
+def test_status_shows_the_reason_of_the_last_failure(client, fake_openai):
     cache.set(STATUS_CACHE_KEY, {"succeeded": False, "at": "2026-01-01T00:00:00+00:00",
                                  "operation": "assistant", "error": "rate_limited"}, None)
 
