@@ -164,16 +164,14 @@ class AssistantTools:
             self._schools = school_names_list(school_ids=self.school_ids)
         return self._schools
 
-    def school_by_name(self, name: str) -> tuple[UUID, str] | None:
-        """The visible school whose name best matches `name` (accent- and case-insensitive)."""
+    def schools_named(self, name: str) -> list[tuple[UUID, str]]:
+        """Visible schools matching `name` (accent- and case-insensitive): the exact one, else
+        every school whose name contains it or is contained in it."""
         wanted = fold(name).strip()
         if not wanted:
-            return None
+            return []
         exact = [s for s in self.schools() if fold(s[1]) == wanted]
-        if exact:
-            return exact[0]
-        contains = [s for s in self.schools() if wanted in fold(s[1]) or fold(s[1]) in wanted]
-        return max(contains, key=lambda s: len(s[1])) if contains else None
+        return exact[:1] or [s for s in self.schools() if wanted in fold(s[1]) or fold(s[1]) in wanted]
 
     def school_in_text(self, text: str) -> tuple[UUID, str] | None:
         folded = fold(text)
@@ -422,8 +420,15 @@ def _openai_tools(tools: AssistantTools) -> list[Tool]:
         name = arguments.get("school_name")
         if not name:
             return None
-        school = tools.school_by_name(str(name)[:200])
-        return school if school else {"error": "school_not_found", "school_name": str(name)[:200]}
+        name = str(name)[:200]
+        schools = tools.schools_named(name)
+        if len(schools) == 1:
+            return schools[0]
+        if schools:
+            # Never guess between schools: the model asks again with one of these names.
+            candidates = [s[1] for s in schools[:10]]
+            return {"error": "ambiguous_school", "school_name": name, "candidates": candidates}
+        return {"error": "school_not_found", "school_name": name}
 
     def with_school(run):
         def wrapped(arguments: dict):

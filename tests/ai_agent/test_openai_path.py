@@ -14,7 +14,7 @@ from ai_agent.risk import risk_analysis_get
 from tests.ai_agent.conftest import completion, json_completion
 from tests.ai_agent.histories import chronic_late_history, invoice_with_payments
 from tests.conftest import authenticated_client, member
-from tests.factories import StudentFactory
+from tests.factories import SchoolFactory, StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +312,17 @@ def test_status_shows_the_reason_of_the_last_failure(client, fake_openai):
     body = client.get("/api/v1/ai/status").json()
 
     assert body["last_call"]["error"] == "rate_limited"
+
+
+def test_a_tool_call_naming_several_schools_gets_the_candidates_instead_of_a_guess(fake_openai):
+    user = member(SchoolFactory(name="Colegio Norte"), Role.VIEWER)
+    user.memberships.create(school=SchoolFactory(name="Colegio Sur"), role=Role.VIEWER)
+    call = ("c1", "overdue_students", {"min_days_overdue": 0, "school_name": "colegio"})
+    fake_openai.reply(completion(tool_calls=[call]))
+    fake_openai.reply(completion("¿De qué colegio?"))
+
+    authenticated_client(user).post("/api/v1/ai/assistant", {"question": "¿Quién debe?"}, format="json")
+
+    result = fake_openai.requests[1]["messages"][-1]["content"]
+    assert '"ambiguous_school"' in result
+    assert "Colegio Norte" in result and "Colegio Sur" in result
