@@ -4,6 +4,11 @@ The agent (rules or OpenAI) sees the data only through these functions: a school
 comes from `users.selectors.user_school_ids` (None: platform admin, every school) is applied in
 SQL before anything is read, so neither a question nor a model's tool call can reach another
 school's rows. All figures are SQL aggregates over Decimal columns.
+
+Balances, overdue lists and top debtors come from the reports' selectors, open invoices from
+billing's, students and schools from theirs; what is left here is specific to the agent: name
+search that ignores accents, a student's payment dates for the risk rules, and period KPIs with
+aging (reports.selectors.school_kpis_get and aging_bucket_list cover the whole history only).
 """
 
 import re
