@@ -66,8 +66,9 @@ faults: install-dev
 # The schemathesis run of `make test`, longer: more examples per operation plus the coverage phase
 # (boundary values of every parameter, undocumented methods).
 FUZZ_EXAMPLES ?= 100
+FUZZ_COVERAGE ?= 1
 fuzz: install-dev
-	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 $(PY) -m pytest tests/fuzz $(PYTEST_ARGS)
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=$(FUZZ_COVERAGE) $(PY) -m pytest tests/fuzz $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
