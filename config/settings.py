@@ -209,8 +209,9 @@ REST_FRAMEWORK = {
         # Unknown ?ordering= fields are a 400 instead of being silently ignored.
         "core.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Money-exact JSON: amounts leave as 500.00 and arrive as Decimal, never as floats.
+    "DEFAULT_PARSER_CLASSES": ["core.renderers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
     # Adds the error responses (400/401/403/404/415/429) each operation can answer.
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",

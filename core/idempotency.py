@@ -20,12 +20,12 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from rest_framework import serializers, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.exceptions import Conflict
 from core.models import IdempotencyRecord
+from core.renderers import JSONRenderer
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"

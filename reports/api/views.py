@@ -13,13 +13,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.dates import local_today
 from core.openapi import error_responses
 from core.pagination import StandardPagination
+from core.renderers import JSONRenderer
 from reports import filters, selectors
 from reports.api import serializers
 from reports.api.csv import CSVRenderer, csv_response

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from core.api import parse
 from core.openapi import error_responses, uuid_path_parameter
+from core.renderers import JSONParser
 from schools.selectors import school_get
 from users.api.permissions import require
 from users.api.serializers import (
