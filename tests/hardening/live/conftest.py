@@ -26,6 +26,13 @@ from tests.support.services import (
 
 LIVE_DIR = Path(__file__).parent
 DB_NAME = "h9_live"
+# What each live test measured, printed at the end of the run (CI logs keep the figures).
+FIGURES: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    for name, figure in FIGURES.items():
+        terminalreporter.write_line(f"live: {name}: {figure}")
 
 
 def pytest_collection_modifyitems(config, items):

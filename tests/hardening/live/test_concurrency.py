@@ -12,7 +12,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from tests.hardening.live.conftest import make_invoice
+from tests.hardening.live.conftest import FIGURES, make_invoice
 from tests.support.http import call
 from tests.support.services import manage
 
@@ -48,6 +48,7 @@ def test_twenty_parallel_payments_of_100_on_an_invoice_of_1000_accept_exactly_te
     answers = _all_at_once(server, [("POST", "/api/v1/payments", world["accountant_token"], body, None)] * 20)
 
     statuses = Counter(a.status for a in answers)
+    FIGURES["20 parallel payments of 100 on 1000"] = str(dict(statuses))
     assert statuses[201] == 10, statuses
     refused = [a for a in answers if a.status != 201]
     assert len(refused) == 10
@@ -71,6 +72,7 @@ def test_parallel_replays_of_one_idempotency_key_make_exactly_one_payment(server
     )
 
     created = [a for a in answers if a.status == 201]
+    FIGURES["12 parallel replays of one Idempotency-Key"] = str(dict(Counter(a.status for a in answers)))
     assert created, Counter(a.status for a in answers)
     assert len({a.json()["id"] for a in created}) == 1  # every success is the same payment
     for answer in answers:
@@ -107,6 +109,7 @@ def test_a_payment_racing_a_cancellation_lets_exactly_one_win_and_the_books_agre
             assert (pay.status, pay.json()["code"]) == (409, "invoice_cancelled")
             assert after["status"] == "CANCELLED"
             assert Decimal(str(after["paid_amount"])) == Decimal("0") and payments == []
+    FIGURES["8 payment-vs-cancellation races"] = str(dict(outcomes))
     assert sum(outcomes.values()) == 8
 
 

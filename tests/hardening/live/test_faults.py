@@ -12,7 +12,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from tests.hardening.live.conftest import make_invoice
+from tests.hardening.live.conftest import FIGURES, make_invoice
 from tests.support.http import call
 from tests.support.services import Gunicorn, django_script, wait_until
 
@@ -102,6 +102,14 @@ def test_database_stopped_under_load_fails_fast_with_503_and_recovers_without_an
         load.phase = "up-again"
         time.sleep(2)
 
+    by_phase = Counter((p, getattr(a, "status", "dropped")) for p, _, a in load.answers)
+    slowest_down = max(
+        (a.elapsed for p, _, a in load.answers if p == "down" and hasattr(a, "elapsed")), default=0
+    )
+    FIGURES["PostgreSQL stopped under load"] = (
+        f"{len(load.answers)} requests, (phase, status): {dict(sorted(by_phase.items()))}; "
+        f"slowest answer while down {slowest_down:.3f}s; answering {recovery_seconds:.1f}s after the restart"
+    )
     dropped = [(p, w, a) for p, w, a in load.answers if isinstance(a, OSError)]
     assert not dropped, dropped[:3]
     statuses = Counter((p, a.status) for p, _, a in load.answers)
@@ -219,6 +227,7 @@ def test_redis_stopped_every_read_still_answers_the_same_from_the_database(
         private_redis.start()
     statement_back = api("GET", f"/api/v1/students/{world['student_id']}/statement", token=token)
 
+    FIGURES["Redis stopped"] = f"{len(paths)} GET operations answered the same from the database"
     for path in paths:
         before, after = with_redis[path], without_redis[path]
         assert after.status == before.status, (path, before.status, after.status, after.body[:300])
@@ -256,6 +265,9 @@ def test_openai_hanging_falls_back_to_the_rules_within_the_time_budget(live_env,
         ai_server.stop()
         blackhole.close()
 
+    FIGURES["OpenAI hanging"] = (
+        f"risk analysis {risk.elapsed:.2f}s, collection message {message.elapsed:.2f}s, both from the rules"
+    )
     for answer in (risk, message):
         assert answer.status == 200, answer.body[:300]
         assert answer.json()["source"] == "rules"
