@@ -1,6 +1,8 @@
 """Login throttles: per client IP and per username, so neither a single client guessing many
 accounts nor many clients guessing one account get more than the `login` rate."""
 
+import hashlib
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -27,7 +29,9 @@ class LoginUsernameThrottle(_SettingsRateThrottle):
         username = data.get("username") if hasattr(data, "get") else None
         if not isinstance(username, str) or not username.strip():
             return None  # nothing to count per account; the IP throttle still applies
-        return f"throttle:login:user:{username.strip().lower()[:150]}"
+        # Hashed: a username is user input and may hold characters no cache key should carry.
+        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        return f"throttle:login:user:{digest}"
 
 
 class RegisterIPThrottle(_SettingsRateThrottle):
