@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from billing import services
+from billing.exceptions import OverdueSweepRunning
 from billing.models import InvoiceStatus
 from core.dates import local_today
 from schools.models import School
@@ -45,7 +46,12 @@ def overdue_sweep(request, *, site):
     school_ids = school_ids_where(user, Action.OVERDUE_SWEEP)
     today = local_today()
     if request.method == "POST":
-        counts = services.invoice_overdue_sweep(school_ids=school_ids, as_of=today)
+        try:
+            # Never queue behind the nightly sweep inside a web request: say so and let them retry.
+            counts = services.invoice_overdue_sweep(school_ids=school_ids, as_of=today, wait=False)
+        except OverdueSweepRunning:
+            messages.warning(request, _("Another overdue sweep is running right now; try again in a minute."))
+            return HttpResponseRedirect(reverse("admin:overdue_sweep"))
         names = dict(School.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
         changed = sum(counts.values())
         if changed:

@@ -59,3 +59,29 @@ def test_viewer_may_not_open_or_run_the_sweep(school, viewer, today):
 def test_dashboard_links_the_sweep_only_for_accountants_and_up(school, accountant, viewer):
     assert reverse(SWEEP) in client_for(accountant).get(reverse("admin:index")).content.decode()
     assert reverse(SWEEP) not in client_for(viewer).get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_already_running_is_reported_instead_of_waiting(school, accountant, today):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the sweep lock is a PostgreSQL advisory lock")
+    import psycopg
+
+    from billing.services import OVERDUE_SWEEP_LOCK_ID
+
+    stale = invoice(school, due=today - datetime.timedelta(days=3), status="PENDING")
+    settings_dict = connection.settings_dict
+    # The nightly sweep, holding its lock in another session.
+    with psycopg.connect(
+        host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432, user=settings_dict["USER"],
+        dbname=settings_dict["NAME"], autocommit=False,
+    ) as nightly:
+        nightly.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
+
+        response = client_for(accountant).post(reverse(SWEEP), follow=True)
+
+    stale.refresh_from_db()
+    assert stale.status == InvoiceStatus.PENDING
+    assert any("Another overdue sweep is running" in str(m) for m in response.context["messages"])
