@@ -41,6 +41,8 @@ from users.models import User
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 _UNPAID = F("amount") - F("paid_amount")
 _COUNTABLE = ~Q(status=InvoiceStatus.CANCELLED)
+# Counts never name `id`: every column these queries read is in the PostgreSQL covering indexes
+# (billing 0004), so the scans stay index-only.
 
 CHARGE = "CHARGE"
 PAYMENT = "PAYMENT"
@@ -76,7 +78,7 @@ def _invoice_aggregates(period: Period, today: date) -> dict:
     in_period = period.bounds("due_date")
     counted = _COUNTABLE & in_period
     return {
-        "invoice_count": Count("id", filter=in_period),
+        "invoice_count": Count("due_date", filter=in_period),
         "total_invoiced": _money_sum("amount", counted),
         "total_paid": _money_sum("paid_amount", counted),
         "total_pending": _money_sum(_UNPAID, counted),
@@ -317,7 +319,7 @@ def _school_statement(school: School, period: Period, page: int, page_size: int,
     payment_figures = _up_to(payments, "payment_date", period).aggregate(**_payment_aggregates(period))
     opening, closing = _balances(invoice_figures, payment_figures)
     students = Student.objects.filter(school_id=school.pk).aggregate(
-        total=Count("id"), active=Count("id", filter=Q(is_active=True))
+        total=Count("*"), active=Count("is_active", filter=Q(is_active=True))
     )
 
     offset = (page - 1) * page_size
@@ -354,13 +356,13 @@ def _school_statement(school: School, period: Period, page: int, page_size: int,
 
     for d, total, n in (
         invoices.filter(_COUNTABLE & period.bounds("due_date"))
-        .values("due_date").annotate(total=Sum("amount"), n=Count("id"))
+        .values("due_date").annotate(total=Sum("amount"), n=Count("*"))
         .values_list("due_date", "total", "n")
     ):
         day(d).update(charges=total, invoices=n)
     for d, total, n in (
         payments.filter(period.bounds("payment_date"))
-        .values("payment_date").annotate(total=Sum("amount"), n=Count("id"))
+        .values("payment_date").annotate(total=Sum("amount"), n=Count("*"))
         .values_list("payment_date", "total", "n")
     ):
         day(d).update(credits=total, payments=n)
