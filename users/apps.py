@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UsersConfig(AppConfig):
     name = "users"
+    verbose_name = _("Users and roles")
     default_auto_field = "django.db.models.BigAutoField"
