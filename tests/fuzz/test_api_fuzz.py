@@ -21,6 +21,7 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -33,13 +34,14 @@ from schemathesis.specs.openapi.checks import (
 
 from billing import services
 from billing.models import PaymentMethod
-from config.wsgi import application
 from tests.factories import MembershipFactory, SchoolFactory, StudentFactory, UserFactory
 from users.models import Role
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 
+# Django's WSGI handler, not config.wsgi (which would also read a developer's .env into the tests).
+application = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/schema?format=json", application)
 # The coverage phase (every boundary value of every parameter, every undocumented method) is not
 # bounded by an example count: `make fuzz` turns it on, `make test` keeps to the bounded phases.
