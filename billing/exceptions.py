@@ -13,6 +13,12 @@ class InvalidAmount(BillingError):
     default_detail = "The amount must be greater than zero."
 
 
+class FuturePaymentDate(BillingError):
+    code = "future_payment_date"
+    status = status.HTTP_400_BAD_REQUEST
+    default_detail = "A payment cannot be dated in the future."
+
+
 class InvalidPaymentMethod(BillingError):
     code = "invalid_payment_method"
     status = status.HTTP_400_BAD_REQUEST

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from billing.exceptions import (
     AmountBelowPaid,
+    FuturePaymentDate,
     InactiveStudent,
     InvalidAmount,
     InvalidPaymentMethod,
@@ -195,12 +196,17 @@ def payment_record(
 
     Locks the invoice row before reading its balance, so two cashiers (or a retrying gateway)
     cannot both pay the same pending amount. Raises InvoiceCancelled or InvoiceAlreadyPaid
-    (409), InvalidAmount or Overpayment (400). Not idempotent by itself: the API's
-    Idempotency-Key makes retries safe.
+    (409), InvalidAmount, InvalidPaymentMethod, FuturePaymentDate or Overpayment (400). Not
+    idempotent by itself: the API's Idempotency-Key makes retries safe.
     """
     amount = _checked_amount(amount)
     if method not in PaymentMethod.values:
         raise InvalidPaymentMethod(fields={"method": [f"Unknown payment method {method!r}."]})
+    today = local_today()
+    # Money is recorded when it is received: a post-dated entry would count in today's balance
+    # and in a future day's collections at once.
+    if payment_date is not None and payment_date > today:
+        raise FuturePaymentDate(fields={"payment_date": [f"Must be {today} or earlier."]})
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled()
@@ -212,7 +218,6 @@ def payment_record(
             f"The payment of {amount} exceeds the pending amount of {pending}.",
             fields={"amount": [f"At most {pending} is pending on this invoice."]},
         )
-    today = local_today()
     payment = Payment(
         school_id=invoice.school_id,
         invoice=invoice,

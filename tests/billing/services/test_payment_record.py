@@ -1,10 +1,13 @@
+import datetime
 import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from billing.exceptions import (
+    FuturePaymentDate,
     InvalidAmount,
     InvalidPaymentMethod,
     InvoiceAlreadyPaid,
@@ -135,3 +138,26 @@ def test_twenty_concurrent_payments_never_overpay():
     assert invoice.paid_amount == Decimal("1000.00")
     assert invoice.status == InvoiceStatus.PAID
     assert Payment.objects.filter(invoice=invoice).count() == 10
+
+
+def test_a_payment_dated_in_the_future_is_refused_and_changes_nothing():
+    invoice = InvoiceFactory()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    with pytest.raises(FuturePaymentDate):
+        payment_record(invoice_id=invoice.pk, amount=Decimal("10.00"), method=PaymentMethod.CASH,
+                       payment_date=tomorrow)
+
+    invoice.refresh_from_db()
+    assert invoice.paid_amount == Decimal("0.00")
+    assert Payment.objects.count() == 0
+
+
+def test_a_payment_dated_today_or_earlier_is_accepted():
+    invoice = InvoiceFactory()
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+
+    payment = payment_record(invoice_id=invoice.pk, amount=Decimal("10.00"), method=PaymentMethod.CASH,
+                             payment_date=yesterday)
+
+    assert payment.payment_date == yesterday
