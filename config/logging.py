@@ -12,10 +12,27 @@ _shared_processors = [
 ]
 
 
+class CacheOutageAsWarning(logging.Filter):
+    """django-redis reports each cache call it skipped during a Redis outage with
+    `logger.exception` (ERROR and a traceback). The app keeps answering from the database, so it
+    is a warning: one line per call, `cache_unavailable: <error>`, no traceback to page anyone.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            error = record.exc_info[1]
+            cause = error.__cause__ or error
+            record.msg, record.args = "cache_unavailable: %s", (repr(cause),)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def build_logging_config(level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
+        "filters": {"cache_outage_as_warning": {"()": CacheOutageAsWarning}},
         "formatters": {
             "json": {
                 "()": structlog.stdlib.ProcessorFormatter,
@@ -28,6 +45,8 @@ def build_logging_config(level: str) -> dict:
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "django_structlog": {"level": level},
+            # DJANGO_REDIS_LOGGER: cache calls skipped while Redis is down.
+            "core.cache": {"level": "WARNING", "filters": ["cache_outage_as_warning"]},
         },
     }
 

@@ -215,7 +215,8 @@ def test_redis_stopped_every_read_still_answers_the_same_from_the_database(
 
     snapshot()  # fill the cache
     with_redis = snapshot()
-    log_before = server.log().count("Exception ignored")
+    outage_line = '"event": "cache_unavailable'
+    log_before = server.log().count(outage_line)
     private_redis.stop()
     try:
         without_redis = snapshot()
@@ -242,7 +243,9 @@ def test_redis_stopped_every_read_still_answers_the_same_from_the_database(
     for statement in (statement_down, statement_back):
         assert statement.status == 200
         assert Decimal(str(statement.json()["summary"]["total_paid"])) == paid_before + Decimal("200.00")
-    assert server.log().count("Exception ignored") > log_before
+    warnings = [line for line in server.log().splitlines() if outage_line in line]
+    assert len(warnings) > log_before
+    assert all('"level": "warning"' in line and '"logger": "core.cache"' in line for line in warnings)
 
 
 def test_openai_hanging_falls_back_to_the_rules_within_the_time_budget(live_env, world):
