@@ -150,3 +150,28 @@ def test_hostile_text_reaches_statements_and_reports_intact(staff, school):
     overdue = staff["platform"].get("/api/v1/reports/invoices/overdue?" + urlencode({"school_id": school.pk}))
     assert overdue.status_code == 200
     assert any(text in str(row.values()) for row in overdue.json()["results"]), invoice.number
+
+
+def test_an_email_with_quotes_and_dashes_is_stored_and_found_as_written(staff, school):
+    email = "o'brien+--1=1@example.com"  # a valid address that reads like SQL
+    created = staff["admin"].post(
+        "/api/v1/students",
+        {"school_id": str(school.pk), "first_name": "Ana", "last_name": "O'Brien", "email": email},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    found = staff["admin"].get("/api/v1/students?" + urlencode({"search": "o'brien+--1=1"}))
+    assert [(row["id"], row["email"]) for row in found.json()["results"]] == [(created.json()["id"], email)]
+
+
+@pytest.mark.parametrize("text", HOSTILE[:4])
+def test_sql_in_a_username_is_refused_at_register_and_unknown_at_login(api_client, text):
+    register = api_client.post(
+        "/api/v1/auth/register",
+        {"username": text, "email": "x@example.com", "password": "a-long-unusual-passphrase"},
+        format="json",
+    )
+    login = api_client.post("/api/v1/auth/login", {"username": text, "password": "x"}, format="json")
+    assert register.status_code == 400 and register.json()["code"] == "validation_error"
+    assert login.status_code == 401
+    assert all(_tables_intact())

@@ -89,6 +89,14 @@ def test_https_answers_carry_hsts_and_nosniff(client, settings):
 
 
 @pytest.mark.django_db
+def test_behind_a_tls_proxy_answers_carry_hsts(client, settings):
+    # The proxy terminates TLS and says so in X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    response = client.get("/health", HTTP_X_FORWARDED_PROTO="https")
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.django_db
 def test_plain_http_answers_do_not_pin_hsts(client, settings):
     # Browsers ignore HSTS over plain HTTP; sending it there would only mislead a reader.
     settings.SECURE_HSTS_SECONDS = 31_536_000
