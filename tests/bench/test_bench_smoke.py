@@ -49,13 +49,10 @@ def test_tiny_benchmark_exits_cleanly_and_prints_one_table(tiny_run):
     assert proc.stdout.count("| scenario |") == 1
 
 
-def test_tiny_benchmark_runs_every_built_scenario_without_server_errors(tiny_run):
+def test_tiny_benchmark_runs_every_scenario_without_server_errors(tiny_run):
     _, record = tiny_run
     for scenario in record["scenarios"]:
-        if scenario["skipped"]:
-            # Only a route that does not exist yet may be skipped.
-            assert scenario["skipped"] == "n/a: endpoint not built yet", scenario
-            continue
+        assert not scenario["skipped"], scenario
         raw = scenario["raw"]
         assert raw["responses"] > 0, scenario["name"]
         assert not [code for code in raw["statuses"] if code.startswith("5")], scenario
@@ -64,12 +61,20 @@ def test_tiny_benchmark_runs_every_built_scenario_without_server_errors(tiny_run
 
 def test_tiny_benchmark_leaves_no_invoice_overpaid_or_out_of_step_with_its_payments(tiny_run):
     _, record = tiny_run
-    if record["integrity"] is None:
-        pytest.skip("POST /payments is not built yet")
     assert record["integrity"]["overpaid"] == 0
     assert record["integrity"]["paid_amount_mismatch"] == 0
 
 
-def test_tiny_benchmark_times_the_seed(tiny_run):
+def test_tiny_benchmark_times_the_seed_and_the_sweep(tiny_run):
     _, record = tiny_run
     assert record["timings"]["seed"] > 0
+    assert record["timings"]["sweep_overdue"] > 0
+
+
+def test_tiny_benchmark_times_the_sql_of_every_statement_and_report(tiny_run):
+    _, record = tiny_run
+    timed = [s for s in record["scenarios"] if s["kind"] in ("statement", "report")]
+    assert len(timed) == 2 * 2 + 7 * 2
+    for scenario in timed:
+        assert scenario["sql"]["status"] == 200, scenario
+        assert scenario["sql"]["all_ms"] > 0, scenario
