@@ -171,8 +171,11 @@ def test_check_deploy_is_clean_under_production_settings():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECURE_", "SESSION_", "CSRF_"))}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env={**env, **PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "true",
-                       "SECRET_KEY": secrets.token_urlsafe(50)},
+        # Spelled out: manage.py reads a developer's .env (written by `make run` for plain HTTP)
+        # to fill whatever the environment leaves unset.
+        cwd=ROOT, env={**env, **PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50),
+                       "SECURE_SSL_REDIRECT": "true", "SECURE_HSTS_SECONDS": "31536000",
+                       "SESSION_COOKIE_SECURE": "true", "CSRF_COOKIE_SECURE": "true"},
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
