@@ -207,7 +207,8 @@ def payment_record(
     # and in a future day's collections at once.
     if payment_date is not None and payment_date > today:
         raise FuturePaymentDate(fields={"payment_date": [f"Must be {today} or earlier."]})
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    # The student comes in the same query (not locked: `of`), for the receipt the API answers.
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("student").get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled()
     pending = invoice.amount - invoice.paid_amount
