@@ -24,7 +24,6 @@ from decimal import Context, Decimal
 from math import ceil
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -33,6 +32,7 @@ from billing.querysets import current_status_expression
 from core.dates import local_today
 from core.exceptions import NotFound
 from core.money import ZERO
+from core.replicas import routed_connection
 from schools.cache import cached_for_schools
 from schools.models import School
 from students.models import Student
@@ -92,7 +92,10 @@ def _figures(*, student_id=None, school_id=None, period: Period, today: date) ->
     Plain SQL on purpose: the same aggregates through the ORM (eight filtered sums) cost ~8 ms
     of CPU to build and compile per statement, thirty times the query itself (bench/README.md).
     Every column read is in the covering indexes (billing 0004), so PostgreSQL scans index-only.
+    It runs on the connection the router picks for the statement's other reads (a replica for a
+    lag-tolerant request, core/replicas.py).
     """
+    connection = routed_connection(Invoice)
     invoice, payment = Invoice._meta, Payment._meta
     if student_id is not None:
         owner_pk = Student._meta.pk

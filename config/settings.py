@@ -132,6 +132,28 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         }
     )
 
+# Read replicas (core/replicas.py): lag-tolerant reads (lists, statements, reports) go to a
+# streaming replica, everything else and a user's reads after their own write to the primary.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 300)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 30)
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 5)
+if DATABASE_REPLICA_URLS:
+    if _db["ENGINE"] != "django.db.backends.postgresql" or not env_str("REDIS_URL"):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs PostgreSQL (DATABASE_URL) and a shared cache (REDIS_URL): "
+            "every app server must see a user's last write to keep their reads fresh."
+        )
+    for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+        _replica = dj_database_url.parse(_url, conn_max_age=_db["CONN_MAX_AGE"])
+        # The router's own probe checks the connection before a request's first replica read.
+        _replica["CONN_HEALTH_CHECKS"] = False
+        _replica["OPTIONS"] = {**_db["OPTIONS"], "connect_timeout": env_int("DB_REPLICA_CONNECT_TIMEOUT", 2)}
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica{_number}"] = _replica
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+    MIDDLEWARE.append("core.replicas.ReplicaMiddleware")
+
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

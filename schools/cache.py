@@ -15,8 +15,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 
+from core.replicas import routed_connection
 from schools.models import School
 
 T = TypeVar("T")
@@ -26,8 +26,10 @@ def school_versions_token(school_ids: Iterable[UUID] | None) -> str:
     """One query: a token that changes whenever any of these schools (None: all) is bumped.
 
     Plain SQL: it runs on every cached read, hits included, and the ORM's aggregate costs four
-    times its CPU (bench/README.md).
+    times its CPU (bench/README.md). Read from the database the request's other reads use (a
+    replica for lag-tolerant reads), so a page is cached under the versions of the data it shows.
     """
+    connection = routed_connection(School)
     table = connection.ops.quote_name(School._meta.db_table)
     sql = f"SELECT COUNT(*), COALESCE(SUM(cache_version), 0) FROM {table}"  # noqa: S608 - our table
     params: list = []

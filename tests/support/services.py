@@ -125,6 +125,26 @@ class PrivatePostgres:
     def create_database(self, name: str) -> None:
         self.psql(f'CREATE DATABASE "{name}"')
 
+    def streaming_replica(self) -> PrivatePostgres:
+        """A hot standby of this cluster: `pg_basebackup -R` into a new directory, its own port.
+
+        initdb's trust rules already let 127.0.0.1 connect for replication; the standby streams
+        the WAL from this cluster from then on (start it with `start()`).
+        """
+        replica = PrivatePostgres(bindir=self.bindir)
+        replica.datadir = Path(tempfile.mkdtemp(prefix="h9-pg-replica-", dir="/tmp"))
+        if os.geteuid() == 0:
+            shutil.chown(replica.datadir, "postgres", "postgres")
+        subprocess.run(
+            _as_postgres_user([
+                str(self.bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port),
+                "-U", "postgres", "-D", str(replica.datadir), "-R", "-X", "stream",
+                "--checkpoint=fast", "--no-sync",
+            ]),
+            check=True, capture_output=True, timeout=180,
+        )
+        return replica
+
     def destroy(self) -> None:
         if self.datadir and self.datadir.exists():
             if self.is_running():
