@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "core",
     "users",
     "schools",
+    "families",
     "students",
     "billing",
     "accounting",

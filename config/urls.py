@@ -8,6 +8,7 @@ api_v1 = [
     path("auth/", include("users.api.urls")),
     path("", include("schools.api.urls")),
     path("", include("students.api.urls")),
+    path("", include("families.api.urls")),
     path("", include("billing.api.urls")),
     path("", include("accounting.api.urls")),
     path("reports/", include("reports.api.urls")),

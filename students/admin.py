@@ -16,10 +16,11 @@ from backoffice.templatetags.backoffice import money
 from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from core.dates import local_today
 from core.money import ZERO
+from families.models import Family
 from students.models import Student
 from students.services import student_create, student_update
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
-from users.policy import Action
+from users.policy import Action, school_ids_where
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -85,12 +86,12 @@ class StudentAdmin(SchoolScopedAdmin):
     list_display = ["last_name", "first_name", "school", "grade", "pending_balance", "overdue_balance",
                     "statement_link"]
     list_display_links = ["last_name", "first_name"]
-    list_filter = [BalanceFilter, "is_active", "grade", ("school", ScopedSchoolFilter)]
+    list_filter = [BalanceFilter, "is_active", "level", "grade", ("school", ScopedSchoolFilter)]
     list_select_related = ["school"]
     list_per_page = 50
-    search_fields = ["first_name", "last_name", "email"]
-    search_help_text = _("Search by name or email.")
-    autocomplete_fields = ["school"]
+    search_fields = ["first_name", "last_name", "email", "curp", "family__name", "family__reference"]
+    search_help_text = _("Search by name, email, CURP, or the family's name or payment reference.")
+    autocomplete_fields = ["school", "family"]
     readonly_fields = ["created_at", "updated_at"]
     show_full_result_count = False
 
@@ -126,17 +127,28 @@ class StudentAdmin(SchoolScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "school"] if obj is not None else readonly
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "family":
+            allowed = school_ids_where(request.user, Action.STUDENT_WRITE)
+            families = Family.objects.select_related("school")
+            kwargs["queryset"] = families if allowed is None else families.filter(school_id__in=allowed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         # Through the services, like the API: statements show names and count active students.
         if change:
             changes = {field: form.cleaned_data[field] for field in form.changed_data}
+            if "family" in changes:
+                family = changes.pop("family")
+                changes["family_id"] = family.pk if family else None
             saved = student_update(student_id=obj.pk, actor=request.user, **changes)
         else:
             data = form.cleaned_data
             saved = student_create(
                 school_id=data["school"].pk, first_name=data["first_name"], last_name=data["last_name"],
                 email=data.get("email", ""), grade=data.get("grade", ""), enrolled_at=data.get("enrolled_at"),
-                actor=request.user,
+                family_id=data["family"].pk if data.get("family") else None, curp=data.get("curp", ""),
+                level=data.get("level", ""), actor=request.user,
             )
             if data.get("is_active") is False:
                 saved = student_update(student_id=saved.pk, actor=request.user, is_active=False)

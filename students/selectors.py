@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from core.filters import StrictBooleanFilter
-from students.models import Student
+from students.models import Student, StudentLevel
 from users.api.permissions import get_visible_or_404
 from users.models import User
 from users.selectors import scope_to_user
@@ -16,10 +16,12 @@ class StudentFilter(django_filters.FilterSet):
     school_id = django_filters.UUIDFilter(field_name="school_id", help_text="Only this school's students.")
     grade = django_filters.CharFilter(field_name="grade", lookup_expr="iexact", max_length=50)
     is_active = StrictBooleanFilter()
+    family_id = django_filters.UUIDFilter(field_name="family_id", help_text="Only this family's students.")
+    level = django_filters.ChoiceFilter(choices=StudentLevel.choices)
 
     class Meta:
         model = Student
-        fields = ["school_id", "grade", "is_active"]
+        fields = ["school_id", "grade", "is_active", "family_id", "level"]
 
 
 def student_list(*, user: User, school_id: UUID | None = None) -> QuerySet[Student]:

@@ -8,13 +8,32 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.exceptions import NotFound
+from families.exceptions import FamilyInactive, FamilyOfAnotherSchool
+from families.models import Family
+from families.validators import normalise_curp
 from schools.exceptions import SchoolInactive
 from schools.models import School
 from schools.services import school_cache_version_bump
 from students.models import Student
 from users.models import User
 
-_EDITABLE_FIELDS = ("first_name", "last_name", "email", "grade", "enrolled_at", "is_active")
+_EDITABLE_FIELDS = (
+    "first_name", "last_name", "email", "grade", "enrolled_at", "is_active", "family_id", "curp", "level",
+)
+
+
+def _check_family(*, family_id: UUID | None, school_id: UUID) -> None:
+    """A student joins only an active family of their own school. Raises FamilyOfAnotherSchool (400),
+    FamilyInactive (409), NotFound."""
+    if family_id is None:
+        return
+    family = Family.objects.filter(pk=family_id).values("school_id", "is_active").first()
+    if family is None:
+        raise NotFound("No such family.")
+    if family["school_id"] != school_id:
+        raise FamilyOfAnotherSchool()
+    if not family["is_active"]:
+        raise FamilyInactive()
 
 
 @transaction.atomic
@@ -26,18 +45,24 @@ def student_create(
     email: str = "",
     grade: str = "",
     enrolled_at: date | None = None,
+    family_id: UUID | None = None,
+    curp: str = "",
+    level: str = "",
     actor: User | None = None,
 ) -> Student:
-    """Enrol a student in a school (the caller checks the role in that school).
+    """Enrol a student in a school (the caller checks the role in that school), optionally in a
+    family of that school.
 
     Bumps the school's cache version (statements count students). Raises SchoolInactive (409)
-    for a deactivated school. Not idempotent.
+    for a deactivated school, FamilyOfAnotherSchool (400), FamilyInactive (409), django
+    ValidationError for an invalid CURP or level. Not idempotent.
     """
     if not School.objects.filter(pk=school_id, is_active=True).exists():
         raise SchoolInactive()
+    _check_family(family_id=family_id, school_id=school_id)
     student = Student(
         school_id=school_id, first_name=first_name, last_name=last_name, email=email, grade=grade,
-        enrolled_at=enrolled_at,
+        enrolled_at=enrolled_at, family_id=family_id, curp=normalise_curp(curp), level=level,
     )
     student.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
     student.save(force_insert=True)
@@ -51,8 +76,9 @@ def student_update(*, student_id: UUID, actor: User | None = None, **changes) ->
     their invoices were issued by this one.
 
     Locks the student row, then bumps the school's cache version (lock order: student, then
-    school). Raises NotFound; django ValidationError for a `school_id` other than the current one.
-    Safe to retry.
+    school). Raises NotFound; django ValidationError for a `school_id` other than the current one,
+    an invalid CURP or level; FamilyOfAnotherSchool (400), FamilyInactive (409) for a family the
+    student cannot join (`family_id=None` takes them out of their family). Safe to retry.
     """
     school_id = changes.pop("school_id", None)
     unknown = set(changes) - set(_EDITABLE_FIELDS)
@@ -65,9 +91,13 @@ def student_update(*, student_id: UUID, actor: User | None = None, **changes) ->
         raise ValidationError(
             {"school_id": ["A student cannot move to another school; enrol them there as a new student."]}
         )
+    if "curp" in changes:
+        changes["curp"] = normalise_curp(changes["curp"])
     changed = [field for field, value in changes.items() if getattr(student, field) != value]
     if not changed:
         return student
+    if "family_id" in changed:
+        _check_family(family_id=changes["family_id"], school_id=student.school_id)
     for field in changed:
         setattr(student, field, changes[field])
     student.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)

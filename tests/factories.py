@@ -6,6 +6,8 @@ from decimal import Decimal
 import factory
 
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from families.models import Family
+from families.validators import reference_from_number
 from schools.models import School
 from students.models import Student
 from users.models import Membership, Role, User
@@ -42,6 +44,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     school = factory.SubFactory(SchoolFactory)
     role = Role.VIEWER
+
+
+class FamilyFactory(factory.django.DjangoModelFactory):
+    """Writes rows directly; the reference comes from a factory sequence, not the school's counter
+    (families.services.family_create is what assigns real ones)."""
+
+    class Meta:
+        model = Family
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Familia {n}")
+    email = factory.Sequence(lambda n: f"familia{n}@example.com")
+    reference = factory.Sequence(lambda n: reference_from_number(9_000_000 + n))
 
 
 class StudentFactory(factory.django.DjangoModelFactory):

@@ -2,7 +2,8 @@
 
 A platform admin (is_superuser) may do everything. Otherwise the caller's role in the school of
 the row decides: VIEWER reads; ACCOUNTANT also issues and edits invoices and records payments;
-ADMIN also writes students, cancels invoices, edits the school and manages its members.
+ADMIN also writes students and families, cancels invoices, issues credit notes, reverses payments,
+refunds credit, edits the school and manages its members.
 """
 
 from enum import StrEnum
@@ -22,6 +23,9 @@ class Action(StrEnum):
     SCHOOL_EDIT = "school_edit"
     MEMBERS_MANAGE = "members_manage"
     OVERDUE_SWEEP = "overdue_sweep"
+    FAMILY_WRITE = "family_write"
+    # Credit notes, payment reversals and refunds: money corrected after the fact.
+    MONEY_CORRECT = "money_correct"
 
 
 REQUIRED_ROLE: dict[Action, Role] = {
@@ -34,6 +38,8 @@ REQUIRED_ROLE: dict[Action, Role] = {
     Action.INVOICE_CANCEL: Role.ADMIN,
     Action.SCHOOL_EDIT: Role.ADMIN,
     Action.MEMBERS_MANAGE: Role.ADMIN,
+    Action.FAMILY_WRITE: Role.ADMIN,
+    Action.MONEY_CORRECT: Role.ADMIN,
 }
 
 

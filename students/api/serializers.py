@@ -1,7 +1,11 @@
 from rest_framework import serializers
 
 from core.api import InputSerializer
-from students.models import Student
+from students.models import Student, StudentLevel
+
+_CURP_HELP = "CURP (18 characters, validated with its birth date, state and check digit)."
+_FAMILY_HELP = "UUID of a family of the student's school (404 when unknown or outside your schools)."
+_LEVEL_HELP = "Education level (SEP)."
 
 _SCHOOL_ID_IN_BODY = {
     "max_length": 64,
@@ -12,12 +16,13 @@ _SCHOOL_ID_IN_BODY = {
 class StudentOutput(serializers.ModelSerializer):
     school_id = serializers.UUIDField()
     full_name = serializers.CharField()
+    family_id = serializers.UUIDField(allow_null=True)
 
     class Meta:
         model = Student
         fields = [
             "id", "school_id", "first_name", "last_name", "full_name", "email", "grade", "enrolled_at",
-            "is_active", "created_at", "updated_at",
+            "is_active", "family_id", "curp", "level", "created_at", "updated_at",
         ]
 
 
@@ -29,6 +34,13 @@ class StudentCreateInput(InputSerializer):
     grade = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     enrolled_at = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="YYYY-MM-DD."
+    )
+    family_id = serializers.UUIDField(required=False, allow_null=True, default=None, help_text=_FAMILY_HELP)
+    curp = serializers.CharField(
+        max_length=24, required=False, allow_blank=True, default="", help_text=_CURP_HELP
+    )
+    level = serializers.ChoiceField(
+        choices=StudentLevel.choices, required=False, allow_blank=True, default="", help_text=_LEVEL_HELP
     )
 
 
@@ -45,3 +57,12 @@ class StudentUpdateInput(InputSerializer):
     grade = serializers.CharField(max_length=50, required=False, allow_blank=True)
     enrolled_at = serializers.DateField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False, help_text="`true` reactivates a deleted student.")
+    family_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_FAMILY_HELP + " `null` takes the student out of their family.",
+    )
+    curp = serializers.CharField(max_length=24, required=False, allow_blank=True, help_text=_CURP_HELP)
+    level = serializers.ChoiceField(
+        choices=StudentLevel.choices, required=False, allow_blank=True, help_text=_LEVEL_HELP
+    )

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from core.api import parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
+from families.selectors import family_get
 from schools.selectors import school_get
 from students.api.serializers import StudentCreateInput, StudentOutput, StudentUpdateInput
 from students.models import Student
@@ -18,6 +19,13 @@ from users.policy import Action
 STUDENT_ID = uuid_path_parameter("student_id", "Student id.")
 SCHOOL_ID = uuid_path_parameter("school_id", "School id.")
 ADMIN_ONLY = {403: "Only the school's ADMINs (and platform admins) write students (`permission_denied`)."}
+STUDENT_UPDATE_ERRORS = {**ADMIN_ONLY, 409: "The family is inactive (`family_inactive`)."}
+
+
+def _check_family_visible(user, data: dict) -> None:
+    """A `family_id` outside the caller's schools is a 404, like any id they cannot see."""
+    if data.get("family_id") is not None:
+        family_get(user=user, family_id=data["family_id"])
 
 
 class _StudentListMixin:
@@ -25,7 +33,7 @@ class _StudentListMixin:
     serializer_class = StudentOutput
     filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
     filterset_class = StudentFilter
-    search_fields = ["first_name", "last_name", "email"]
+    search_fields = ["first_name", "last_name", "email", "curp"]
     ordering_fields = ["last_name", "first_name", "grade", "enrolled_at", "created_at", "updated_at"]
     ordering = ["last_name", "first_name"]
 
@@ -51,7 +59,11 @@ class StudentListApi(_StudentListMixin, GenericAPIView):
         responses={
             201: StudentOutput,
             **error_responses(
-                403, 404, 409, descriptions={**ADMIN_ONLY, 409: "The school is inactive (`school_inactive`)."}
+                403, 404, 409, descriptions={
+                    **ADMIN_ONLY,
+                    404: "Unknown `school_id` or `family_id`, or one outside your schools (`not_found`).",
+                    409: "The school or the family is inactive (`school_inactive`, `family_inactive`).",
+                },
             ),
         },
         description="Enrol a student in one of your schools (its ADMINs). An unknown `school_id`, or one "
@@ -61,6 +73,7 @@ class StudentListApi(_StudentListMixin, GenericAPIView):
         data = parse(StudentCreateInput, request.data)
         school = school_get(user=request.user, school_id=data.pop("school_id"))
         require(request.user, Action.STUDENT_WRITE, school.pk)
+        _check_family_visible(request.user, data)
         student = student_create(school_id=school.pk, actor=request.user, **data)
         return Response(StudentOutput(student).data, status=status.HTTP_201_CREATED)
 
@@ -95,13 +108,14 @@ class StudentDetailApi(GenericAPIView):
         tags=["students"],
         parameters=[STUDENT_ID],
         request=StudentUpdateInput,
-        responses={200: StudentOutput, **error_responses(403, descriptions=ADMIN_ONLY)},
+        responses={200: StudentOutput, **error_responses(403, 409, descriptions=STUDENT_UPDATE_ERRORS)},
         description="Change a student. Only the fields sent change. The school's ADMINs.",
     )
     def put(self, request, student_id):
         student = student_get(user=request.user, student_id=student_id)
         require(request.user, Action.STUDENT_WRITE, student.school_id)
         data = parse(StudentUpdateInput, request.data)
+        _check_family_visible(request.user, data)
         student = student_update(student_id=student.pk, actor=request.user, **data)
         return Response(StudentOutput(student).data)
 
@@ -110,7 +124,7 @@ class StudentDetailApi(GenericAPIView):
         tags=["students"],
         parameters=[STUDENT_ID],
         request=StudentUpdateInput,
-        responses={200: StudentOutput, **error_responses(403, descriptions=ADMIN_ONLY)},
+        responses={200: StudentOutput, **error_responses(403, 409, descriptions=STUDENT_UPDATE_ERRORS)},
         description="Same as PUT: only the fields sent change.",
     )
     def patch(self, request, student_id):

@@ -24,6 +24,9 @@ OUTPUT_KEYS = {
     "grade",
     "enrolled_at",
     "is_active",
+    "family_id",
+    "curp",
+    "level",
     "created_at",
     "updated_at",
 }

@@ -1,0 +1,147 @@
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from core.api import parse
+from core.filters import StrictOrderingFilter, StrictSearchFilter
+from core.openapi import error_responses, uuid_path_parameter
+from families.api.serializers import FamilyCreateInput, FamilyOutput, FamilyUpdateInput
+from families.models import Family
+from families.selectors import FamilyFilter, family_get, family_list
+from families.services import family_create, family_deactivate, family_update
+from schools.selectors import school_get
+from students.api.serializers import StudentOutput
+from students.models import Student
+from students.selectors import StudentFilter, student_list
+from users.api.permissions import require
+from users.policy import Action
+
+FAMILY_ID = uuid_path_parameter("family_id", "Family id.")
+ADMIN_ONLY = {403: "Only the school's ADMINs (and platform admins) write families (`permission_denied`)."}
+
+
+class FamilyListApi(GenericAPIView):
+    """The paying families of your schools."""
+
+    queryset = Family.objects.none()  # for the schema; requests read through families.selectors
+    serializer_class = FamilyOutput
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+    filterset_class = FamilyFilter
+    search_fields = ["name", "email", "reference", "rfc"]
+    ordering_fields = ["name", "reference", "created_at", "updated_at"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return family_list(user=self.request.user)
+
+    @extend_schema(
+        operation_id="families_list", tags=["families"], responses={200: FamilyOutput(many=True)},
+        description="`search` looks in the payer's name, email, payment reference and RFC.",
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(FamilyOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="families_create",
+        tags=["families"],
+        request=FamilyCreateInput,
+        responses={
+            201: FamilyOutput,
+            **error_responses(
+                403, 404, 409, descriptions={**ADMIN_ONLY, 409: "The school is inactive (`school_inactive`)."}
+            ),
+        },
+        description="Register a paying family (its school's ADMINs). The payment reference is assigned. "
+        "An invalid RFC, tax regime, CFDI use or postal code is a 400 naming the field.",
+    )
+    def post(self, request):
+        data = parse(FamilyCreateInput, request.data)
+        school = school_get(user=request.user, school_id=data.pop("school_id"))
+        require(request.user, Action.FAMILY_WRITE, school.pk)
+        family = family_create(school_id=school.pk, actor=request.user, **data)
+        return Response(FamilyOutput(family).data, status=status.HTTP_201_CREATED)
+
+
+class FamilyDetailApi(GenericAPIView):
+    serializer_class = FamilyOutput
+    filter_backends: list = []
+
+    @extend_schema(operation_id="families_retrieve", tags=["families"], parameters=[FAMILY_ID])
+    def get(self, request, family_id):
+        return Response(FamilyOutput(family_get(user=request.user, family_id=family_id)).data)
+
+    @extend_schema(
+        operation_id="families_update",
+        tags=["families"],
+        parameters=[FAMILY_ID],
+        request=FamilyUpdateInput,
+        responses={200: FamilyOutput, **error_responses(403, descriptions=ADMIN_ONLY)},
+        description="Change a family's contact or fiscal data. Only the fields sent change. The school's "
+        "ADMINs. The payment reference never changes.",
+    )
+    def put(self, request, family_id):
+        family = family_get(user=request.user, family_id=family_id)
+        require(request.user, Action.FAMILY_WRITE, family.school_id)
+        data = parse(FamilyUpdateInput, request.data)
+        family = family_update(family_id=family.pk, actor=request.user, **data)
+        return Response(FamilyOutput(family).data)
+
+    @extend_schema(
+        operation_id="families_partial_update",
+        tags=["families"],
+        parameters=[FAMILY_ID],
+        request=FamilyUpdateInput,
+        responses={200: FamilyOutput, **error_responses(403, descriptions=ADMIN_ONLY)},
+        description="Same as PUT: only the fields sent change.",
+    )
+    def patch(self, request, family_id):
+        return self.put(request, family_id)
+
+    @extend_schema(
+        operation_id="families_destroy",
+        tags=["families"],
+        parameters=[FAMILY_ID],
+        responses={204: None, **error_responses(403, descriptions=ADMIN_ONLY)},
+        description="Soft delete: the family is marked inactive and keeps its students, payments and "
+        "reference (never given to another family).",
+    )
+    def delete(self, request, family_id):
+        family = family_get(user=request.user, family_id=family_id)
+        require(request.user, Action.FAMILY_WRITE, family.school_id)
+        family_deactivate(family_id=family.pk, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FamilyStudentFilter(StudentFilter):
+    # The family (and so the school) comes from the path.
+    school_id = None
+    family_id = None
+
+    class Meta(StudentFilter.Meta):
+        fields = ["grade", "level", "is_active"]
+
+
+class FamilyStudentListApi(GenericAPIView):
+    """The students of one family (its children), active or not."""
+
+    queryset = Student.objects.none()
+    serializer_class = StudentOutput
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = FamilyStudentFilter
+    ordering_fields = ["last_name", "first_name", "grade", "enrolled_at", "created_at"]
+    ordering = ["last_name", "first_name"]
+
+    def get_queryset(self):
+        family = family_get(user=self.request.user, family_id=self.kwargs["family_id"])
+        return student_list(user=self.request.user).filter(family_id=family.pk)
+
+    @extend_schema(
+        operation_id="family_students_list", tags=["families"], parameters=[FAMILY_ID],
+        responses={200: StudentOutput(many=True)},
+    )
+    def get(self, request, family_id):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(StudentOutput(page, many=True).data)
