@@ -94,6 +94,6 @@ class FamilyAdmin(SchoolScopedAdmin):
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
         obj._state.adding = False
 
-    def save_related(self, request, form, formsets, change):
-        # The children inline is read-only: nothing to save there.
-        form.save_m2m()
+    def get_inlines(self, request, obj):
+        # A family being registered has no children yet.
+        return self.inlines if obj is not None else []
