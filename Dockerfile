@@ -10,6 +10,12 @@ WORKDIR /app
 
 RUN groupadd --system app && useradd --system --gid app --home /app app
 
+# WeasyPrint (receipt and statement PDFs) needs Pango, HarfBuzz's subsetter and a font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+       fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

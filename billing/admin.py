@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.badges import status_badge, status_label
+from backoffice.documents import receipt_context, receipt_filename, receipt_pdf
 from backoffice.refusals import refusal_text
 from backoffice.templatetags.backoffice import money
 from billing import services
@@ -29,6 +30,7 @@ from core.audit import AuditHistoryAdmin
 from core.dates import local_today
 from core.exceptions import DomainError
 from core.money import MAX_AMOUNT, ZERO
+from core.pdf import pdf_response
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
 from users.policy import Action, user_can
 
@@ -459,21 +461,11 @@ class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         payment = self.get_object(request, object_id)
         if payment is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        invoice = (
-            Invoice.objects.with_current_status()
-            .select_related("student", "school")
-            .get(pk=payment.invoice_id)
-        )
+        if request.GET.get("format") == "pdf":
+            return pdf_response(receipt_pdf(payment, request=request), filename=receipt_filename(payment))
         context = {
-            "payment": payment,
-            "invoice": invoice,
-            "school": invoice.school,
-            "student": invoice.student,
-            "pending_after": ZERO if invoice.current_status == InvoiceStatus.CANCELLED
-            else invoice.amount - invoice.paid_amount,
-            "method_label": PaymentMethod(payment.method).label,
-            "title": gettext("Receipt %(number)s") % {"number": payment.number},
-            "printed_at": timezone.localtime(),
-            "back_url": reverse("admin:billing_invoice_change", args=[invoice.pk]),
+            **receipt_context(payment),
+            "back_url": reverse("admin:billing_invoice_change", args=[payment.invoice_id]),
+            "pdf_url": "?format=pdf",
         }
         return TemplateResponse(request, "backoffice/receipt.html", context)

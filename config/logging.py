@@ -47,6 +47,8 @@ def build_logging_config(level: str) -> dict:
             "django_structlog": {"level": level},
             # DJANGO_REDIS_LOGGER: cache calls skipped while Redis is down.
             "core.cache": {"level": "WARNING", "filters": ["cache_outage_as_warning"]},
+            # PDF rendering: WeasyPrint's font subsetting logs a line per table of every font.
+            "fontTools": {"level": "WARNING"},
         },
     }
 

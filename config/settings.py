@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.email import email_settings_from_url
 from config.env import env_bool, env_int, env_list, env_str
 from config.logging import build_logging_config, configure_structlog
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "accounting",
     "reports",
     "ai_agent",
+    "reminders",
     "backoffice",
 ]
 
@@ -178,6 +180,23 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHE_TTL = env_int("CACHE_TTL", 300)
 
+# --- Background jobs (Celery, config/celery.py) ----------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or None
+# No broker: every task runs inline in the caller's process (make run, the tests).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+# Results are not kept unless a backend is named (the end-to-end worker test names one).
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = not CELERY_RESULT_BACKEND
+# A task is acknowledged when it has run, so a worker that dies mid-task hands it to another;
+# safe because every task is idempotent. One task at a time per worker process for long jobs.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # django-axes first: refuses an admin login after too many failures, before checking the password.
@@ -278,11 +297,30 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Email and text messages (reminders) -----------------------------------------------------
+# EMAIL_URL (config/email.py) or Django's usual EMAIL_* variables; the console backend by default.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+if env_str("EMAIL_URL"):
+    globals().update(email_settings_from_url(env_str("EMAIL_URL")))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cobranza <cobranza@localhost>")
+# SMS and WhatsApp: a class with `send(message) -> provider id` (reminders/channels.py explains the
+# interface a real provider's adapter implements); the console backend prints them.
+SMS_BACKEND = env_str("SMS_BACKEND", "reminders.channels.ConsoleTextBackend")
+WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "reminders.channels.ConsoleTextBackend")
+
 # --- i18n, time -----------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")
 LANGUAGES = [("es", "Español"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "America/Mexico_City")
+CELERY_TIMEZONE = TIME_ZONE  # the beat schedule's hours are local school hours
 USE_I18N = True
 USE_TZ = True
 

@@ -81,8 +81,10 @@ class AutoSchema(SpectacularAutoSchema):
         descriptions = {} if has_id else {404: "No such page: `page` is past the last one (`not_found`)."}
         for status in self._implied_error_statuses(operation):
             if str(status) not in responses:
+                # Errors are JSON whatever the operation answers on success (a PDF, for one).
                 responses[str(status)] = self._get_response_for_code(
-                    error_responses(status, descriptions=descriptions)[status], str(status)
+                    error_responses(status, descriptions=descriptions)[status], str(status),
+                    media_types=["application/json"],
                 )
         operation["responses"] = dict(sorted(responses.items()))
         return operation

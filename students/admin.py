@@ -6,16 +6,17 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounting.selectors import Period, student_statement_get
+from accounting.selectors import Period
+from backoffice.documents import statement_filename, student_statement_context, student_statement_pdf
 from backoffice.templatetags.backoffice import money
-from billing.models import Invoice, InvoiceStatus, PaymentMethod
+from billing.models import Invoice, InvoiceStatus
 from core.dates import local_today
 from core.money import ZERO
+from core.pdf import pdf_response
 from families.models import Family
 from students.models import Student
 from students.services import student_create, student_update
@@ -183,29 +184,21 @@ class StudentAdmin(SchoolScopedAdmin):
         if form.is_bound and form.is_valid():
             period = Period(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
             paper = form.cleaned_data["paper"] or "a4"
-        statement = student_statement_get(student=student, period=period)
-        methods = dict(PaymentMethod.choices)
-        movements = [
-            {**m, "method_label": methods.get(m["description"], m["description"]) if m["type"] == "PAYMENT"
-             else ""}
-            for m in statement["movements"]
-        ]
+        if request.GET.get("format") == "pdf":
+            return pdf_response(student_statement_pdf(student, period=period, paper=paper, request=request),
+                                filename=statement_filename(student))
         today = local_today()
+        query = request.GET.copy()
+        query["format"] = "pdf"
         context = {
-            "title": gettext("Account statement · %(name)s") % {"name": student.full_name},
-            "student": student,
-            "school": student.school,
-            "statement": statement,
-            "movements": movements,
+            **student_statement_context(student, period=period, paper=paper),
             "form": form,
-            "paper": PAPER_SIZES[paper],
-            "paper_key": paper,
-            "printed_at": timezone.localtime(),
             "presets": [
                 (gettext("Everything"), "", ""),
                 (gettext("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
                 (gettext("Last year"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
             ],
             "back_url": reverse("admin:students_student_change", args=[student.pk]),
+            "pdf_url": f"?{query.urlencode()}",
         }
         return TemplateResponse(request, "backoffice/statement.html", context)

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory
 from users.models import Role
 
@@ -19,6 +20,16 @@ def _test_settings(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_inline():
+    # Tasks run inline in tests even when REDIS_URL (hence a broker) is set, as with no broker;
+    # tests/core/test_celery_worker.py drives a real worker through a client of its own.
+    eager, propagates = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager, propagates
 
 
 @pytest.fixture

@@ -22,8 +22,18 @@ from accounting.selectors import (
     statement_student_get,
     student_statement_get,
 )
+from backoffice.documents import statement_filename, student_statement_pdf
 from core.api import parse
 from core.openapi import uuid_path_parameter
+from core.pdf import (
+    FORMAT_PARAMETER,
+    PDF_MEDIA_TYPE,
+    PDF_UNAVAILABLE_RESPONSE,
+    PdfRenderer,
+    PdfViewMixin,
+    pdf_api_response,
+)
+from core.renderers import JSONRenderer
 
 PERIOD_PARAMETERS = [
     OpenApiParameter(
@@ -107,7 +117,9 @@ SCHOOL_EXAMPLE = {
 }
 
 
-class StudentStatementApi(APIView):
+class StudentStatementApi(PdfViewMixin, APIView):
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
     @extend_schema(
         operation_id="students_statement",
         summary="Student account statement",
@@ -115,21 +127,30 @@ class StudentStatementApi(APIView):
             "What the student was charged and paid: summary (cancelled invoices count in no total; "
             "`total_overdue` is derived with today's date), the period's invoices with their payments, "
             "and bank-statement movements with opening and closing balances. Read right after a "
-            "payment, it shows the payment."
+            "payment, it shows the payment. `?format=pdf` (or `Accept: application/pdf`) answers "
+            "the printable statement as a PDF, the same page as the admin's print view."
         ),
         tags=["students"],
         parameters=[
             uuid_path_parameter("student_id", "Student id."),
             *PERIOD_PARAMETERS,
+            FORMAT_PARAMETER,
         ],
-        responses={200: StudentStatementOutput},
+        responses={
+            (200, "application/json"): StudentStatementOutput,
+            (200, PDF_MEDIA_TYPE): OpenApiTypes.BINARY,
+            **PDF_UNAVAILABLE_RESPONSE,
+        },
         examples=[OpenApiExample("Student statement", value=STUDENT_EXAMPLE, response_only=True)],
     )
     def get(self, request, student_id):
         query = parse(StatementQuery, query_data(request, ("from", "to")))
         student = statement_student_get(user=request.user, student_id=student_id)
-        statement = student_statement_get(student=student, period=Period(query.get("from"), query.get("to")))
-        return Response(statement)
+        period = Period(query.get("from"), query.get("to"))
+        if self.wants_pdf(request):
+            return pdf_api_response(student_statement_pdf(student, period=period, request=request),
+                                    filename=statement_filename(student))
+        return Response(student_statement_get(student=student, period=period))
 
 
 class SchoolStatementApi(APIView):

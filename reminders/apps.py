@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RemindersConfig(AppConfig):
+    """Payment reminders: policies per school, the log, and the channels (email, SMS, WhatsApp)."""
+
+    name = "reminders"
+    verbose_name = _("Reminders")
+    default_auto_field = "django.db.models.BigAutoField"
