@@ -19,15 +19,15 @@ Definitions (the ones a school's billing office uses):
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, Payment
+from billing.rules import collection_rate
 from core.dates import local_today
-from core.money import ZERO
+from core.money import ZERO, change_percent, rate_percent
 from reports.selectors import aging_bucket_list, revenue_by_month_list, top_debtor_list
 from schools.cache import cached_for_schools
 
@@ -110,19 +110,6 @@ def _payment_kpis(payments, p: Period) -> dict:
     )
 
 
-def _change(current: Decimal, previous: Decimal) -> Decimal | None:
-    """Percentage change, one decimal; None when there is nothing to compare with."""
-    if not previous:
-        return None
-    return ((current - previous) * 100 / previous).quantize(Decimal("0.1"))
-
-
-def _rate(part: Decimal, whole: Decimal) -> Decimal | None:
-    if not whole:
-        return None
-    return (part * 100 / whole).quantize(Decimal("0.1"))
-
-
 def _compute(school_ids: list[UUID] | None, today: date) -> dict:
     p = Period.around(today)
     invoices = _scoped(Invoice.objects.countable(), school_ids)
@@ -185,15 +172,15 @@ def _compute(school_ids: list[UUID] | None, today: date) -> dict:
             "invoiced": {
                 "this": inv["invoiced_this"],
                 "last": inv["invoiced_last"],
-                "change": _change(inv["invoiced_this"], inv["invoiced_last"]),
+                "change": change_percent(inv["invoiced_this"], inv["invoiced_last"]),
                 "count": inv["invoices_this"],
             },
             "collected": {
                 "this": pay["collected_this"],
                 "last": pay["collected_last"],
-                "change": _change(pay["collected_this"], pay["collected_last"]),
+                "change": change_percent(pay["collected_this"], pay["collected_last"]),
                 "count": pay["payments_this"],
-                "rate": _rate(pay["collected_this"], inv["invoiced_this"]),
+                "rate": collection_rate(pay["collected_this"], inv["invoiced_this"]),
             },
             "pending": {
                 "total": inv["pending"],
@@ -203,10 +190,10 @@ def _compute(school_ids: list[UUID] | None, today: date) -> dict:
             "overdue": {
                 "total": inv["overdue"],
                 "month_start": overdue_at_month_start,
-                "change": _change(inv["overdue"], overdue_at_month_start),
+                "change": change_percent(inv["overdue"], overdue_at_month_start),
                 "count": inv["overdue_count"],
                 "students": inv["overdue_students"],
-                "share": _rate(inv["overdue"], inv["pending"]),
+                "share": rate_percent(inv["overdue"], inv["pending"]),
             },
         },
         "monthly": monthly,

@@ -22,8 +22,9 @@ from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, Payment
+from billing.rules import collection_rate
 from billing.selectors import invoice_list
-from core.money import ZERO, to_money
+from core.money import ZERO, to_cents
 from reports.selectors import overdue_invoice_list, student_balance_list, top_debtor_list
 from schools.models import School
 from schools.selectors import school_get
@@ -45,7 +46,7 @@ _UNPAID = F("amount") - F("paid_amount")
 
 def _m(value) -> Decimal:
     """Aggregates come back as Decimal("1000") on SQLite: two decimals, whatever the database."""
-    return to_money(value or ZERO)
+    return to_cents(value)
 
 
 def _money_sum(expression, condition: Q | None = None):
@@ -260,7 +261,7 @@ def _kpi_annotations(today: date) -> dict:
 
 def _kpis_from_row(row: dict) -> dict:
     invoiced = _m(row["invoiced"])
-    rate = (_m(row["paid"]) / invoiced * 100).quantize(Decimal("0.1")) if invoiced else None
+    rate = collection_rate(_m(row["paid"]), invoiced)
     return {
         "invoiced": invoiced,
         "collected": _m(row["paid"]),
@@ -293,7 +294,7 @@ def school_kpis_get(
 
     - invoiced: amounts of the non-cancelled invoices due in the period;
     - collected: what has been paid on those invoices; collection_rate is that share
-      of invoiced, in percent with one decimal (None when nothing was invoiced);
+      of invoiced (billing.rules.collection_rate: percent, two decimals; None when nothing was invoiced);
     - payments_received: payments *dated* in the period (cash in, whatever invoice they paid);
     - pending / overdue: the unpaid part of those invoices / of those already past due today;
     - aging: the overdue part split by days past due (AGING_BUCKETS).

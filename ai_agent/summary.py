@@ -14,6 +14,7 @@ from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
 from ai_agent.selectors import AGING_BUCKETS, school_kpis_get, top_debtors_list
 from ai_agent.text import allowed_figures, date_long, json_dumps, money, percent, unsupported_figures
 from core.dates import local_today
+from core.money import rate_percent
 from schools.cache import cached_for_schools
 
 TOP_DEBTORS = 5
@@ -23,10 +24,6 @@ CONCENTRATION_SHARE = Decimal("50")
 
 def _t(language: str, es: str, en: str) -> str:
     return en if language == "en" else es
-
-
-def _share(part: Decimal, whole: Decimal) -> Decimal | None:
-    return (part / whole * 100).quantize(Decimal("0.1")) if whole else None
 
 
 def executive_facts_get(
@@ -44,9 +41,9 @@ def executive_facts_get(
             **kpis,
             "top_debtors": debtors,
             "shares": {
-                "overdue_of_pending": _share(totals["overdue"], totals["pending"]),
-                "overdue_over_90_days": _share(aging["90+"], totals["overdue"]),
-                "top_debtors_of_pending": _share(top_pending, totals["pending"]),
+                "overdue_of_pending": rate_percent(totals["overdue"], totals["pending"]),
+                "overdue_over_90_days": rate_percent(aging["90+"], totals["overdue"]),
+                "top_debtors_of_pending": rate_percent(top_pending, totals["pending"]),
             },
         }
 

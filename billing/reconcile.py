@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceStatus, Payment
 from billing.querysets import current_status_expression
-from billing.services import invoice_status_derive
+from billing.rules import invoice_status_derive
 from core.dates import local_today
 from core.money import ZERO, to_money
 from schools.services import school_cache_version_bump

@@ -8,7 +8,7 @@ rows are written for seeded invoices and payments.
 
 The generated books are consistent by construction, which `manage.py reconcile` verifies:
 - every invoice's `paid_amount` is the sum of its payments, never above its amount;
-- its stored `status` is `billing.services.invoice_status_derive` applied on the seed day, so
+- its stored `status` is `billing.rules.invoice_status_derive` applied on the seed day, so
   past-due unpaid invoices are stored OVERDUE (as if the nightly sweep had just run);
 - cancelled invoices have no payments;
 - invoice and receipt numbers are unique per school and continue through `DocumentSequence`.
@@ -36,7 +36,7 @@ from django.utils import timezone
 from faker import Faker
 
 from billing.models import DocumentSequence, Invoice, Payment, PaymentMethod
-from billing.services import invoice_status_derive
+from billing.rules import invoice_status_derive
 from core.dates import local_today
 from schools.models import School
 from students.models import Student

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 
 from billing.exceptions import (
@@ -28,6 +28,7 @@ from billing.exceptions import (
     Overpayment,
 )
 from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, unsettled_q
 from core.dates import local_today
 from core.money import MAX_AMOUNT, ZERO, to_money
 from schools.services import school_cache_version_bump
@@ -35,31 +36,6 @@ from students.models import Student
 from users.models import User
 
 logger = structlog.get_logger(__name__)
-
-
-def invoice_status_derive(
-    *, amount: Decimal, paid_amount: Decimal, due_date: date, cancelled: bool, today: date
-) -> str:
-    """The one status rule (DESIGN.md): CANCELLED is final; then PAID, OVERDUE, PARTIAL, PENDING."""
-    if cancelled:
-        return InvoiceStatus.CANCELLED
-    if paid_amount >= amount:
-        return InvoiceStatus.PAID
-    if due_date < today:
-        return InvoiceStatus.OVERDUE
-    if paid_amount > ZERO:
-        return InvoiceStatus.PARTIAL
-    return InvoiceStatus.PENDING
-
-
-def invoice_current_status(invoice: Invoice, *, today: date | None = None) -> str:
-    return invoice_status_derive(
-        amount=invoice.amount,
-        paid_amount=invoice.paid_amount,
-        due_date=invoice.due_date,
-        cancelled=invoice.status == InvoiceStatus.CANCELLED,
-        today=today or local_today(),
-    )
 
 
 def document_number_next(*, school_id: UUID, kind: str, year: int) -> str:
@@ -145,7 +121,7 @@ def invoice_update(
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled("A cancelled invoice cannot be edited.")
-    if invoice.paid_amount >= invoice.amount:
+    if invoice_is_settled(invoice):
         raise InvoiceAlreadyPaid("A paid invoice cannot be edited.")
     if amount is not None:
         amount = _checked_amount(amount)
@@ -211,7 +187,7 @@ def payment_record(
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related("student").get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled()
-    pending = invoice.amount - invoice.paid_amount
+    pending = invoice_balance(invoice)
     if pending <= ZERO:
         raise InvoiceAlreadyPaid()
     if amount > pending:
@@ -274,10 +250,9 @@ def invoice_overdue_sweep(
     if as_of > today:
         raise ValueError(f"as_of {as_of} is in the future (today is {today}).")
     started = time.monotonic()
+    # Stored PENDING/PARTIAL rows whose derived status on `as_of` is OVERDUE (billing.rules).
     candidates = Invoice.objects.filter(
-        status__in=[InvoiceStatus.PENDING, InvoiceStatus.PARTIAL],
-        due_date__lt=as_of,
-        paid_amount__lt=F("amount"),
+        unsettled_q(), status__in=[InvoiceStatus.PENDING, InvoiceStatus.PARTIAL], due_date__lt=as_of,
     )
     if school_ids is not None:
         candidates = candidates.filter(school_id__in=sorted(set(school_ids)))

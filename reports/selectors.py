@@ -39,7 +39,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, InvoiceStatus
+from billing.rules import collection_rate
 from core.dates import local_today
+from core.money import to_cents
 from reports.models import (
     DailyCollection,
     InvoiceDetail,
@@ -256,7 +258,7 @@ def school_kpis_get(*, school_ids: SchoolIds, today: date | None = None) -> dict
         "total_pending": _money(totals["total_pending"]),
         "total_overdue": _money((overdue["amount"] or zero) - (overdue["paid"] or zero)),
         "overdue_invoice_count": overdue["count"],
-        "collection_rate": _rate(collected, invoiced),
+        "collection_rate": collection_rate(collected, invoiced),
     }
 
 
@@ -327,10 +329,4 @@ def revenue_by_month_list(
 
 
 def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
-
-
-def _rate(part: Decimal, whole: Decimal) -> Decimal | None:
-    if not whole:
-        return None
-    return (part * 100 / whole).quantize(Decimal("0.01"))
+    return to_cents(value)

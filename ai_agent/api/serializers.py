@@ -8,7 +8,7 @@ from ai_agent.messages import CHANNELS, TONES
 from ai_agent.selectors import AGING_BUCKETS
 from ai_agent.text import LANGUAGES
 from core.api import InputSerializer, MoneyField
-from core.money import MAX_AMOUNT
+from core.money import MAX_AMOUNT, RATE_PLACES
 
 SOURCES = ("openai", "rules")
 LEVELS = ("LOW", "MEDIUM", "HIGH")
@@ -209,7 +209,7 @@ class KpisOutput(serializers.Serializer):
     pending = MoneyField()
     overdue = MoneyField()
     collection_rate = serializers.DecimalField(
-        max_digits=5, decimal_places=1, coerce_to_string=False, allow_null=True,
+        max_digits=5, decimal_places=RATE_PLACES, coerce_to_string=False, allow_null=True,
         help_text="collected ÷ invoiced, percent; null when nothing was invoiced.",
     )
     payments_received = MoneyField(help_text="Payments dated in the period.")

@@ -1,12 +1,12 @@
 """The report figures computed again, independently of the SQL views: plain ORM reads and
-Python arithmetic over model instances, with billing.services' status rule."""
+Python arithmetic over model instances, with billing.rules' status rule."""
 
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from billing.models import Invoice, InvoiceStatus, Payment
-from billing.services import invoice_current_status
+from billing.rules import invoice_current_status
 from schools.models import School
 from students.models import Student
 

@@ -16,7 +16,6 @@ from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from billing.services import (
     invoice_cancel,
     invoice_create,
-    invoice_status_derive,
     invoice_update,
     payment_record,
 )
@@ -25,44 +24,6 @@ from tests.factories import InvoiceFactory, PaymentFactory, StudentFactory
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 3, 10)
-
-
-@pytest.mark.parametrize(
-    ("amount", "paid", "due", "cancelled", "expected"),
-    [
-        ("100.00", "0.00", TODAY, False, InvoiceStatus.PENDING),  # due today is not overdue
-        ("100.00", "0.00", TODAY - datetime.timedelta(days=1), False, InvoiceStatus.OVERDUE),
-        ("100.00", "40.00", TODAY, False, InvoiceStatus.PARTIAL),
-        ("100.00", "40.00", TODAY - datetime.timedelta(days=1), False, InvoiceStatus.OVERDUE),
-        ("100.00", "100.00", TODAY - datetime.timedelta(days=90), False, InvoiceStatus.PAID),
-        ("100.00", "0.00", TODAY - datetime.timedelta(days=90), True, InvoiceStatus.CANCELLED),
-    ],
-)
-def test_status_rule(amount, paid, due, cancelled, expected):
-    status = invoice_status_derive(
-        amount=Decimal(amount), paid_amount=Decimal(paid), due_date=due, cancelled=cancelled, today=TODAY
-    )
-    assert status == expected
-
-
-def test_current_status_query_matches_the_python_rule():
-    today = timezone.localdate()
-    cases = [
-        InvoiceFactory(due_date=today),
-        InvoiceFactory(due_date=today - datetime.timedelta(days=1)),
-        InvoiceFactory(due_date=today, paid_amount=Decimal("1.00")),
-        InvoiceFactory(due_date=today - datetime.timedelta(days=3), paid_amount=Decimal("1.00")),
-        InvoiceFactory(paid_amount=Decimal("1000.00"), status=InvoiceStatus.PAID),
-        InvoiceFactory(status=InvoiceStatus.CANCELLED, due_date=today - datetime.timedelta(days=9)),
-    ]
-    annotated = dict(Invoice.objects.with_current_status().values_list("pk", "current_status"))
-    for invoice in cases:
-        expected = invoice_status_derive(
-            amount=invoice.amount, paid_amount=invoice.paid_amount, due_date=invoice.due_date,
-            cancelled=invoice.status == InvoiceStatus.CANCELLED, today=today,
-        )
-        assert annotated[invoice.pk] == expected
-        assert set(Invoice.objects.with_status(expected).values_list("pk", flat=True)) >= {invoice.pk}
 
 
 def test_create_numbers_invoices_per_school_and_copies_the_school():
