@@ -14,6 +14,7 @@ Definitions (the ones a school's billing office uses):
 - pending: unpaid part of every non-cancelled invoice (as the statements' `total_pending`);
 - overdue: unpaid part of the invoices whose due date has passed (the derived status rule), and the
   same figure rebuilt at the start of the month from the payments dated before it;
+- rates and changes in percent, two decimals (billing.rules.collection_rate, core.money);
 - aging buckets by days past due: 0-30, 31-60, 61-90, 90+ (as the overdue report).
 """
 
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from billing import rules
 from billing.models import Invoice, Payment
 from billing.rules import collection_rate
 from core.dates import local_today
@@ -36,11 +38,12 @@ MONTHS = 12
 DAYS = 30
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
-_UNPAID = F("amount") - F("paid_amount")
+_BALANCE = rules.balance_expression()
 
 
-def _money_sum(expression, **filter_kwargs):
-    condition = Q(**filter_kwargs) if filter_kwargs else None
+def _money_sum(expression, condition: Q | None = None, **filter_kwargs):
+    if filter_kwargs:
+        condition = Q(**filter_kwargs) if condition is None else condition & Q(**filter_kwargs)
     return Coalesce(Sum(expression, filter=condition, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
 
 
@@ -81,16 +84,15 @@ def _scoped(queryset, school_ids: list[UUID] | None):
 
 
 def _invoice_kpis(invoices, p: Period) -> dict:
-    overdue = {"due_date__lt": p.today, "paid_amount__lt": F("amount")}
-    overdue_q = Q(**overdue)
+    overdue_q = rules.overdue_q(p.today)
     return invoices.aggregate(
         invoiced_this=_money_sum("amount", due_date__gte=p.this_month, due_date__lt=p.next_month),
         invoiced_last=_money_sum("amount", due_date__gte=p.last_month, due_date__lt=p.this_month),
         invoices_this=Count("id", filter=Q(due_date__gte=p.this_month, due_date__lt=p.next_month)),
-        pending=_money_sum(_UNPAID),
-        pending_this=_money_sum(_UNPAID, due_date__gte=p.this_month, due_date__lt=p.next_month),
-        pending_last=_money_sum(_UNPAID, due_date__gte=p.last_month, due_date__lt=p.this_month),
-        overdue=_money_sum(_UNPAID, **overdue),
+        pending=_money_sum(_BALANCE),
+        pending_this=_money_sum(_BALANCE, due_date__gte=p.this_month, due_date__lt=p.next_month),
+        pending_last=_money_sum(_BALANCE, due_date__gte=p.last_month, due_date__lt=p.this_month),
+        overdue=_money_sum(_BALANCE, overdue_q),
         overdue_count=Count("id", filter=overdue_q),
         overdue_students=Count("student_id", filter=overdue_q, distinct=True),
         due_before_month=_money_sum("amount", due_date__lt=p.this_month),

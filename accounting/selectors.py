@@ -20,25 +20,26 @@ bumps in its own transaction, so a statement read after a payment shows the paym
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal
+from decimal import Decimal
 from math import ceil
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from billing import rules
 from billing.models import Invoice, InvoiceStatus, Payment
-from billing.querysets import current_status_expression
+from billing.rules import current_status_expression
 from core.dates import local_today
 from core.exceptions import NotFound
-from core.money import ZERO
+from core.money import ZERO, to_cents
 from core.replicas import routed_connection
 from schools.cache import cached_for_schools
 from schools.models import School
 from students.models import Student
 from users.models import User
 
-_COUNTABLE = ~Q(status=InvoiceStatus.CANCELLED)
+_COUNTABLE = rules.countable_q()
 # Counts never name `id`: every column these queries read is in the PostgreSQL covering indexes
 # (billing 0004), so the scans stay index-only.
 
@@ -69,16 +70,6 @@ class Period:
 
 _FIGURES_MONEY = ("total_invoiced", "total_paid", "total_pending", "total_overdue", "charges_before",
                   "credits", "credits_before")
-_CENTS = Decimal("0.01")
-# SQLite sums NUMERIC columns as floats: read them back as the ORM does (15 significant digits),
-# then to cents, so the figures are the same Decimals on both databases.
-_SQLITE_DECIMAL = Context(prec=15).create_decimal_from_float
-
-
-def _as_money(value) -> Decimal:
-    if isinstance(value, float):
-        value = _SQLITE_DECIMAL(value)
-    return Decimal(value).quantize(_CENTS)
 
 
 def _figures(*, student_id=None, school_id=None, period: Period, today: date) -> dict:
@@ -94,6 +85,7 @@ def _figures(*, student_id=None, school_id=None, period: Period, today: date) ->
     Every column read is in the covering indexes (billing 0004), so PostgreSQL scans index-only.
     It runs on the connection the router picks for the statement's other reads (a replica for a
     lag-tolerant request, core/replicas.py).
+    Balance, "counted" and "overdue" are billing.rules' SQL text.
     """
     connection = routed_connection(Invoice)
     invoice, payment = Invoice._meta, Payment._meta
@@ -127,18 +119,17 @@ def _figures(*, student_id=None, school_id=None, period: Period, today: date) ->
 
     i_in, i_in_p, i_before, i_before_p, i_upto, i_upto_p = window("i.due_date")
     p_in, p_in_p, p_before, p_before_p, p_upto, p_upto_p = window("p.payment_date")
-    counted = f"i.status <> '{InvoiceStatus.CANCELLED}' AND {i_in}"
+    countable, balance = rules.countable_sql("i"), rules.balance_sql("i")
+    counted = f"{countable} AND {i_in}"
     sql = f"""
         SELECT inv.*, pay.* FROM (
             SELECT
                 COUNT(*) FILTER (WHERE {i_in}),
                 COALESCE(SUM(i.amount) FILTER (WHERE {counted}), 0),
                 COALESCE(SUM(i.paid_amount) FILTER (WHERE {counted}), 0),
-                COALESCE(SUM(i.amount - i.paid_amount) FILTER (WHERE {counted}), 0),
-                COALESCE(SUM(i.amount - i.paid_amount) FILTER (
-                    WHERE {counted} AND i.due_date < %s AND i.paid_amount < i.amount), 0),
-                COALESCE(SUM(i.amount) FILTER (
-                    WHERE i.status <> '{InvoiceStatus.CANCELLED}' AND {i_before}), 0)
+                COALESCE(SUM({balance}) FILTER (WHERE {counted}), 0),
+                COALESCE(SUM({balance}) FILTER (WHERE {i_in} AND {rules.overdue_sql("i")}), 0),
+                COALESCE(SUM(i.amount) FILTER (WHERE {countable} AND {i_before}), 0)
             FROM {invoice.db_table} i
             WHERE {invoice_owner}{i_upto}
         ) inv CROSS JOIN (
@@ -161,7 +152,7 @@ def _figures(*, student_id=None, school_id=None, period: Period, today: date) ->
     figures = dict(zip(names, row, strict=True))
     figures["invoice_count"] = int(figures["invoice_count"])
     for name in _FIGURES_MONEY:
-        figures[name] = _as_money(figures[name])
+        figures[name] = to_cents(figures[name])
     return figures
 
 
@@ -173,10 +164,6 @@ def _balances(invoice_figures: dict, payment_figures: dict) -> tuple[Decimal, De
 
 def _summary(figures: dict) -> dict:
     return {key: figures[key] for key in ("total_invoiced", "total_paid", "total_pending", "total_overdue")}
-
-
-def _pending(row: dict) -> Decimal:
-    return ZERO if row["status"] == InvoiceStatus.CANCELLED else row["amount"] - row["paid_amount"]
 
 
 def _generated_at() -> str:
@@ -236,7 +223,8 @@ def _student_statement(student: Student, period: Period, today: date) -> dict:
         invoices.filter(period.bounds("due_date"))
         .annotate(current_status=current_status_expression(today))
         .order_by("due_date", "number")
-        .values("id", "number", "description", "amount", "paid_amount", "due_date", "current_status")
+        .values("id", "number", "description", "amount", "paid_amount", "due_date", "current_status",
+                *rules.CREDIT_FIELDS)
     )
     # Payments of the listed invoices (whatever their date), and payments dated in the period
     # (whatever their invoice's due date): the first nest under invoices, the second are credits.
@@ -263,7 +251,7 @@ def _student_statement(student: Student, period: Period, today: date) -> dict:
             "description": row["description"],
             "amount": row["amount"],
             "paid_amount": row["paid_amount"],
-            "pending_amount": _pending(row),
+            "pending_amount": rules.invoice_pending_amount(row),
             "status": row["status"],
             "due_date": row["due_date"],
             "payments": nested.get(row["id"], []),
@@ -363,7 +351,7 @@ def _school_statement(school: School, period: Period, page: int, page_size: int,
         .annotate(current_status=current_status_expression(today))
         .order_by("due_date", "number")
         .values("id", "number", "student_id", "student__first_name", "student__last_name",
-                "description", "amount", "paid_amount", "due_date", "current_status")
+                "description", "amount", "paid_amount", "due_date", "current_status", *rules.CREDIT_FIELDS)
         [offset:offset + page_size]
     )
     invoice_list = []
@@ -377,7 +365,7 @@ def _school_statement(school: School, period: Period, page: int, page_size: int,
             "description": row["description"],
             "amount": row["amount"],
             "paid_amount": row["paid_amount"],
-            "pending_amount": _pending(row),
+            "pending_amount": rules.invoice_pending_amount(row),
             "status": row["status"],
             "due_date": row["due_date"],
         })

@@ -33,7 +33,7 @@ from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
 from ai_agent.selectors import InvoiceRecord, student_invoice_history_list
 from ai_agent.text import allowed_figures, json_dumps, money, unsupported_figures
 from core.dates import local_today
-from core.money import ZERO
+from core.money import ZERO, to_cents
 from students.models import Student
 
 LEVEL_BANDS = ((60, "HIGH"), (30, "MEDIUM"), (0, "LOW"))
@@ -81,7 +81,7 @@ def risk_metrics_compute(records: list[InvoiceRecord], *, today: date) -> RiskMe
             days = (settled - record.due_date).days
         elif record.due_date < today:
             days = (today - record.due_date).days
-            overdue_amount += record.amount - record.paid_amount
+            overdue_amount += record.balance
             overdue_invoices += 1
             oldest_overdue_days = max(oldest_overdue_days, days)
         else:
@@ -102,7 +102,7 @@ def risk_metrics_compute(records: list[InvoiceRecord], *, today: date) -> RiskMe
             window[1] += is_late
 
     amounts = [record.amount for record in records]
-    average_amount = (sum(amounts, ZERO) / len(amounts)).quantize(Decimal("0.01")) if amounts else ZERO
+    average_amount = to_cents(sum(amounts, ZERO) / len(amounts)) if amounts else ZERO
 
     def share(window):
         return window[1] / window[0] if window[0] >= TREND_MIN_DECIDED else None

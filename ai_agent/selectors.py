@@ -18,9 +18,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum, Value
+from django.db.models import Count, DecimalField, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from billing import rules
 from billing.models import Invoice, Payment
 from billing.rules import collection_rate
 from billing.selectors import invoice_list
@@ -41,7 +42,7 @@ AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
-_UNPAID = F("amount") - F("paid_amount")
+_BALANCE = rules.balance_expression()
 
 
 def _m(value) -> Decimal:
@@ -180,10 +181,15 @@ class InvoiceRecord:
     # Date of the last payment: for a fully paid invoice, the day it was settled.
     last_payment_date: date | None
     payments_count: int
+    credited_amount: Decimal = ZERO  # read once billing.rules.CREDITED_FIELD exists
 
     @property
     def is_paid(self) -> bool:
-        return self.paid_amount >= self.amount
+        return rules.invoice_is_settled(self)
+
+    @property
+    def balance(self) -> Decimal:
+        return rules.invoice_balance(self)
 
 
 def student_invoice_history_list(*, student_id: UUID) -> list[InvoiceRecord]:
@@ -193,7 +199,8 @@ def student_invoice_history_list(*, student_id: UUID) -> list[InvoiceRecord]:
         .filter(student_id=student_id)
         .annotate(last_payment_date=Max("payments__payment_date"), payments_count=Count("payments"))
         .order_by("due_date", "pk")
-        .values_list("amount", "paid_amount", "due_date", "last_payment_date", "payments_count")
+        .values_list("amount", "paid_amount", "due_date", "last_payment_date", "payments_count",
+                     *rules.CREDIT_FIELDS)
     )
     return [InvoiceRecord(*row) for row in rows]
 
@@ -216,14 +223,16 @@ def student_open_invoices_list(*, user: User, student_id: UUID, today: date) -> 
         .open()
         .filter(student_id=student_id)
         .order_by("due_date", "number")
-        .values_list("number", "description", "amount", "paid_amount", "due_date", "current_status")
+        .values("number", "description", "amount", "paid_amount", "due_date", "current_status",
+                *rules.CREDIT_FIELDS)
     )
     return [
         OpenInvoice(
-            number=number, description=description, amount=amount, paid_amount=paid,
-            pending=amount - paid, due_date=due, status=status,
+            number=row["number"], description=row["description"], amount=row["amount"],
+            paid_amount=row["paid_amount"], pending=rules.invoice_balance(row), due_date=row["due_date"],
+            status=row["current_status"],
         )
-        for number, description, amount, paid, due, status in rows
+        for row in rows
     ]
 
 
@@ -240,12 +249,12 @@ def _invoices_in_period(school_ids, date_from: date | None, date_to: date | None
 
 
 def _kpi_annotations(today: date) -> dict:
-    overdue_q = Q(paid_amount__lt=F("amount"), due_date__lt=today)
+    overdue_q = rules.overdue_q(today)
     annotations = {
         "invoiced": _money_sum("amount"),
         "paid": _money_sum("paid_amount"),
-        "pending": _money_sum(_UNPAID),
-        "overdue": _money_sum(_UNPAID, overdue_q),
+        "pending": _money_sum(_BALANCE),
+        "overdue": _money_sum(_BALANCE, overdue_q),
         "invoices": Count("pk"),
         "overdue_invoices": Count("pk", filter=overdue_q),
         "students_overdue": Count("student_id", filter=overdue_q, distinct=True),
@@ -255,7 +264,7 @@ def _kpi_annotations(today: date) -> dict:
         bucket = Q(due_date__lte=today - timedelta(days=low))
         if high is not None:
             bucket &= Q(due_date__gte=today - timedelta(days=high))
-        annotations[f"aging_{label}"] = _money_sum(_UNPAID, overdue_q & bucket)
+        annotations[f"aging_{label}"] = _money_sum(_BALANCE, overdue_q & bucket)
     return annotations
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounting.selectors import Period, student_statement_get
-from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
-from core.money import ZERO
+from billing import rules
+from billing.models import Invoice, Payment, PaymentMethod
 from core.pdf import render_pdf
 from students.models import Student
 
@@ -33,8 +33,7 @@ def receipt_context(payment: Payment) -> dict:
         "invoice": invoice,
         "school": invoice.school,
         "student": invoice.student,
-        "pending_after": ZERO if invoice.current_status == InvoiceStatus.CANCELLED
-        else invoice.amount - invoice.paid_amount,
+        "pending_after": rules.invoice_pending_amount(invoice),
         "method_label": PaymentMethod(payment.method).label,
         "title": gettext("Receipt %(number)s") % {"number": payment.number},
         "printed_at": timezone.localtime(),

@@ -6,37 +6,45 @@ billing.services' (set-based, idempotent, cache-bumping); this page previews and
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Sum
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from billing import services
+from billing import rules, services
 from billing.exceptions import OverdueSweepRunning
-from billing.models import InvoiceStatus
+from billing.models import Invoice
 from core.dates import local_today
 from schools.models import School
 from users.policy import Action, school_ids_where, user_can_anywhere
 
 
 def _preview(school_ids: list | None, today) -> list[dict]:
-    """Per school: invoices the sweep would mark OVERDUE now, and all that read overdue. One query."""
+    """Per school: invoices the sweep would mark OVERDUE now (the sweep itself, dry run), and all
+    that read overdue (billing.rules). Three queries."""
     schools = School.objects.order_by("name")
     if school_ids is not None:
         schools = schools.filter(pk__in=school_ids)
-    past_due = Q(invoices__due_date__lt=today, invoices__paid_amount__lt=F("invoices__amount")) & ~Q(
-        invoices__status=InvoiceStatus.CANCELLED
-    )
-    # The sweep's own condition (billing.services.invoice_overdue_sweep): stored PENDING/PARTIAL only.
-    to_mark = past_due & Q(invoices__status__in=[InvoiceStatus.PENDING, InvoiceStatus.PARTIAL])
-    return list(
-        schools.annotate(
-            to_mark=Count("invoices", filter=to_mark),
-            overdue=Count("invoices", filter=past_due),
-            overdue_amount=Sum(F("invoices__amount") - F("invoices__paid_amount"), filter=past_due),
-        ).values("id", "name", "to_mark", "overdue", "overdue_amount")
-    )
+    to_mark = services.invoice_overdue_sweep(school_ids=school_ids, as_of=today, dry_run=True)
+    overdue = Invoice.objects.overdue(today)
+    if school_ids is not None:
+        overdue = overdue.filter(school_id__in=school_ids)
+    overdue_by_school = {
+        row["school_id"]: row
+        for row in overdue.order_by().values("school_id").annotate(
+            count=Count("id"), amount=Sum(rules.balance_expression(), output_field=rules.MONEY_SUM),
+        )
+    }
+    return [
+        {
+            **school,
+            "to_mark": to_mark.get(school["id"], 0),
+            "overdue": overdue_by_school.get(school["id"], {}).get("count", 0),
+            "overdue_amount": overdue_by_school.get(school["id"], {}).get("amount"),
+        }
+        for school in schools.values("id", "name")
+    ]
 
 
 def overdue_sweep(request, *, site):

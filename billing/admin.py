@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Case, DecimalField, F, Value, When
 from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,7 +23,7 @@ from backoffice.badges import status_badge, status_label
 from backoffice.documents import receipt_context, receipt_filename, receipt_pdf
 from backoffice.refusals import refusal_text
 from backoffice.templatetags.backoffice import money
-from billing import services
+from billing import rules, services
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from core.audit import AuditHistoryAdmin
 from core.dates import local_today
@@ -33,8 +32,6 @@ from core.money import MAX_AMOUNT, ZERO
 from core.pdf import pdf_response
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
 from users.policy import Action, user_can
-
-_MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
 class PaymentRegisterForm(forms.Form):
@@ -179,13 +176,7 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             super()
             .get_queryset(request)
             .with_current_status()
-            .annotate(
-                pending_value=Case(
-                    When(status=InvoiceStatus.CANCELLED, then=Value(ZERO)),
-                    default=F("amount") - F("paid_amount"),
-                    output_field=_MONEY,
-                )
-            )
+            .annotate(pending_value=rules.pending_amount_expression())
         )
 
     @admin.display(description=_("Student"), ordering="student__last_name")
@@ -287,7 +278,7 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         # A cancelled or paid invoice is settled: shown read-only, like the service would refuse.
-        if obj is not None and (obj.status == InvoiceStatus.CANCELLED or obj.paid_amount >= obj.amount):
+        if obj is not None and (obj.status == InvoiceStatus.CANCELLED or rules.invoice_is_settled(obj)):
             return False
         return super().has_change_permission(request, obj)
 
@@ -384,9 +375,9 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     def _payment_refusal(self, refusal: DomainError, invoice) -> str:
         """The refusal in the staff's language, with the figure the cashier needs next."""
         if refusal.code == "overpayment":
-            fresh = Invoice.objects.only("amount", "paid_amount").get(pk=invoice.pk)
+            fresh = Invoice.objects.only(*rules.BALANCE_FIELDS).get(pk=invoice.pk)
             return gettext("The payment exceeds the pending amount: at most %(pending)s can be paid.") % {
-                "pending": money(fresh.amount - fresh.paid_amount)
+                "pending": money(rules.invoice_balance(fresh))
             }
         return refusal_text(refusal)
 

@@ -5,7 +5,7 @@ copied school ids):
 
 - `paid_amount_mismatch`: an invoice's `paid_amount` differs from the sum of its payments;
 - `status_mismatch`: its stored `status` differs from the status derived from its own columns
-  (billing.querysets.current_status_expression, the rule every read applies);
+  (billing.rules.current_status_expression, the rule every read applies);
 - `overpaid`: its payments add up to more than its amount;
 - `cancelled_with_payments`: a cancelled invoice has payments;
 - `payment_school_mismatch` / `invoice_school_mismatch`: a payment's school is not its invoice's,
@@ -34,9 +34,9 @@ from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
+from billing import rules
 from billing.models import Invoice, InvoiceStatus, Payment
-from billing.querysets import current_status_expression
-from billing.rules import invoice_status_derive
+from billing.rules import current_status_expression
 from core.dates import local_today
 from core.money import ZERO, to_money
 from schools.services import school_cache_version_bump
@@ -103,8 +103,16 @@ def _payments_total() -> Round:
 
 def _stale_overdue(derived: str = "derived_status") -> Q:
     """Stored as it was before the due date (PENDING unpaid, PARTIAL part-paid), derived OVERDUE."""
+    settled = rules.something_settled_q()
     return Q(**{derived: InvoiceStatus.OVERDUE}) & (
-        Q(status=InvoiceStatus.PENDING, paid_amount=0) | Q(status=InvoiceStatus.PARTIAL, paid_amount__gt=0)
+        (Q(status=InvoiceStatus.PENDING) & ~settled) | (Q(status=InvoiceStatus.PARTIAL) & settled)
+    )
+
+
+def _is_stale_overdue(row: dict) -> bool:
+    """`_stale_overdue` of a row: derived OVERDUE, stored what the rule said on its due date."""
+    return row["derived_status"] == InvoiceStatus.OVERDUE and row["status"] == rules.invoice_current_status(
+        row, today=row["due_date"]
     )
 
 
@@ -135,7 +143,7 @@ def invoice_discrepancy_list(
             | (~Q(status=F("derived_status")) & ~_stale_overdue())
         )
         .values("id", "school_id", "number", "amount", "paid_amount", "status", "payments_total",
-                "payments_count", "derived_status")
+                "payments_count", "derived_status", "due_date", *rules.CREDIT_FIELDS)
         .order_by("school_id", "number")
     )
     for row in rows:
@@ -154,11 +162,7 @@ def invoice_discrepancy_list(
         if row["status"] == InvoiceStatus.CANCELLED and row["payments_count"]:
             add(CANCELLED_WITH_PAYMENTS, f"cancelled, but has {row['payments_count']} payments "
                                          f"totalling {total}")
-        if row["status"] != row["derived_status"] and not (
-            row["derived_status"] == InvoiceStatus.OVERDUE
-            and (row["status"], row["paid_amount"] > 0) in {(InvoiceStatus.PENDING, False),
-                                                          (InvoiceStatus.PARTIAL, True)}
-        ):
+        if row["status"] != row["derived_status"] and not _is_stale_overdue(row):
             add(STATUS_MISMATCH, f"stored status {row['status']}, derived {row['derived_status']} "
                                  f"(amount {row['amount']}, paid_amount {row['paid_amount']})")
 
@@ -219,14 +223,13 @@ def invoice_derived_fields_repair(
             changed: list[Invoice] = []
             for invoice in locked:
                 total: Decimal = to_money(totals.get(invoice.pk) or ZERO)
-                paid = total if total <= invoice.amount else invoice.paid_amount
-                status = invoice_status_derive(
-                    amount=invoice.amount, paid_amount=paid, due_date=invoice.due_date,
-                    cancelled=invoice.status == InvoiceStatus.CANCELLED, today=today,
-                )
+                stored_paid = invoice.paid_amount
+                paid = total if total <= invoice.amount else stored_paid
+                invoice.paid_amount = paid  # the status is derived from the repaired figure
+                status = rules.invoice_current_status(invoice, today=today)
                 changes = {}
-                if paid != invoice.paid_amount:
-                    changes["paid_amount"] = (str(invoice.paid_amount), str(paid))
+                if paid != stored_paid:
+                    changes["paid_amount"] = (str(stored_paid), str(paid))
                 if status != invoice.status:
                     changes["status"] = (str(invoice.status), str(status))
                 if changes:

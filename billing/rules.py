@@ -44,7 +44,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.expressions import Combinable
 
 from core.dates import local_today
@@ -62,6 +62,10 @@ class InvoiceStatus(models.TextChoices):
 # The one switch for credit notes: the name of the invoice's credited-amount column, or None while
 # there is none (credited = 0). See the module docstring.
 CREDITED_FIELD: str | None = None
+# The columns a reader must load (`.only()`, `.values()`) to apply the Python spelling to a row.
+CREDIT_FIELDS: tuple[str, ...] = (CREDITED_FIELD,) if CREDITED_FIELD else ()
+BALANCE_FIELDS: tuple[str, ...] = ("amount", "paid_amount", *CREDIT_FIELDS)
+STATUS_FIELDS: tuple[str, ...] = ("status", "due_date", *BALANCE_FIELDS)
 
 _S = InvoiceStatus
 
@@ -69,9 +73,15 @@ _S = InvoiceStatus
 # --- Python ------------------------------------------------------------------------------------
 
 
+def _field(invoice, name: str):
+    """A column of an invoice: a model instance (or any object with its attributes) or a
+    `.values()` row (a mapping)."""
+    return invoice[name] if isinstance(invoice, Mapping) else getattr(invoice, name)
+
+
 def _credited(invoice) -> Decimal:
-    """What was credited on an invoice (model instance or anything with its attributes)."""
-    return getattr(invoice, CREDITED_FIELD) if CREDITED_FIELD else ZERO
+    """What was credited on an invoice."""
+    return _field(invoice, CREDITED_FIELD) if CREDITED_FIELD else ZERO
 
 
 def balance_derive(*, amount: Decimal, paid_amount: Decimal, credited_amount: Decimal = ZERO) -> Decimal:
@@ -121,25 +131,30 @@ def overdue_amount_derive(
     return balance_derive(amount=amount, paid_amount=paid_amount, credited_amount=credited_amount)
 
 
+# The same over an invoice: a model instance or a `.values()` row holding BALANCE_FIELDS (and
+# `status` for the pending amount, STATUS_FIELDS for the status).
+
+
 def invoice_balance(invoice) -> Decimal:
-    """`balance_derive` of an Invoice (or of a row with its attributes)."""
-    return balance_derive(amount=invoice.amount, paid_amount=invoice.paid_amount,
+    """`balance_derive` of an invoice."""
+    return balance_derive(amount=_field(invoice, "amount"), paid_amount=_field(invoice, "paid_amount"),
                           credited_amount=_credited(invoice))
 
 
 def invoice_pending_amount(invoice) -> Decimal:
-    """`pending_amount_derive` of an Invoice; its stored status says whether it is cancelled."""
-    return pending_amount_derive(amount=invoice.amount, paid_amount=invoice.paid_amount,
-                                 cancelled=invoice.status == _S.CANCELLED, credited_amount=_credited(invoice))
+    """`pending_amount_derive` of an invoice; its stored status says whether it is cancelled."""
+    if _field(invoice, "status") == _S.CANCELLED:
+        return ZERO
+    return invoice_balance(invoice)
 
 
 def invoice_current_status(invoice, *, today: date | None = None) -> str:
-    """`invoice_status_derive` of an Invoice, today by default."""
+    """`invoice_status_derive` of an invoice, today by default."""
     return invoice_status_derive(
-        amount=invoice.amount,
-        paid_amount=invoice.paid_amount,
-        due_date=invoice.due_date,
-        cancelled=invoice.status == _S.CANCELLED,
+        amount=_field(invoice, "amount"),
+        paid_amount=_field(invoice, "paid_amount"),
+        due_date=_field(invoice, "due_date"),
+        cancelled=_field(invoice, "status") == _S.CANCELLED,
         today=today or local_today(),
         credited_amount=_credited(invoice),
     )
@@ -170,6 +185,15 @@ def settled_expression(prefix: str = "") -> Combinable:
 def balance_expression(prefix: str = "") -> Combinable:
     """amount - paid_amount (- credited_amount), per row; sum it over `countable_q()` rows."""
     return F(f"{prefix}amount") - settled_expression(prefix)
+
+
+def pending_amount_expression(prefix: str = "") -> Case:
+    """The pending amount per row: the balance, 0 for a cancelled invoice."""
+    return Case(
+        When(~countable_q(prefix), then=Value(ZERO)),
+        default=balance_expression(prefix),
+        output_field=MONEY_SUM,
+    )
 
 
 def countable_q(prefix: str = "") -> Q:

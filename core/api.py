@@ -4,6 +4,8 @@ import datetime
 
 from rest_framework import serializers
 
+from core.money import ROUNDING
+
 
 def parse(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:
     """Validate request data against an input serializer and return its validated data."""
@@ -35,6 +37,7 @@ class MoneyField(serializers.DecimalField):
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("coerce_to_string", False)
+        kwargs.setdefault("rounding", ROUNDING)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

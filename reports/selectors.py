@@ -25,11 +25,9 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
-    F,
     Func,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -38,7 +36,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from billing.models import Invoice, InvoiceStatus
+from billing import rules
+from billing.models import Invoice
 from billing.rules import collection_rate
 from core.dates import local_today
 from core.money import to_cents
@@ -97,11 +96,11 @@ def _scoped(queryset: QuerySet, school_ids: SchoolIds) -> QuerySet:
 def _overdue_sum(today: date, **outer) -> Subquery:
     """Correlated sum of what is overdue today on the invoices matching `outer` (OuterRefs)."""
     overdue = (
-        Invoice.objects.open()
-        .filter(due_date__lt=today, **outer)
+        Invoice.objects.overdue(today)
+        .filter(**outer)
         .order_by()
         .values(*outer)
-        .annotate(total=Sum("amount") - Sum("paid_amount"))
+        .annotate(total=Sum(rules.balance_expression(), output_field=_TOTAL))
         .values("total")
     )
     return Coalesce(Subquery(overdue, output_field=_TOTAL), _ZERO)
@@ -134,13 +133,9 @@ def _aging_bucket_expression(today: date) -> Case:
 
 
 def _days_overdue_expression(today: date) -> Case:
-    """Days past due for an unpaid, non-cancelled invoice; 0 otherwise."""
+    """Days past due for an OVERDUE invoice (billing.rules); 0 otherwise."""
     return Case(
-        When(
-            ~Q(status=InvoiceStatus.CANCELLED) & Q(paid_amount__lt=F("amount"))
-            & Q(due_date__lt=today),
-            then=DaysBetween("due_date", _date(today)),
-        ),
+        When(rules.overdue_q(today), then=DaysBetween("due_date", _date(today))),
         default=Value(0),
         output_field=IntegerField(),
     )
@@ -233,7 +228,6 @@ def school_kpis_get(*, school_ids: SchoolIds, today: date | None = None) -> dict
     (percent with two decimals, None when nothing was invoiced).
     """
     today = today or local_today()
-    zero = Decimal("0.00")
     totals = _scoped(SchoolSummary.objects.all(), school_ids).aggregate(
         schools=Count("school_id"),
         students_total=Sum("students_total"),
@@ -244,7 +238,7 @@ def school_kpis_get(*, school_ids: SchoolIds, today: date | None = None) -> dict
         total_pending=Sum("total_pending"),
     )
     overdue = _scoped(Invoice.objects.overdue(today), school_ids).aggregate(
-        count=Count("id"), amount=Sum("amount"), paid=Sum("paid_amount")
+        count=Count("id"), amount=Sum(rules.balance_expression(), output_field=_TOTAL)
     )
     invoiced = _money(totals["total_invoiced"])
     collected = _money(totals["total_collected"])
@@ -256,7 +250,7 @@ def school_kpis_get(*, school_ids: SchoolIds, today: date | None = None) -> dict
         "total_invoiced": invoiced,
         "total_collected": collected,
         "total_pending": _money(totals["total_pending"]),
-        "total_overdue": _money((overdue["amount"] or zero) - (overdue["paid"] or zero)),
+        "total_overdue": _money(overdue["amount"]),
         "overdue_invoice_count": overdue["count"],
         "collection_rate": collection_rate(collected, invoiced),
     }

@@ -2,7 +2,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from accounting.selectors import Period
 from backoffice.documents import statement_filename, student_statement_context, student_statement_pdf
 from backoffice.templatetags.backoffice import money
-from billing.models import Invoice, InvoiceStatus
+from billing import rules
+from billing.models import Invoice
 from core.dates import local_today
 from core.money import ZERO
 from core.pdf import pdf_response
@@ -29,15 +30,12 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
 def _balance_subquery(*, overdue_only: bool, today: date) -> Coalesce:
     """Unpaid total of a student's countable invoices, as a correlated subquery (one list query)."""
-    invoices = Invoice.objects.filter(student_id=OuterRef("pk"), paid_amount__lt=F("amount")).exclude(
-        status=InvoiceStatus.CANCELLED
-    )
-    if overdue_only:
-        invoices = invoices.filter(due_date__lt=today)
+    invoices = Invoice.objects.filter(rules.overdue_q(today) if overdue_only else rules.open_q(),
+                                      student_id=OuterRef("pk"))
     total = (
         invoices.order_by()
         .values("student_id")
-        .annotate(total=Sum(F("amount") - F("paid_amount"), output_field=_MONEY))
+        .annotate(total=Sum(rules.balance_expression(), output_field=_MONEY))
         .values("total")
     )
     return Coalesce(Subquery(total, output_field=_MONEY), Value(ZERO), output_field=_MONEY)

@@ -258,7 +258,7 @@ def test_the_assistant_gives_a_collection_summary_for_this_month(viewer, school)
     body = response.json()
     assert body["intent"] == "school_summary"
     assert body["data"]["totals"]["invoiced"] == 1000.0
-    assert "100.0%" in body["answer"]
+    assert "100.00%" in body["answer"]
 
 
 def test_the_assistant_lists_the_top_debtors(viewer, school):
@@ -297,7 +297,7 @@ def test_the_executive_summary_has_kpis_aging_narrative_and_recommendations(view
     kpis = body["kpis"]
     figures = (kpis["invoiced"], kpis["collected"], kpis["pending"], kpis["overdue"])
     assert figures == (3000.0, 1400.0, 1600.0, 1600.0)
-    assert kpis["collection_rate"] == 46.7
+    assert kpis["collection_rate"] == 46.67  # two decimals, like every rate (core.money.RATE_PLACES)
     assert kpis["aging"] == {"0-30": 0.0, "31-60": 600.0, "61-90": 0.0, "90+": 1000.0}
     assert body["schools"][0]["school_name"] == school.name
     assert body["narrative"].startswith(school.name)
