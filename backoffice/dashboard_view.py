@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounting.dashboard import dashboard_get
 from backoffice import charts
-from core.money import ZERO
+from core.money import ZERO, rate_percent
 from schools.models import School
 from users.policy import Action, user_can_anywhere
 from users.selectors import user_school_ids
@@ -73,8 +73,9 @@ def dashboard_context(request) -> dict:
     debtors = [
         {
             **row,
-            "bar": float(row["pending"] * 100 / peak) if peak else 0.0,
-            "overdue_bar": float(row["overdue"] * 100 / peak) if peak else 0.0,
+            # Bar widths in percent of the largest debt (CSS), through the one rate boundary.
+            "bar": float(rate_percent(row["pending"], peak) or 0),
+            "overdue_bar": float(rate_percent(row["overdue"], peak) or 0),
             "statement_url": reverse(statement_url, args=[row["student_id"]]),
         }
         for row in top

@@ -29,7 +29,7 @@ def badge(status: str) -> str:
 
 @register.filter
 def change_arrow(change) -> str:
-    """▲ 12.5 % / ▼ 3.0 % with a class the CSS colours; nothing when there is nothing to compare."""
+    """▲ 12.50 % / ▼ 3.00 % with a class the CSS colours; nothing when there is nothing to compare."""
     if change is None:
         return ""
     css = "up" if change > 0 else "down" if change < 0 else "flat"

@@ -21,6 +21,7 @@ from django.test import RequestFactory
 from accounting.dashboard import dashboard_get
 from accounting.selectors import Period, student_statement_get
 from ai_agent import selectors as ai_selectors
+from ai_agent.risk import risk_metrics_compute
 from billing import rules
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.services import invoice_overdue_sweep
@@ -222,6 +223,19 @@ def test_pending_amount_is_the_same_in_every_spelling(books):
     )
     open_rows = dict(OverdueInvoice.objects.filter(school_id=school.pk).values_list("pk", "pending_amount"))
     spellings["open invoices view"] = {pk: open_rows.get(pk, ZERO) for pk in ids}
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    spellings["AI open invoices"] = {invoice.pk: ZERO for _, invoice, _ in rows}
+    spellings["AI student balances"] = {}
+    balances = ai_selectors.student_balances_get(
+        student_ids=[student.pk for _, _, student in rows], school_ids=[school.pk], today=today
+    )
+    for _, invoice, student in rows:
+        for row in ai_selectors.student_open_invoices_list(
+            user=superuser, student_id=student.pk, today=today
+        ):
+            assert row.number == invoice.number
+            spellings["AI open invoices"][invoice.pk] = row.pending
+        spellings["AI student balances"][invoice.pk] = balances[student.pk].pending
 
     for name, answers in spellings.items():
         assert _as_str(answers) == expected, name
@@ -278,9 +292,25 @@ def test_overdue_amount_is_the_same_in_every_spelling(books):
         for pk, value in _admin_changelist_queryset(Student).filter(school=school)
         .values_list("pk", "overdue_value")
     }
+    balances = ai_selectors.student_balances_get(
+        student_ids=list(student_of), school_ids=[school.pk], today=today
+    )
+    spellings["AI student balances"] = {student_of[pk]: balance.overdue for pk, balance in balances.items()}
+    spellings["AI risk metrics"] = {
+        invoice.pk: risk_metrics_compute(
+            ai_selectors.student_invoice_history_list(student_id=student.pk), today=today
+        ).overdue_amount
+        for _, invoice, student in rows
+    }
 
     for name, answers in spellings.items():
         assert _as_str(answers) == expected, name
+
+    flagged = {
+        student_of[row.student_id]: row.has_overdue
+        for row in report_selectors.student_balance_list(school_ids=[school.pk], today=today)
+    }
+    assert flagged == {invoice.pk: case.status == S.OVERDUE for case, invoice, _ in rows}
 
     overdue_cases = [case for case, _, _ in rows if case.status == S.OVERDUE]
     total = sum((D(case.overdue) for case in overdue_cases), ZERO)
@@ -309,6 +339,9 @@ def test_the_views_spell_the_rules_sql(books):
     assert f"WHERE {rules.countable_sql('i')} AND {rules.unsettled_sql('i')}" in view_sql("overdue_invoices")
     assert rules.balance_sql("i") in view_sql("overdue_invoices")
     assert rules.balance_sql("i") in view_sql("student_balance")
+    assert rules.unsettled_sql("i") in view_sql("student_balance")  # oldest_unpaid_due_date
+    for name in ("student_balance", "school_summary", "monthly_revenue"):
+        assert rules.countable_sql("i") in view_sql(name), name
     placeholders = {"invoiced": "inv.total_invoiced", "collected": "inv.total_collected",
                     "invoiced_cents": "t.invoiced_cents", "collected_cents": "t.collected_cents"}
     assert rules.COLLECTION_RATE_SQL[connection.vendor].format(**placeholders) in view_sql("school_summary")
