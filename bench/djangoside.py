@@ -30,10 +30,11 @@ def _setup():
 
 def prepare(args: dict) -> dict:
     from django.db import connection
-    from django.db.models import Count, F
+    from django.db.models import Count
     from django.urls import Resolver404, resolve
 
-    from billing.models import Invoice, InvoiceStatus
+    from billing import rules
+    from billing.models import Invoice
     from schools.models import School
     from students.models import Student
     from users.models import Membership, Role, User
@@ -84,8 +85,9 @@ def prepare(args: dict) -> dict:
             [
                 str(i)
                 for i in Invoice.objects.filter(school_id=pk)
-                .exclude(status=InvoiceStatus.CANCELLED)
-                .filter(paid_amount__lte=F("amount") - Decimal("1.00"))
+                .open()
+                .annotate(balance=rules.balance_expression())
+                .filter(balance__gte=Decimal("1.00"))
                 .order_by("id")
                 .values_list("id", flat=True)[:per_school]
             ]
@@ -96,11 +98,10 @@ def prepare(args: dict) -> dict:
     # of small payments in the statements it measures there.
     contended_school = schools[-1][0] if len(schools) > 1 else target
     contended = [
-        {"id": str(i.pk), "pending": str(i.amount - i.paid_amount)}
+        {"id": str(i.pk), "pending": str(i.pending)}
         for i in Invoice.objects.filter(school_id=contended_school)
-        .exclude(status=InvoiceStatus.CANCELLED)
-        .filter(paid_amount__lt=F("amount"))
-        .annotate(pending=F("amount") - F("paid_amount"))
+        .open()
+        .annotate(pending=rules.balance_expression())
         .order_by("-pending", "id")[: args["contended"]]
     ]
     dates = Invoice.objects.filter(school_id=target).order_by("due_date").values_list(

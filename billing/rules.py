@@ -65,7 +65,6 @@ CREDITED_FIELD: str | None = None
 # The columns a reader must load (`.only()`, `.values()`) to apply the Python spelling to a row.
 CREDIT_FIELDS: tuple[str, ...] = (CREDITED_FIELD,) if CREDITED_FIELD else ()
 BALANCE_FIELDS: tuple[str, ...] = ("amount", "paid_amount", *CREDIT_FIELDS)
-STATUS_FIELDS: tuple[str, ...] = ("status", "due_date", *BALANCE_FIELDS)
 
 _S = InvoiceStatus
 
@@ -132,7 +131,7 @@ def overdue_amount_derive(
 
 
 # The same over an invoice: a model instance or a `.values()` row holding BALANCE_FIELDS (and
-# `status` for the pending amount, STATUS_FIELDS for the status).
+# `status` for the pending amount, `status` and `due_date` for the status).
 
 
 def invoice_balance(invoice) -> Decimal:
