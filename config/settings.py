@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "families",
     "students",
     "billing",
+    "fees",
     "accounting",
     "reports",
     "ai_agent",
@@ -290,6 +291,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "ai_agent.api.serializers.LEVELS",
         "AISourceEnum": "ai_agent.api.serializers.SOURCES",
+        "ConceptKindEnum": "fees.services.CHARGEABLE_KINDS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

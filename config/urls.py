@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("students.api.urls")),
     path("", include("families.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("fees.api.urls")),
     path("", include("accounting.api.urls")),
     path("reports/", include("reports.api.urls")),
     path("ai/", include("ai_agent.api.urls")),

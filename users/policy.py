@@ -26,6 +26,9 @@ class Action(StrEnum):
     FAMILY_WRITE = "family_write"
     # Credit notes, payment reversals and refunds: money corrected after the fact.
     MONEY_CORRECT = "money_correct"
+    FEES_WRITE = "fees_write"
+    BILLING_RUN = "billing_run"
+    SURCHARGE_WAIVE = "surcharge_waive"
 
 
 REQUIRED_ROLE: dict[Action, Role] = {
@@ -40,6 +43,11 @@ REQUIRED_ROLE: dict[Action, Role] = {
     Action.MEMBERS_MANAGE: Role.ADMIN,
     Action.FAMILY_WRITE: Role.ADMIN,
     Action.MONEY_CORRECT: Role.ADMIN,
+    # Fee setup (school years, plans, enrollments, discounts, late-fee policies) and waiving a
+    # recargo are the school ADMIN's; issuing the month's invoices and recargos, an ACCOUNTANT's.
+    Action.FEES_WRITE: Role.ADMIN,
+    Action.BILLING_RUN: Role.ACCOUNTANT,
+    Action.SURCHARGE_WAIVE: Role.ADMIN,
 }
 
 

@@ -1,0 +1,313 @@
+"""Fee setup in the back office: school years, fee plans with their items, enrollments (one by
+one or a whole grade at once), discounts and becas, late-fee policies.
+
+School ADMINs write (users.policy: FEES_WRITE), everyone in the school reads. Saves go through
+fees.services, like the API; a refusal is shown as a message and nothing is written.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from fees import services
+from fees.models import Discount, Enrollment, FeePlan, FeePlanItem, LateFeePolicy, SchoolYear
+from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
+from users.policy import Action, school_ids_where, user_can, user_can_anywhere
+
+_DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class _FeeSetupAdmin(SchoolScopedAdmin):
+    add_action = Action.FEES_WRITE
+    change_action = Action.FEES_WRITE
+    readonly_fields = ["created_at", "updated_at"]
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        # A service's field check (an item outside the year, a discount with percent and amount)
+        # is told as a message; the save was rolled back.
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refusal:
+            for field, errors in getattr(refusal, "message_dict", {"": refusal.messages}).items():
+                self.message_user(request, f"{field}: {' '.join(errors)}" if field else " ".join(errors),
+                                  level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _saved(self, obj, saved):
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+
+    @staticmethod
+    def _changes(form, fields) -> dict:
+        return {field: form.cleaned_data[field] for field in form.changed_data if field in fields}
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(_FeeSetupAdmin):
+    list_display = ["name", "school", "starts_on", "ends_on", "discount_stacking", "discount_cap_percent",
+                    "is_active"]
+    list_filter = ["is_active", ("school", ScopedSchoolFilter)]
+    list_select_related = ["school"]
+    search_fields = ["name"]
+    fields = ["school", "name", "starts_on", "ends_on", "discount_stacking", "discount_cap_percent",
+              "scholarship_excludes_early_payment", "holidays", "is_active", "created_at", "updated_at"]
+    _EDITABLE = ["name", "starts_on", "ends_on", "discount_stacking", "discount_cap_percent",
+                 "scholarship_excludes_early_payment", "holidays", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "school"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            saved = services.school_year_update(
+                school_year_id=obj.pk, actor=request.user, **self._changes(form, self._EDITABLE)
+            )
+        else:
+            data = form.cleaned_data
+            if not user_can(request.user, Action.FEES_WRITE, data["school"].pk):
+                raise PermissionDenied
+            saved = services.school_year_create(
+                school_id=data["school"].pk, actor=request.user,
+                **{field: data[field] for field in self._EDITABLE if field != "is_active"},
+            )
+        self._saved(obj, saved)
+
+
+class FeePlanItemForm(forms.ModelForm):
+    class Meta:
+        model = FeePlanItem
+        fields = ["concept_kind", "description", "amount", "schedule", "due_date", "months", "due_day"]
+        widgets = {"concept_kind": forms.Select(choices=[(k, k) for k in services.CHARGEABLE_KINDS]),
+                   "due_date": _DATE_INPUT}
+
+
+class FeePlanItemInline(admin.TabularInline):
+    model = FeePlanItem
+    form = FeePlanItemForm
+    extra = 1
+
+    def has_add_permission(self, request, obj=None):
+        return user_can_anywhere(request.user, Action.FEES_WRITE)
+
+    def has_change_permission(self, request, obj=None):
+        return user_can_anywhere(request.user, Action.FEES_WRITE)
+
+    def has_delete_permission(self, request, obj=None):
+        return user_can_anywhere(request.user, Action.FEES_WRITE)
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+@admin.register(FeePlan)
+class FeePlanAdmin(_FeeSetupAdmin):
+    """A plan and its items on one page. Saving hands the plan and all its items to the service,
+    which checks each item against the school year (and replaces the items as a whole)."""
+
+    list_display = ["name", "school_year", "school", "grades", "is_active"]
+    list_filter = ["is_active", ("school", ScopedSchoolFilter)]
+    list_select_related = ["school", "school_year"]
+    search_fields = ["name"]
+    fields = ["school_year", "name", "grades", "is_active", "created_at", "updated_at"]
+    inlines = [FeePlanItemInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "school_year"] if obj is not None else readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "school_year":
+            allowed = school_ids_where(request.user, Action.FEES_WRITE)
+            years = SchoolYear.objects.filter(is_active=True).select_related("school")
+            kwargs["queryset"] = years if allowed is None else years.filter(school_id__in=allowed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The plan is written with its items in save_related, once the item forms are validated.
+        self._plan_form = form
+
+    def save_related(self, request, form, formsets, change):
+        items = []
+        for formset in formsets:
+            for item_form in formset.forms:
+                data = getattr(item_form, "cleaned_data", None)
+                if data and not data.get("DELETE"):
+                    items.append({key: data.get(key) for key in FeePlanItemForm.Meta.fields})
+            # The service wrote the items; the change message reads these lists.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        data = form.cleaned_data
+        obj = form.instance
+        if change:
+            saved = services.fee_plan_update(
+                plan_id=obj.pk, name=data["name"], grades=data.get("grades") or [], items=items,
+                is_active=data.get("is_active", True), actor=request.user,
+            )
+        else:
+            year = data["school_year"]
+            if not user_can(request.user, Action.FEES_WRITE, year.school_id):
+                raise PermissionDenied
+            saved = services.fee_plan_create(
+                school_year_id=year.pk, name=data["name"], grades=data.get("grades") or [], items=items,
+                actor=request.user,
+            )
+        self._saved(obj, saved)
+
+
+class EnrollGradeForm(forms.Form):
+    plan = forms.ModelChoiceField(label=_("Fee plan"), queryset=FeePlan.objects.none())
+    grade = forms.CharField(label=_("Grade"), max_length=50)
+    starts_on = forms.DateField(
+        label=_("Billed from"), required=False, widget=_DATE_INPUT,
+        help_text=_("Empty: from the start of the school year. Earlier months are not billed."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = school_ids_where(user, Action.FEES_WRITE)
+        plans = FeePlan.objects.filter(is_active=True, school_year__is_active=True).select_related(
+            "school_year", "school"
+        )
+        self.fields["plan"].queryset = plans if allowed is None else plans.filter(school_id__in=allowed)
+        self.fields["plan"].label_from_instance = lambda plan: f"{plan.school} · {plan.school_year} · {plan}"
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(_FeeSetupAdmin):
+    list_display = ["student", "plan", "school_year", "starts_on", "is_active", "school"]
+    list_filter = ["is_active", "school_year", ("school", ScopedSchoolFilter)]
+    list_select_related = ["student", "plan", "school_year", "school"]
+    search_fields = ["student__first_name", "student__last_name", "plan__name"]
+    raw_id_fields = ["student"]
+    fields = ["student", "plan", "starts_on", "is_active", "created_at", "updated_at"]
+    change_list_template = "admin/fees/enrollment/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "student"] if obj is not None else readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "plan":
+            allowed = school_ids_where(request.user, Action.FEES_WRITE)
+            plans = FeePlan.objects.filter(is_active=True).select_related("school_year")
+            kwargs["queryset"] = plans if allowed is None else plans.filter(school_id__in=allowed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            changes = self._changes(form, ["starts_on", "is_active"])
+            if "plan" in form.changed_data:
+                changes["plan_id"] = data["plan"].pk
+            saved = services.enrollment_update(enrollment_id=obj.pk, actor=request.user, **changes)
+        else:
+            if not user_can(request.user, Action.FEES_WRITE, data["student"].school_id):
+                raise PermissionDenied
+            saved = services.enrollment_create(
+                student_id=data["student"].pk, plan_id=data["plan"].pk, starts_on=data.get("starts_on"),
+                actor=request.user,
+            )
+        self._saved(obj, saved)
+
+    def get_urls(self):
+        return [
+            path("enroll-grade/", self.admin_site.admin_view(self.enroll_grade_view),
+                 name="fees_enroll_grade"),
+            *super().get_urls(),
+        ]
+
+    def enroll_grade_view(self, request):
+        """Enroll a whole grade in a plan at once (students already in a plan that year are skipped)."""
+        if not user_can_anywhere(request.user, Action.FEES_WRITE):
+            raise PermissionDenied
+        form = EnrollGradeForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            plan = form.cleaned_data["plan"]
+            counts = services.enrollments_create_by_grade(
+                plan_id=plan.pk, grade=form.cleaned_data["grade"], starts_on=form.cleaned_data["starts_on"],
+                actor=request.user,
+            )
+            self.message_user(
+                request,
+                gettext(
+                    "%(enrolled)d student(s) enrolled in %(plan)s; %(already)d already had a plan this year."
+                ) % {"enrolled": counts["enrolled"], "plan": plan, "already": counts["already_enrolled"]},
+                level=messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:fees_enrollment_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Enroll a grade"),
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/fees/enroll_grade.html", context)
+
+
+@admin.register(Discount)
+class DiscountAdmin(_FeeSetupAdmin):
+    """Becas and discounts; the student's page links here filtered to them (`?student__id__exact=`)."""
+
+    list_display = ["student", "kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to",
+                    "is_active", "approved_by"]
+    list_filter = ["kind", "is_active", ("school", ScopedSchoolFilter)]
+    list_select_related = ["student", "approved_by", "school"]
+    search_fields = ["student__first_name", "student__last_name", "reason"]
+    raw_id_fields = ["student"]
+    fields = ["student", "kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to",
+              "early_payment_day", "reason", "is_active", "approved_by", "created_at", "updated_at"]
+    _EDITABLE = ["kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to", "reason",
+                 "early_payment_day", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj), "approved_by"]
+        return [*readonly, "student"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = services.discount_update(
+                discount_id=obj.pk, actor=request.user, **self._changes(form, self._EDITABLE)
+            )
+        else:
+            if not user_can(request.user, Action.FEES_WRITE, data["student"].school_id):
+                raise PermissionDenied
+            saved = services.discount_create(
+                student_id=data["student"].pk, actor=request.user,
+                **{field: data.get(field) for field in self._EDITABLE if field != "is_active"},
+            )
+        self._saved(obj, saved)
+
+
+@admin.register(LateFeePolicy)
+class LateFeePolicyAdmin(_FeeSetupAdmin):
+    list_display = ["school", "grace_days", "tiers", "cap", "concept_kinds", "is_active"]
+    list_filter = ["is_active", ("school", ScopedSchoolFilter)]
+    list_select_related = ["school"]
+    fields = ["school", "grace_days", "tiers", "cap", "concept_kinds", "is_active", "created_at",
+              "updated_at"]
+    _EDITABLE = ["grace_days", "tiers", "cap", "concept_kinds", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "school"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = services.late_fee_policy_update(
+                policy_id=obj.pk, actor=request.user, **self._changes(form, self._EDITABLE)
+            )
+        else:
+            if not user_can(request.user, Action.FEES_WRITE, data["school"].pk):
+                raise PermissionDenied
+            saved = services.late_fee_policy_create(
+                school_id=data["school"].pk, actor=request.user,
+                **{field: data.get(field) for field in self._EDITABLE if field != "is_active"},
+            )
+        self._saved(obj, saved)

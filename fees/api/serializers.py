@@ -1,0 +1,291 @@
+"""Request and response shapes of the fee setup. Shape and types only: the rules are in services."""
+
+from rest_framework import serializers
+
+from core.api import InputSerializer, MoneyField
+from fees.models import DiscountKind, DiscountStacking, Schedule
+from fees.services import CHARGEABLE_KINDS
+
+# Ids in a body are plain strings: a malformed id is as unknown as one nobody has (404).
+_ID_IN_BODY = {"max_length": 64, "help_text": "UUID of a row in one of your schools (404 otherwise)."}
+
+
+def _flat_messages(detail, prefix: str = "") -> list[str]:
+    """Nested errors as flat messages (`[1].amount: A valid number is required.`): the error
+    shape's `fields` holds lists of strings, never nested objects."""
+    if isinstance(detail, dict):
+        return [
+            message
+            for key, value in detail.items()
+            for message in _flat_messages(
+                value, f"{prefix}[{key}]" if isinstance(key, int) else
+                prefix if key == "non_field_errors" else f"{prefix}.{key}"
+            )
+        ]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _flat_messages(item, prefix)]
+    return [f"{prefix.lstrip('.')}: {detail}" if prefix else str(detail)]
+
+
+class NestedList(serializers.ListField):
+    """A list of nested objects (`items`, `tiers`) whose errors read as flat messages."""
+
+    def to_internal_value(self, data):
+        try:
+            return [dict(item) for item in super().to_internal_value(data)]
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(_flat_messages(error.detail)) from None
+
+
+def _kinds(**kwargs):
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=CHARGEABLE_KINDS), min_length=1, max_length=10,
+        help_text="Concept kinds covered: TUITION, ENROLLMENT, MATERIALS, SERVICE, OTHER.", **kwargs,
+    )
+
+
+# --- school years ---------------------------------------------------------------------------
+
+class SchoolYearOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    name = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    discount_stacking = serializers.ChoiceField(choices=DiscountStacking.choices)
+    discount_cap_percent = serializers.IntegerField()
+    scholarship_excludes_early_payment = serializers.BooleanField()
+    holidays = serializers.ListField(child=serializers.DateField())
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class SchoolYearCreateInput(InputSerializer):
+    school_id = serializers.CharField(**_ID_IN_BODY)
+    name = serializers.CharField(max_length=50, help_text="e.g. 2026-2027; unique per school.")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(help_text="After starts_on; at most 13 months later.")
+    discount_stacking = serializers.ChoiceField(
+        choices=DiscountStacking.choices, default=DiscountStacking.SUM_CAPPED,
+        help_text="SUM_CAPPED: discounts add up to discount_cap_percent at most; BEST: the best one wins.",
+    )
+    discount_cap_percent = serializers.IntegerField(min_value=0, max_value=100, default=100)
+    scholarship_excludes_early_payment = serializers.BooleanField(default=True)
+    holidays = serializers.ListField(
+        child=serializers.DateField(), max_length=60, default=list,
+        help_text="Dates a due day moves past (to the next business day), like weekends.",
+    )
+
+
+class SchoolYearUpdateInput(InputSerializer):
+    """Every field optional: only the fields sent change (PUT and PATCH alike)."""
+
+    school_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
+    name = serializers.CharField(max_length=50, required=False)
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False)
+    discount_stacking = serializers.ChoiceField(choices=DiscountStacking.choices, required=False)
+    discount_cap_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    scholarship_excludes_early_payment = serializers.BooleanField(required=False)
+    holidays = serializers.ListField(child=serializers.DateField(), max_length=60, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- fee plans ------------------------------------------------------------------------------
+
+class FeePlanItemInput(InputSerializer):
+    concept_kind = serializers.ChoiceField(choices=CHARGEABLE_KINDS)
+    description = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="",
+        help_text="Printed on the invoice line (the month is added); default: the kind's name.",
+    )
+    amount = MoneyField(help_text="Greater than 0.")
+    schedule = serializers.ChoiceField(choices=Schedule.choices)
+    due_date = serializers.DateField(required=False, allow_null=True, default=None, help_text="ONCE only.")
+    months = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=12), max_length=12, required=False,
+        default=list, help_text="MONTHLY only: calendar months in school-year order e.g. [9, 10, 11, 12, 1]",
+    )
+    due_day = serializers.IntegerField(
+        min_value=1, max_value=31, required=False, allow_null=True, default=None,
+        help_text="MONTHLY only: day of the month (a weekend or holiday moves to the next business day).",
+    )
+
+
+class FeePlanItemOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    concept_kind = serializers.CharField()
+    description = serializers.CharField()
+    amount = MoneyField()
+    schedule = serializers.ChoiceField(choices=Schedule.choices)
+    due_date = serializers.DateField(allow_null=True)
+    months = serializers.ListField(child=serializers.IntegerField())
+    due_day = serializers.IntegerField(allow_null=True)
+
+
+class FeePlanOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    school_year_id = serializers.UUIDField()
+    name = serializers.CharField()
+    grades = serializers.ListField(child=serializers.CharField(), help_text="Empty: every grade.")
+    items = FeePlanItemOutput(many=True, source="items.all")
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class FeePlanCreateInput(InputSerializer):
+    school_year_id = serializers.CharField(**_ID_IN_BODY)
+    name = serializers.CharField(max_length=100)
+    grades = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=50, required=False, default=list,
+        help_text="Grades the plan serves (empty: all).",
+    )
+    items = NestedList(child=FeePlanItemInput(), min_length=1, max_length=50)
+
+
+class FeePlanUpdateInput(InputSerializer):
+    """Every field optional; `items`, when sent, replace the plan's items."""
+
+    school_year_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
+    name = serializers.CharField(max_length=100, required=False)
+    grades = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False)
+    items = NestedList(child=FeePlanItemInput(), min_length=1, max_length=50, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- enrollments ----------------------------------------------------------------------------
+
+class EnrollmentOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    school_year_id = serializers.UUIDField()
+    student_id = serializers.UUIDField()
+    plan_id = serializers.UUIDField()
+    starts_on = serializers.DateField()
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class EnrollmentCreateInput(InputSerializer):
+    student_id = serializers.CharField(**_ID_IN_BODY)
+    plan_id = serializers.CharField(**_ID_IN_BODY)
+    starts_on = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text="Billed from this date's month on (default: the school year's start).",
+    )
+
+
+class EnrollmentUpdateInput(InputSerializer):
+    student_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
+    plan_id = serializers.UUIDField(required=False, help_text="Another plan of the same school year.")
+    starts_on = serializers.DateField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- discounts ------------------------------------------------------------------------------
+
+class DiscountOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    student_id = serializers.UUIDField(allow_null=True)
+    kind = serializers.ChoiceField(choices=DiscountKind.choices)
+    percent = serializers.IntegerField(allow_null=True)
+    amount = MoneyField(allow_null=True)
+    concept_kinds = serializers.ListField(child=serializers.CharField())
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True)
+    reason = serializers.CharField()
+    early_payment_day = serializers.IntegerField(allow_null=True)
+    approved_by_id = serializers.UUIDField(allow_null=True, help_text="The user who granted it.")
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class DiscountCreateInput(InputSerializer):
+    student_id = serializers.CharField(**_ID_IN_BODY)
+    kind = serializers.ChoiceField(choices=DiscountKind.choices)
+    percent = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True, default=None,
+        help_text="Whole percent (25 is 25 %). Either percent or amount.",
+    )
+    amount = MoneyField(required=False, allow_null=True, default=None, help_text="Fixed amount off.")
+    concept_kinds = _kinds()
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=255)
+    early_payment_day = serializers.IntegerField(
+        min_value=1, max_value=31, required=False, allow_null=True, default=None,
+        help_text="EARLY_PAYMENT only: paid on or before this day of the due month.",
+    )
+
+
+class DiscountUpdateInput(InputSerializer):
+    student_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
+    kind = serializers.ChoiceField(choices=DiscountKind.choices, required=False)
+    percent = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
+    amount = MoneyField(required=False, allow_null=True)
+    concept_kinds = _kinds(required=False)
+    valid_from = serializers.DateField(required=False)
+    valid_to = serializers.DateField(required=False, allow_null=True)
+    reason = serializers.CharField(max_length=255, required=False)
+    early_payment_day = serializers.IntegerField(min_value=1, max_value=31, required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- late-fee policies ----------------------------------------------------------------------
+
+class TierInput(InputSerializer):
+    from_day = serializers.IntegerField(min_value=1, max_value=3650, help_text="Days after the due date.")
+    amount = MoneyField(required=False, allow_null=True, default=None)
+    percent = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True, default=None,
+        help_text="Whole percent of the original invoice's amount. Either amount or percent.",
+    )
+
+
+class TierOutput(serializers.Serializer):
+    from_day = serializers.IntegerField()
+    amount = MoneyField(allow_null=True, required=False)
+    percent = serializers.IntegerField(allow_null=True, required=False)
+
+    def to_representation(self, tier):
+        amount = tier.get("amount")
+        return {
+            "from_day": tier["from_day"],
+            "amount": MoneyField().to_representation(amount) if amount is not None else None,
+            "percent": tier.get("percent"),
+        }
+
+
+class LateFeePolicyOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    grace_days = serializers.IntegerField()
+    tiers = TierOutput(many=True)
+    cap = MoneyField(allow_null=True)
+    concept_kinds = serializers.ListField(child=serializers.CharField())
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class LateFeePolicyCreateInput(InputSerializer):
+    school_id = serializers.CharField(**_ID_IN_BODY)
+    grace_days = serializers.IntegerField(min_value=0, max_value=365, default=0)
+    tiers = NestedList(child=TierInput(), min_length=1, max_length=20)
+    cap = MoneyField(required=False, allow_null=True, default=None, help_text="Most recargos per invoice.")
+    concept_kinds = _kinds()
+
+
+class LateFeePolicyUpdateInput(InputSerializer):
+    school_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
+    grace_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    tiers = NestedList(child=TierInput(), min_length=1, max_length=20, required=False)
+    cap = MoneyField(required=False, allow_null=True)
+    concept_kinds = _kinds(required=False)
+    is_active = serializers.BooleanField(required=False)

@@ -1,0 +1,19 @@
+from django.urls import re_path
+
+from fees.api import views
+
+# `[^/]+`, not a UUID pattern: a malformed id reaches the view, which answers 401 before 404.
+_RESOURCES = [
+    ("school-years", views.SchoolYearListApi, views.SchoolYearDetailApi),
+    ("fee-plans", views.FeePlanListApi, views.FeePlanDetailApi),
+    ("enrollments", views.EnrollmentListApi, views.EnrollmentDetailApi),
+    ("discounts", views.DiscountListApi, views.DiscountDetailApi),
+    ("late-fee-policies", views.LateFeePolicyListApi, views.LateFeePolicyDetailApi),
+]
+
+urlpatterns = []
+for prefix, list_view, detail_view in _RESOURCES:
+    urlpatterns += [
+        re_path(rf"^{prefix}/?$", list_view.as_view(), name=f"{prefix}-list"),
+        re_path(rf"^{prefix}/(?P<pk>[^/]+)/?$", detail_view.as_view(), name=f"{prefix}-detail"),
+    ]

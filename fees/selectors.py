@@ -1,0 +1,110 @@
+"""Reads of the fee setup, always limited to the caller's schools."""
+
+from uuid import UUID
+
+import django_filters
+from django.db.models import Prefetch, QuerySet
+
+from core.filters import StrictBooleanFilter
+from fees.models import Discount, DiscountKind, Enrollment, FeePlan, FeePlanItem, LateFeePolicy, SchoolYear
+from users.api.permissions import get_visible_or_404
+from users.models import User
+from users.selectors import scope_to_user
+
+
+class SchoolYearFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = SchoolYear
+        fields = ["school_id", "is_active"]
+
+
+class FeePlanFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    school_year_id = django_filters.UUIDFilter(field_name="school_year_id")
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = FeePlan
+        fields = ["school_id", "school_year_id", "is_active"]
+
+
+class EnrollmentFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    school_year_id = django_filters.UUIDFilter(field_name="school_year_id")
+    plan_id = django_filters.UUIDFilter(field_name="plan_id")
+    student_id = django_filters.UUIDFilter(field_name="student_id")
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = Enrollment
+        fields = ["school_id", "school_year_id", "plan_id", "student_id", "is_active"]
+
+
+class DiscountFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    student_id = django_filters.UUIDFilter(field_name="student_id")
+    kind = django_filters.ChoiceFilter(choices=DiscountKind.choices)
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = Discount
+        fields = ["school_id", "student_id", "kind", "is_active"]
+
+
+class LateFeePolicyFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = LateFeePolicy
+        fields = ["school_id", "is_active"]
+
+
+def school_year_list(*, user: User) -> QuerySet[SchoolYear]:
+    return scope_to_user(SchoolYear.objects.all(), user)
+
+
+def school_year_get(*, user: User, school_year_id: UUID | str) -> SchoolYear:
+    return get_visible_or_404(SchoolYear.objects.all(), user, school_year_id)
+
+
+def _plans() -> QuerySet[FeePlan]:
+    return FeePlan.objects.prefetch_related(
+        Prefetch("items", queryset=FeePlanItem.objects.order_by("position"))
+    )
+
+
+def fee_plan_list(*, user: User) -> QuerySet[FeePlan]:
+    """Plans with their items (one query for all the items of a page)."""
+    return scope_to_user(_plans(), user)
+
+
+def fee_plan_get(*, user: User, plan_id: UUID | str) -> FeePlan:
+    return get_visible_or_404(_plans(), user, plan_id)
+
+
+def enrollment_list(*, user: User) -> QuerySet[Enrollment]:
+    return scope_to_user(Enrollment.objects.all(), user)
+
+
+def enrollment_get(*, user: User, enrollment_id: UUID | str) -> Enrollment:
+    return get_visible_or_404(Enrollment.objects.all(), user, enrollment_id)
+
+
+def discount_list(*, user: User) -> QuerySet[Discount]:
+    return scope_to_user(Discount.objects.all(), user)
+
+
+def discount_get(*, user: User, discount_id: UUID | str) -> Discount:
+    return get_visible_or_404(Discount.objects.all(), user, discount_id)
+
+
+def late_fee_policy_list(*, user: User) -> QuerySet[LateFeePolicy]:
+    return scope_to_user(LateFeePolicy.objects.all(), user)
+
+
+def late_fee_policy_get(*, user: User, policy_id: UUID | str) -> LateFeePolicy:
+    return get_visible_or_404(LateFeePolicy.objects.all(), user, policy_id)

@@ -1,0 +1,97 @@
+"""The fee setup pages of the back office: set up a year and a plan, enroll a grade, scoping."""
+
+from datetime import date
+
+import pytest
+from django.utils import translation
+
+from fees.models import Enrollment, FeePlan, SchoolYear
+from tests.backoffice.conftest import client_for, staff_member
+from tests.factories import StudentFactory
+from tests.fees.factories import fee_plan, school_year
+from users.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def test_an_admin_opens_a_school_year_from_the_back_office(school):
+    client = client_for(staff_member((school, Role.ADMIN)))
+    answer = client.post("/admin/fees/schoolyear/add/", {
+        "school": school.pk, "name": "2026-2027", "starts_on": "2026-08-17", "ends_on": "2027-07-09",
+        "discount_stacking": "BEST", "discount_cap_percent": 100, "scholarship_excludes_early_payment": "on",
+        "holidays": '["2026-11-16"]', "is_active": "on",
+    })
+    assert answer.status_code == 302, answer.content[:2000]
+    year = SchoolYear.objects.get()
+    assert (year.discount_stacking, year.holidays) == ("BEST", ["2026-11-16"])
+
+
+def test_a_plan_and_its_items_are_saved_from_one_page(school):
+    year = school_year(school)
+    client = client_for(staff_member((school, Role.ADMIN)))
+    answer = client.post("/admin/fees/feeplan/add/", {
+        "school_year": year.pk, "name": "Primaria", "grades": '["1", "2"]', "is_active": "on",
+        "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-concept_kind": "TUITION", "items-0-description": "Colegiatura", "items-0-amount": "2500.00",
+        "items-0-schedule": "MONTHLY", "items-0-months": "[9, 10, 11, 12, 1, 2, 3, 4, 5, 6]",
+        "items-0-due_day": "10", "items-0-due_date": "",
+        "items-1-concept_kind": "ENROLLMENT", "items-1-description": "Inscripción",
+        "items-1-amount": "3000.00",
+        "items-1-schedule": "ONCE", "items-1-due_date": "2026-08-20", "items-1-months": "[]",
+        "items-1-due_day": "",
+    })
+    assert answer.status_code == 302, answer.content[:3000]
+    plan = FeePlan.objects.get()
+    assert plan.school_id == school.pk and plan.grades == ["1", "2"]
+    assert [item.concept_kind for item in plan.items.order_by("position")] == ["TUITION", "ENROLLMENT"]
+
+
+def test_a_plan_item_outside_the_year_is_refused_with_a_message(school):
+    year = school_year(school)
+    client = client_for(staff_member((school, Role.ADMIN)))
+    answer = client.post("/admin/fees/feeplan/add/", {
+        "school_year": year.pk, "name": "Primaria", "grades": "[]", "is_active": "on",
+        "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-concept_kind": "ENROLLMENT", "items-0-description": "", "items-0-amount": "3000.00",
+        "items-0-schedule": "ONCE", "items-0-due_date": "2028-01-01", "items-0-months": "[]",
+        "items-0-due_day": "",
+    }, follow=True)
+    assert b"outside the school year" in answer.content
+    assert not FeePlan.objects.exists()
+
+
+def test_a_grade_is_enrolled_in_one_go(school):
+    plan = fee_plan(school_year(school))
+    third = [StudentFactory(school=school, grade="3") for _ in range(3)]
+    StudentFactory(school=school, grade="4")
+    client = client_for(staff_member((school, Role.ADMIN)))
+    assert b"enroll-grade" in client.get("/admin/fees/enrollment/").content
+    answer = client.post("/admin/fees/enrollment/enroll-grade/",
+                         {"plan": plan.pk, "grade": "3", "starts_on": "2027-01-04"}, follow=True)
+    assert b"3 student(s) enrolled" in answer.content
+    assert set(Enrollment.objects.values_list("student_id", flat=True)) == {s.pk for s in third}
+    assert set(Enrollment.objects.values_list("starts_on", flat=True)) == {date(2027, 1, 4)}
+
+
+def test_an_accountant_reads_the_fee_setup_but_cannot_enroll(school):
+    school_year(school)
+    client = client_for(staff_member((school, Role.ACCOUNTANT)))
+    assert client.get("/admin/fees/schoolyear/").status_code == 200
+    assert client.get("/admin/fees/schoolyear/add/").status_code == 403
+    assert client.get("/admin/fees/enrollment/enroll-grade/").status_code == 403
+
+
+def test_the_back_office_lists_only_the_users_schools_rows(school, other_school):
+    school_year(school, name="mine")
+    school_year(other_school, name="theirs")
+    client = client_for(staff_member((school, Role.ADMIN)))
+    page = client.get("/admin/fees/schoolyear/").content
+    assert b"mine" in page and b"theirs" not in page
