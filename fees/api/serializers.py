@@ -27,18 +27,20 @@ def _flat_messages(detail, prefix: str = "") -> list[str]:
     return [f"{prefix.lstrip('.')}: {detail}" if prefix else str(detail)]
 
 
-class NestedList(serializers.ListField):
-    """A list of nested objects (`items`, `tiers`) whose errors read as flat messages."""
+class FlatList(serializers.ListField):
+    """A list in a request body (of values, or of nested objects like `items` and `tiers`) whose
+    errors read as flat messages."""
 
     def to_internal_value(self, data):
         try:
-            return [dict(item) for item in super().to_internal_value(data)]
+            values = super().to_internal_value(data)
         except serializers.ValidationError as error:
             raise serializers.ValidationError(_flat_messages(error.detail)) from None
+        return [dict(value) if isinstance(value, dict) else value for value in values]
 
 
 def _kinds(**kwargs):
-    return serializers.ListField(
+    return FlatList(
         child=serializers.ChoiceField(choices=CHARGEABLE_KINDS), min_length=1, max_length=10,
         help_text="Concept kinds covered: TUITION, ENROLLMENT, MATERIALS, SERVICE, OTHER.", **kwargs,
     )
@@ -72,7 +74,7 @@ class SchoolYearCreateInput(InputSerializer):
     )
     discount_cap_percent = serializers.IntegerField(min_value=0, max_value=100, default=100)
     scholarship_excludes_early_payment = serializers.BooleanField(default=True)
-    holidays = serializers.ListField(
+    holidays = FlatList(
         child=serializers.DateField(), max_length=60, default=list,
         help_text="Dates a due day moves past (to the next business day), like weekends.",
     )
@@ -88,7 +90,7 @@ class SchoolYearUpdateInput(InputSerializer):
     discount_stacking = serializers.ChoiceField(choices=DiscountStacking.choices, required=False)
     discount_cap_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
     scholarship_excludes_early_payment = serializers.BooleanField(required=False)
-    holidays = serializers.ListField(child=serializers.DateField(), max_length=60, required=False)
+    holidays = FlatList(child=serializers.DateField(), max_length=60, required=False)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -103,7 +105,7 @@ class FeePlanItemInput(InputSerializer):
     amount = MoneyField(help_text="Greater than 0.")
     schedule = serializers.ChoiceField(choices=Schedule.choices)
     due_date = serializers.DateField(required=False, allow_null=True, default=None, help_text="ONCE only.")
-    months = serializers.ListField(
+    months = FlatList(
         child=serializers.IntegerField(min_value=1, max_value=12), max_length=12, required=False,
         default=list, help_text="MONTHLY only: calendar months in school-year order e.g. [9, 10, 11, 12, 1]",
     )
@@ -139,11 +141,11 @@ class FeePlanOutput(serializers.Serializer):
 class FeePlanCreateInput(InputSerializer):
     school_year_id = serializers.CharField(**_ID_IN_BODY)
     name = serializers.CharField(max_length=100)
-    grades = serializers.ListField(
+    grades = FlatList(
         child=serializers.CharField(max_length=50), max_length=50, required=False, default=list,
         help_text="Grades the plan serves (empty: all).",
     )
-    items = NestedList(child=FeePlanItemInput(), min_length=1, max_length=50)
+    items = FlatList(child=FeePlanItemInput(), min_length=1, max_length=50)
 
 
 class FeePlanUpdateInput(InputSerializer):
@@ -151,8 +153,8 @@ class FeePlanUpdateInput(InputSerializer):
 
     school_year_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
     name = serializers.CharField(max_length=100, required=False)
-    grades = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False)
-    items = NestedList(child=FeePlanItemInput(), min_length=1, max_length=50, required=False)
+    grades = FlatList(child=serializers.CharField(max_length=50), max_length=50, required=False)
+    items = FlatList(child=FeePlanItemInput(), min_length=1, max_length=50, required=False)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -277,7 +279,7 @@ class LateFeePolicyOutput(serializers.Serializer):
 class LateFeePolicyCreateInput(InputSerializer):
     school_id = serializers.CharField(**_ID_IN_BODY)
     grace_days = serializers.IntegerField(min_value=0, max_value=365, default=0)
-    tiers = NestedList(child=TierInput(), min_length=1, max_length=20)
+    tiers = FlatList(child=TierInput(), min_length=1, max_length=20)
     cap = MoneyField(required=False, allow_null=True, default=None, help_text="Most recargos per invoice.")
     concept_kinds = _kinds()
 
@@ -285,7 +287,7 @@ class LateFeePolicyCreateInput(InputSerializer):
 class LateFeePolicyUpdateInput(InputSerializer):
     school_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
     grace_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
-    tiers = NestedList(child=TierInput(), min_length=1, max_length=20, required=False)
+    tiers = FlatList(child=TierInput(), min_length=1, max_length=20, required=False)
     cap = MoneyField(required=False, allow_null=True)
     concept_kinds = _kinds(required=False)
     is_active = serializers.BooleanField(required=False)

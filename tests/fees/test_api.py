@@ -188,3 +188,14 @@ def test_a_viewer_reads_but_does_not_write(school):
     assert answer.status_code == 403
     year.refresh_from_db()
     assert year.name == "2026-2027" and year.starts_on == date(2026, 8, 17)
+
+
+def test_errors_inside_lists_read_as_flat_messages(school_admin, school):
+    year = school_year(school)
+    body = plan_body(year, grades=[""], items=[{"concept_kind": "TUITION", "amount": "x"}])
+    answer = school_admin.post("/api/v1/fee-plans", body, format="json")
+    assert answer.status_code == 400
+    fields = answer.json()["fields"]
+    assert all(isinstance(message, str) for messages in fields.values() for message in messages)
+    assert any(message.startswith("[0].amount: ") for message in fields["items"])
+    assert fields["grades"][0].startswith("[0]: ")
