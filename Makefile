@@ -72,6 +72,7 @@ fuzz: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # Spanish catalogue: collect the strings, fill them from locale/translate_es.py, compile the .mo
 # (committed, so serving never needs gettext). Needs gettext: apt-get install gettext.

@@ -23,9 +23,9 @@ from datetime import date
 from decimal import Decimal
 from math import ceil
 
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing import rules
 from billing.models import Invoice, InvoiceStatus, Payment
@@ -37,6 +37,7 @@ from core.replicas import routed_connection
 from schools.cache import cached_for_schools
 from schools.models import School
 from students.models import Student
+from users.access import get_visible_or_404
 from users.models import User
 
 _COUNTABLE = rules.countable_q()
@@ -170,30 +171,9 @@ def _generated_at() -> str:
     return timezone.now().isoformat().replace("+00:00", "Z")
 
 
-def _visible_get(queryset: QuerySet, *, user: User, pk, membership_path: str):
-    """One row the caller may see, in one query (the membership joined, no separate roles read).
-
-    Any membership role may read statements. Unknown, malformed or foreign ids raise NotFound.
-    """
-    if not user.is_superuser:
-        queryset = queryset.filter(**{membership_path: user})
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise NotFound() from None
-
-
 def statement_student_get(*, user: User, student_id) -> Student:
-    """The student, school joined, if one of the caller's schools holds it."""
-    return _visible_get(
-        Student.objects.select_related("school"), user=user, pk=student_id,
-        membership_path="school__memberships__user",
-    )
-
-
-def statement_school_get(*, user: User, school_id) -> School:
-    """The school, if the caller is a member of it."""
-    return _visible_get(School.objects.all(), user=user, pk=school_id, membership_path="memberships__user")
+    """The student, school joined, if one of the caller's schools holds it (any role reads)."""
+    return get_visible_or_404(Student.objects.select_related("school"), user, student_id)
 
 
 # --- Student ----------------------------------------------------------------------------------
@@ -339,7 +319,7 @@ def _school_statement(school: School, period: Period, page: int, page_size: int,
     count = invoice_figures["invoice_count"]
     num_pages = max(1, ceil(count / page_size))
     if page > num_pages:
-        raise NotFound("That page does not exist.")
+        raise NotFound(gettext("That page does not exist."))
     opening, closing = _balances(invoice_figures, payment_figures)
     students = Student.objects.filter(school_id=school.pk).aggregate(
         total=Count("*"), active=Count("is_active", filter=Q(is_active=True))

@@ -28,10 +28,10 @@ from billing.selectors import invoice_list
 from core.money import ZERO, to_cents
 from reports.selectors import overdue_invoice_list, student_balance_list, top_debtor_list
 from schools.models import School
-from schools.selectors import school_get
 from students.models import Student
+from users.access import user_school_ids
 from users.models import User
-from users.selectors import user_school_ids
+from users.selectors import school_get
 
 # Days past due per aging bucket (the same buckets as the dashboard and the overdue report).
 AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (

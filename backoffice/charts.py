@@ -8,17 +8,12 @@ coordinates (floats are fine for pixels, never for money).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from core.formats import money_label
 
 # One palette for the whole back-office (also used by static/backoffice/backoffice.css).
 INVOICED = "#94a3b8"
 COLLECTED = "#0f766e"
 AGING_COLOURS = ("#f59e0b", "#f97316", "#dc2626", "#7f1d1d")
-
-
-def money_label(value: Decimal) -> str:
-    """Full amount with grouping, in the active language's format: 12.345,00 (es), 12,345.00 (en)."""
-    return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def short_money(value: Decimal | float) -> str:

@@ -6,12 +6,11 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounting.dashboard import dashboard_get
 from backoffice import charts
+from backoffice.dashboard import dashboard_get
 from core.money import ZERO, rate_percent
 from schools.models import School
-from users.policy import Action, user_can_anywhere
-from users.selectors import user_school_ids
+from users.access import Action, user_can_anywhere, user_school_ids
 
 
 def _selected_school(request, schools: list[School]) -> School | None:

@@ -1,7 +1,7 @@
 """The admin site school staff work in: the collections dashboard on its index, the overdue sweep page.
 
 `is_staff` opens the door (Django's admin login); the membership role decides what each page
-shows (users.policy). A staff user without memberships sees an empty index and no dashboard.
+shows (users.access). A staff user without memberships sees an empty index and no dashboard.
 """
 
 from django.contrib import admin

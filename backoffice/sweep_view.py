@@ -1,6 +1,6 @@
 """The overdue sweep page: what the nightly sweep would mark, per school, and a button to run it now.
 
-ACCOUNTANT and up (users.policy: OVERDUE_SWEEP), only for their own schools. The sweep itself is
+ACCOUNTANT and up (users.access: OVERDUE_SWEEP), only for their own schools. The sweep itself is
 billing.services' (set-based, idempotent, cache-bumping); this page previews and reports.
 """
 
@@ -17,7 +17,7 @@ from billing.exceptions import OverdueSweepRunning
 from billing.models import Invoice
 from core.dates import local_today
 from schools.models import School
-from users.policy import Action, school_ids_where, user_can_anywhere
+from users.access import Action, school_ids_where, user_can_anywhere
 
 
 def _preview(school_ids: list | None, today) -> list[dict]:

@@ -19,19 +19,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.badges import status_badge, status_label
-from backoffice.documents import receipt_context, receipt_filename, receipt_pdf
-from backoffice.refusals import refusal_text
-from backoffice.templatetags.backoffice import money
 from billing import rules, services
+from billing.display import status_badge, status_label
+from billing.documents import RECEIPT_TEMPLATE, receipt_context, receipt_filename, receipt_pdf
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from core.audit import AuditHistoryAdmin
 from core.dates import local_today
 from core.exceptions import DomainError
+from core.formats import money
 from core.money import MAX_AMOUNT, ZERO
 from core.pdf import pdf_response
+from users.access import Action, user_can
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
-from users.policy import Action, user_can
 
 
 class PaymentRegisterForm(forms.Form):
@@ -216,7 +215,7 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             try:
                 services.invoice_cancel(invoice_id=invoice.pk, actor=request.user)
             except DomainError as refusal:
-                refused.append((invoice.number, refusal_text(refusal)))
+                refused.append((invoice.number, str(refusal.detail)))
             else:
                 cancelled.append(invoice.number)
         if cancelled:
@@ -379,7 +378,7 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             return gettext("The payment exceeds the pending amount: at most %(pending)s can be paid.") % {
                 "pending": money(rules.invoice_balance(fresh))
             }
-        return refusal_text(refusal)
+        return str(refusal.detail)
 
 
 # --- payments -------------------------------------------------------------------------------
@@ -459,4 +458,4 @@ class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             "back_url": reverse("admin:billing_invoice_change", args=[payment.invoice_id]),
             "pdf_url": "?format=pdf",
         }
-        return TemplateResponse(request, "backoffice/receipt.html", context)
+        return TemplateResponse(request, RECEIPT_TEMPLATE, context)

@@ -1,4 +1,6 @@
-from rest_framework import status
+from http import HTTPStatus
+
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
 
@@ -9,65 +11,65 @@ class BillingError(DomainError):
 
 class InvalidAmount(BillingError):
     code = "invalid_amount"
-    status = status.HTTP_400_BAD_REQUEST
-    default_detail = "The amount must be greater than zero."
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("The amount must be greater than zero.")
 
 
 class FuturePaymentDate(BillingError):
     code = "future_payment_date"
-    status = status.HTTP_400_BAD_REQUEST
-    default_detail = "A payment cannot be dated in the future."
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("A payment cannot be dated in the future.")
 
 
 class InvalidPaymentMethod(BillingError):
     code = "invalid_payment_method"
-    status = status.HTTP_400_BAD_REQUEST
-    default_detail = "Unknown payment method."
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("Unknown payment method.")
 
 
 class Overpayment(BillingError):
     code = "overpayment"
-    status = status.HTTP_400_BAD_REQUEST
-    default_detail = "The payment exceeds the invoice's pending amount."
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("The payment exceeds the invoice's pending amount.")
 
 
 class InvoiceCancelled(BillingError):
     code = "invoice_cancelled"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This invoice is cancelled."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This invoice is cancelled.")
 
 
 class InvoiceAlreadyPaid(BillingError):
     code = "invoice_already_paid"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This invoice is already paid."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This invoice is already paid.")
 
 
 class InvoiceHasPayments(BillingError):
     code = "invoice_has_payments"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "An invoice with payments cannot be cancelled."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("An invoice with payments cannot be cancelled.")
 
 
 class AmountBelowPaid(BillingError):
     code = "amount_below_paid"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "The amount cannot be lower than what has already been paid."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("The amount cannot be lower than what has already been paid.")
 
 
 class InactiveStudent(BillingError):
     code = "student_inactive"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This student is inactive; invoices cannot be issued to them."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This student is inactive; invoices cannot be issued to them.")
 
 
 class PaymentImmutable(BillingError):
     code = "payment_immutable"
-    status = status.HTTP_405_METHOD_NOT_ALLOWED
-    default_detail = "Payments cannot be changed or deleted."
+    status = HTTPStatus.METHOD_NOT_ALLOWED
+    default_detail = _("Payments cannot be changed or deleted.")
 
 
 class OverdueSweepRunning(BillingError):
     code = "overdue_sweep_running"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "An overdue sweep is already running; try again when it has finished."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("An overdue sweep is already running; try again when it has finished.")

@@ -10,9 +10,8 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from billing.models import Invoice, Payment
-from users.api.permissions import get_visible_or_404
+from users.access import get_visible_or_404, scope_to_user
 from users.models import User
-from users.selectors import scope_to_user
 
 
 def invoice_list(*, user: User, today: date | None = None) -> QuerySet[Invoice]:

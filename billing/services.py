@@ -14,6 +14,7 @@ import structlog
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing.exceptions import (
     AmountBelowPaid,
@@ -120,14 +121,15 @@ def invoice_update(
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
-        raise InvoiceCancelled("A cancelled invoice cannot be edited.")
+        raise InvoiceCancelled(gettext("A cancelled invoice cannot be edited."))
     if invoice_is_settled(invoice):
-        raise InvoiceAlreadyPaid("A paid invoice cannot be edited.")
+        raise InvoiceAlreadyPaid(gettext("A paid invoice cannot be edited."))
     if amount is not None:
         amount = _checked_amount(amount)
         if amount < invoice.paid_amount:
             raise AmountBelowPaid(
-                f"The amount cannot be lower than the {invoice.paid_amount} already paid."
+                gettext("The amount cannot be lower than the %(paid)s already paid.")
+                % {"paid": invoice.paid_amount}
             )
         invoice.amount = amount
     if due_date is not None:
@@ -149,7 +151,7 @@ def invoice_cancel(*, invoice_id: UUID, actor: User | None = None) -> Invoice:
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
-        raise InvoiceCancelled("This invoice is already cancelled.")
+        raise InvoiceCancelled(gettext("This invoice is already cancelled."))
     if invoice.paid_amount > ZERO or invoice.payments.exists():
         raise InvoiceHasPayments()
     invoice.status = InvoiceStatus.CANCELLED
@@ -192,7 +194,8 @@ def payment_record(
         raise InvoiceAlreadyPaid()
     if amount > pending:
         raise Overpayment(
-            f"The payment of {amount} exceeds the pending amount of {pending}.",
+            gettext("The payment of %(amount)s exceeds the pending amount of %(pending)s.")
+            % {"amount": amount, "pending": pending},
             fields={"amount": [f"At most {pending} is pending on this invoice."]},
         )
     payment = Payment(

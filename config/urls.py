@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core.health import health
 
 api_v1 = [
-    path("auth/", include("users.api.urls")),
+    path("", include("users.api.urls")),
     path("", include("schools.api.urls")),
     path("", include("students.api.urls")),
     path("", include("families.api.urls")),

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -24,7 +25,7 @@ class DomainError(Exception):
 
     code = "domain_error"
     status = status.HTTP_400_BAD_REQUEST
-    default_detail = "The operation was refused."
+    default_detail = _("The operation was refused.")
 
     def __init__(self, detail: str | None = None, *, fields: dict | None = None):
         self.detail = detail or self.default_detail
@@ -35,19 +36,27 @@ class DomainError(Exception):
 class NotFound(DomainError):
     code = "not_found"
     status = status.HTTP_404_NOT_FOUND
-    default_detail = "Not found."
+    default_detail = _("Not found.")
+
+
+class PermissionDenied(DomainError):
+    """The caller sees the row, but their role in its school does not allow the action."""
+
+    code = "permission_denied"
+    status = status.HTTP_403_FORBIDDEN
+    default_detail = _("Your role in this school does not allow this action.")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
+    default_detail = _("The request conflicts with the current state.")
 
 
 class ServiceUnavailable(drf_exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
-    default_detail = "The service is temporarily unavailable; try again shortly."
+    default_detail = _("The service is temporarily unavailable; try again shortly.")
 
 
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,7 +35,7 @@ MAX_KEY_LENGTH = IdempotencyRecord._meta.get_field("key").max_length
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
-    default_detail = (
+    default_detail = _(
         "This Idempotency-Key was already used with a different request body; use a new key."
     )
 
@@ -72,7 +73,7 @@ def idempotent_response(request: Request, *, scope: str, perform: Callable[[], R
 
     # Twice at most: the second pass only happens after losing the race to a concurrent duplicate,
     # whose committed record the lookup then finds.
-    for _ in range(2):
+    for _attempt in range(2):
         record = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
         if record is not None:
             return _replay(record, fingerprint)
@@ -96,7 +97,7 @@ def idempotent_response(request: Request, *, scope: str, perform: Callable[[], R
                 record.save(update_fields=["response_status", "response_body", "updated_at"])
                 return response
     # Only reachable if the record was purged between the unique violation and the lookup.
-    raise Conflict("A request with this Idempotency-Key is being processed; retry shortly.")
+    raise Conflict(_("A request with this Idempotency-Key is being processed; retry shortly."))
 
 
 def _render(request: Request, response: Response) -> str:

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
@@ -28,7 +29,7 @@ class StandardPagination(PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
-            raise NotFound("That page does not exist.") from None
+            raise NotFound(_("That page does not exist.")) from None
 
 
 def _bad_param(name: str, message: str):

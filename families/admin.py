@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from families.models import Family
 from families.services import family_create, family_update
 from students.models import Student
+from users.access import Action
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
-from users.policy import Action
 
 
 class ChildrenInline(admin.TabularInline):

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fees import services
 from fees.models import Discount, Enrollment, FeePlan, FeePlanItem, LateFeePolicy, SchoolYear
+from users.access import Action, school_ids_where, user_can, user_can_anywhere
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
-from users.policy import Action, school_ids_where, user_can, user_can_anywhere
 
 _DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

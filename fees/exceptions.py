@@ -1,4 +1,4 @@
-from rest_framework import status
+from http import HTTPStatus
 
 from core.exceptions import DomainError
 
@@ -9,29 +9,29 @@ class FeesError(DomainError):
 
 class AlreadyEnrolled(FeesError):
     code = "already_enrolled"
-    status = status.HTTP_409_CONFLICT
+    status = HTTPStatus.CONFLICT
     default_detail = "This student is already enrolled in a plan of this school year."
 
 
 class InactiveFeeSetup(FeesError):
     code = "fee_setup_inactive"
-    status = status.HTTP_409_CONFLICT
+    status = HTTPStatus.CONFLICT
     default_detail = "The school year or fee plan is inactive."
 
 
 class StudentNotBillable(FeesError):
     code = "student_inactive"
-    status = status.HTTP_409_CONFLICT
+    status = HTTPStatus.CONFLICT
     default_detail = "The student is inactive; reactivate them first."
 
 
 class LateFeePolicyExists(FeesError):
     code = "late_fee_policy_exists"
-    status = status.HTTP_409_CONFLICT
+    status = HTTPStatus.CONFLICT
     default_detail = "The school already has an active late-fee policy; change that one or delete it first."
 
 
 class DuplicateName(FeesError):
     code = "duplicate_name"
-    status = status.HTTP_409_CONFLICT
+    status = HTTPStatus.CONFLICT
     default_detail = "The name is already taken."

@@ -7,9 +7,8 @@ from django.db.models import Prefetch, QuerySet
 
 from core.filters import StrictBooleanFilter
 from fees.models import Discount, DiscountKind, Enrollment, FeePlan, FeePlanItem, LateFeePolicy, SchoolYear
-from users.api.permissions import get_visible_or_404
+from users.access import get_visible_or_404, scope_to_user
 from users.models import User
-from users.selectors import scope_to_user
 
 
 class SchoolYearFilter(django_filters.FilterSet):

@@ -237,6 +237,42 @@ ES = {
     "Users": "Usuarios",
     "Accounting": "Contabilidad",
     "Reports": "Reportes",
+    # domain errors (their messages are translated where the exception is defined)
+    "That page does not exist.": "Esa página no existe.",
+    "Another overdue sweep is running right now; try again in a minute.":
+        "Otro barrido de vencidos está en curso; inténtelo de nuevo en un minuto.",
+    "The payment exceeds the invoice's pending amount.": "El pago excede el saldo pendiente de la factura.",
+    "Payments cannot be changed or deleted.": "Los pagos no se pueden modificar ni eliminar.",
+    "An overdue sweep is already running; try again when it has finished.":
+        "Ya hay un barrido de vencidos en curso; inténtelo de nuevo cuando termine.",
+    "A cancelled invoice cannot be edited.": "Una factura cancelada no se puede editar.",
+    "A paid invoice cannot be edited.": "Una factura pagada no se puede editar.",
+    "The amount cannot be lower than the %(paid)s already paid.":
+        "El importe no puede ser menor que los %(paid)s ya pagados.",
+    "This invoice is already cancelled.": "Esta factura ya está cancelada.",
+    "The payment of %(amount)s exceeds the pending amount of %(pending)s.":
+        "El pago de %(amount)s excede el saldo pendiente de %(pending)s.",
+    "The operation was refused.": "La operación fue rechazada.",
+    "Not found.": "No encontrado.",
+    "Your role in this school does not allow this action.": "Su rol en esta escuela no permite esta acción.",
+    "The request conflicts with the current state.": "La solicitud entra en conflicto con el estado actual.",
+    "The service is temporarily unavailable; try again shortly.":
+        "El servicio no está disponible por el momento; inténtelo de nuevo en breve.",
+    "This Idempotency-Key was already used with a different request body; use a new key.":
+        "Esta Idempotency-Key ya se usó con otro cuerpo de solicitud; use una clave nueva.",
+    "A request with this Idempotency-Key is being processed; retry shortly.":
+        "Una solicitud con esta Idempotency-Key se está procesando; reintente en breve.",
+    "Users and roles": "Usuarios y roles",
+    "Invalid username or password.": "Usuario o contraseña incorrectos.",
+    "The refresh token is invalid, expired or already used.":
+        "El token de renovación no es válido, expiró o ya se usó.",
+    "A school must keep at least one ADMIN; add another ADMIN first.":
+        "Una escuela debe conservar al menos un ADMIN; agregue otro ADMIN primero.",
+    "This user has no membership in this school.": "Este usuario no tiene membresía en esta escuela.",
+    "This family is inactive; reactivate it before adding students to it.":
+        "Esta familia está inactiva; reactívela antes de agregarle alumnos.",
+    "A student can only belong to a family of their own school.":
+        "Un alumno solo puede pertenecer a una familia de su propia escuela.",
 }
 
 

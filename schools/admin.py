@@ -2,8 +2,8 @@ from django.contrib import admin
 
 from schools import services
 from schools.models import School
+from users.access import Action
 from users.admin_scoping import SchoolScopedAdmin
-from users.policy import Action
 
 
 @admin.register(School)

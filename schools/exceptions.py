@@ -1,9 +1,11 @@
-from rest_framework import status
+from http import HTTPStatus
+
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
 
 
 class SchoolInactive(DomainError):
     code = "school_inactive"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This school is inactive; reactivate it before enrolling students."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This school is inactive; reactivate it before enrolling students.")

@@ -2,6 +2,7 @@
 changes something a cached statement or report shows (the name, whether it is active)."""
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import transaction
@@ -9,7 +10,9 @@ from django.db.models import F
 
 from core.exceptions import NotFound
 from schools.models import School
-from users.models import User
+
+if TYPE_CHECKING:  # users sits above schools: the actor is only a type here
+    from users.models import User
 
 # Fields a cached statement or report shows: changing them must invalidate the cache.
 _CACHED_FIELDS = {"name", "is_active"}
@@ -29,7 +32,7 @@ def school_cache_version_bump(*, school_ids: Iterable[UUID]) -> None:
 
 @transaction.atomic
 def school_create(
-    *, name: str, address: str = "", phone: str = "", email: str = "", actor: User | None = None
+    *, name: str, address: str = "", phone: str = "", email: str = "", actor: "User | None" = None
 ) -> School:
     """Register a school (platform admins only; the caller checks). Not idempotent."""
     school = School(name=name, address=address, phone=phone, email=email)
@@ -39,7 +42,7 @@ def school_create(
 
 
 @transaction.atomic
-def school_update(*, school_id: UUID, actor: User | None = None, **changes) -> School:
+def school_update(*, school_id: UUID, actor: "User | None" = None, **changes) -> School:
     """Change a school's contact data, name or active flag; only the fields given change.
 
     Locks the school row. Bumps the cache version when the name or the active flag changes,
@@ -68,7 +71,7 @@ def school_update(*, school_id: UUID, actor: User | None = None, **changes) -> S
     return school
 
 
-def school_deactivate(*, school_id: UUID, actor: User | None = None) -> School:
+def school_deactivate(*, school_id: UUID, actor: "User | None" = None) -> School:
     """Soft-delete a school: it stays with its students and invoices, marked inactive.
 
     New invoices cannot be issued to its students. Safe to retry.

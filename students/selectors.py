@@ -7,9 +7,8 @@ from django.db.models import QuerySet
 
 from core.filters import StrictBooleanFilter
 from students.models import Student, StudentLevel
-from users.api.permissions import get_visible_or_404
+from users.access import get_visible_or_404, scope_to_user
 from users.models import User
-from users.selectors import scope_to_user
 
 
 class StudentFilter(django_filters.FilterSet):

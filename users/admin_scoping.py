@@ -11,10 +11,8 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
-from backoffice.refusals import refusal_text
 from core.exceptions import DomainError
-from users.policy import Action, school_ids_where, user_can, user_can_anywhere
-from users.selectors import scope_to_user, user_school_ids
+from users.access import Action, school_ids_where, scope_to_user, user_can, user_can_anywhere, user_school_ids
 
 
 def required_action(action: Action):
@@ -94,7 +92,7 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         try:
             return super()._changeform_view(request, object_id, form_url, extra_context)
         except DomainError as refusal:
-            self.message_user(request, refusal_text(refusal), level=messages.ERROR)
+            self.message_user(request, str(refusal.detail), level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def get_actions(self, request):
@@ -121,16 +119,18 @@ class SchoolScopedAdmin(admin.ModelAdmin):
         return columns
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        from schools.models import School
-        from students.models import Student
-
+        # A select of schools, or of rows that belong to a school (students, ...), offers only the
+        # schools where the form's action is allowed.
         action = self.add_action or Action.VIEW
         allowed = school_ids_where(request.user, action)
+        related = db_field.related_model
         if allowed is not None:
-            if db_field.related_model is School:
-                kwargs["queryset"] = School.objects.filter(pk__in=allowed)
-            elif db_field.related_model is Student:
-                kwargs["queryset"] = Student.objects.filter(school_id__in=allowed).select_related("school")
+            if related._meta.label == "schools.School":
+                kwargs["queryset"] = related._default_manager.filter(pk__in=allowed)
+            elif any(field.name == "school" for field in related._meta.get_fields()):
+                kwargs["queryset"] = (
+                    related._default_manager.filter(school_id__in=allowed).select_related("school")
+                )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):

@@ -1,29 +1,20 @@
-"""Who may see and do what. Every scoped read in the API and the admin goes through here."""
+"""The schools a user sees: the membership side of a school read (an app below `users` cannot
+know who is a member of what)."""
 
 from uuid import UUID
 
-from users.models import Membership, User
+from django.db.models import QuerySet
+
+from schools.models import School
+from users.access import get_visible_or_404, scope_to_user
+from users.models import User
 
 
-def user_school_roles(user: User) -> dict[UUID, str]:
-    """The user's role per school id, read once per request and kept on the user object."""
-    cached = getattr(user, "_school_roles", None)
-    if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("school_id", "role"))
-        user._school_roles = cached
-    return cached
+def school_list(*, user: User) -> QuerySet[School]:
+    """The schools this user may see (all of them for a platform admin), active or not."""
+    return scope_to_user(School.objects.all(), user, school_field="pk")
 
 
-def user_school_ids(user: User) -> list[UUID] | None:
-    """Schools the user may see; None means every school (platform admin)."""
-    if user.is_superuser:
-        return None
-    return list(user_school_roles(user))
-
-
-def scope_to_user(queryset, user: User, *, school_field: str = "school"):
-    """Limit any queryset to the rows of the user's schools."""
-    school_ids = user_school_ids(user)
-    if school_ids is None:
-        return queryset
-    return queryset.filter(**{f"{school_field}__in": school_ids})
+def school_get(*, user: User, school_id: UUID | str) -> School:
+    """One of the caller's schools; anything else (unknown, malformed, another's) is a 404."""
+    return get_visible_or_404(School.objects.all(), user, school_id, school_field="pk")

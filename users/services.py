@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -161,6 +162,6 @@ def membership_remove(*, school_id: UUID, user_id: UUID, actor: User) -> None:
     except (ValueError, ValidationError):
         membership = None
     if membership is None:
-        raise NotFound("This user has no membership in this school.")
+        raise NotFound(gettext("This user has no membership in this school."))
     _refuse_losing_last_admin(membership)
     membership.delete()

@@ -15,14 +15,13 @@ from accounting.api.serializers import (
     StudentStatementOutput,
     query_data,
 )
+from accounting.documents import statement_filename, student_statement_pdf
 from accounting.selectors import (
     Period,
     school_statement_get,
-    statement_school_get,
     statement_student_get,
     student_statement_get,
 )
-from backoffice.documents import statement_filename, student_statement_pdf
 from core.api import parse
 from core.openapi import uuid_path_parameter
 from core.pdf import (
@@ -34,6 +33,7 @@ from core.pdf import (
     pdf_api_response,
 )
 from core.renderers import JSONRenderer
+from users.selectors import school_get
 
 PERIOD_PARAMETERS = [
     OpenApiParameter(
@@ -177,7 +177,7 @@ class SchoolStatementApi(APIView):
     )
     def get(self, request, school_id):
         query = parse(SchoolStatementQuery, query_data(request, ("from", "to", "page", "page_size")))
-        school = statement_school_get(user=request.user, school_id=school_id)
+        school = school_get(user=request.user, school_id=school_id)
         statement = school_statement_get(
             school=school,
             period=Period(query.get("from"), query.get("to")),

@@ -43,7 +43,7 @@ from core.api import parse
 from core.dates import local_today
 from core.openapi import error_responses
 from students.selectors import student_get
-from users.policy import Action, user_can_anywhere
+from users.access import Action, user_can_anywhere
 
 DEFAULT_AI_RATE = "30/min"
 STUDENT_ID = OpenApiParameter("student_id", OpenApiTypes.UUID, OpenApiParameter.PATH)

@@ -1,30 +1,14 @@
 """Template filters for the back-office pages: money as people read it, status badges."""
 
-from decimal import Decimal
-
 from django import template
 from django.utils.html import format_html
 
-from backoffice.badges import status_badge
-from backoffice.charts import money_label
+from billing.display import status_badge
+from core.formats import money
 
 register = template.Library()
-
-
-@register.filter
-def money(value) -> str:
-    """$12,345.00 (en) / $12.345,00 (es); empty for None."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value)
-    if amount < 0:
-        return f"\u2212${money_label(-amount)}"  # a credit in the family's favour
-    return f"${money_label(amount)}"
-
-
-@register.filter
-def badge(status: str) -> str:
-    return status_badge(status)
+register.filter("money", money)
+register.filter("badge", status_badge)
 
 
 @register.filter

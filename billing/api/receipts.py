@@ -4,8 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
-from backoffice.documents import receipt_filename, receipt_pdf
 from billing import selectors
+from billing.documents import receipt_filename, receipt_pdf
 from core.openapi import uuid_path_parameter
 from core.pdf import PDF_MEDIA_TYPE, PDF_UNAVAILABLE_RESPONSE, PdfRenderer, PdfViewMixin, pdf_api_response
 

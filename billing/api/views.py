@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from billing import selectors, services
@@ -22,8 +23,8 @@ from core.filters import StrictOrderingFilter
 from core.idempotency import idempotent_response
 from core.openapi import error_responses, uuid_path_parameter
 from students.models import Student
-from users.api.permissions import get_visible_or_404, require
-from users.policy import Action
+from students.selectors import student_get
+from users.access import Action, get_visible_or_404, require
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -237,3 +238,40 @@ class PaymentViewSet(viewsets.GenericViewSet):
         payments = self.filter_queryset(self.get_queryset().filter(invoice=invoice))
         page = self.paginate_queryset(payments)
         return self.get_paginated_response(PaymentOutput(page, many=True).data)
+
+
+# --- a student's invoices ------------------------------------------------------------------
+
+
+class StudentInvoiceFilter(InvoiceFilter):
+    # The student comes from the path; the school follows from the student.
+    student_id = None
+    school_id = None
+
+    class Meta(InvoiceFilter.Meta):
+        fields = ["status", "due_date_from", "due_date_to", "overdue"]
+
+
+class StudentInvoiceListApi(GenericAPIView):
+    """A student's invoices, with the status derived today, newest due date first."""
+
+    queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = InvoiceOutput
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = StudentInvoiceFilter
+    ordering_fields = ["due_date", "amount", "paid_amount", "number", "created_at"]
+    ordering = ["-due_date", "-created_at"]
+
+    def get_queryset(self):
+        student = student_get(user=self.request.user, student_id=self.kwargs["student_id"])
+        return selectors.invoice_list(user=self.request.user).filter(student_id=student.pk)
+
+    @extend_schema(
+        operation_id="student_invoices_list",
+        tags=["students"],
+        parameters=[uuid_path_parameter("student_id", "Student id.")],
+        responses={200: InvoiceOutput(many=True)},
+    )
+    def get(self, request, student_id):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(InvoiceOutput(page, many=True).data)

@@ -11,12 +11,11 @@ from families.api.serializers import FamilyCreateInput, FamilyOutput, FamilyUpda
 from families.models import Family
 from families.selectors import FamilyFilter, family_get, family_list
 from families.services import family_create, family_deactivate, family_update
-from schools.selectors import school_get
 from students.api.serializers import StudentOutput
 from students.models import Student
 from students.selectors import StudentFilter, student_list
-from users.api.permissions import require
-from users.policy import Action
+from users.access import Action, require
+from users.selectors import school_get
 
 FAMILY_ID = uuid_path_parameter("family_id", "Family id.")
 ADMIN_ONLY = {403: "Only the school's ADMINs (and platform admins) write families (`permission_denied`)."}

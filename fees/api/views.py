@@ -17,10 +17,9 @@ from core.openapi import error_responses, uuid_path_parameter
 from fees import selectors, services
 from fees.api import serializers as s
 from fees.models import Discount, Enrollment, FeePlan, LateFeePolicy, SchoolYear
-from schools.selectors import school_get
 from students.selectors import student_get
-from users.api.permissions import require
-from users.policy import Action
+from users.access import Action, require
+from users.selectors import school_get
 
 ID = uuid_path_parameter("id")
 ADMIN_ONLY = "Only the school's ADMINs (and platform admins) change the fee setup (`permission_denied`)."

@@ -26,7 +26,7 @@ from reports import filters, selectors
 from reports.api import serializers
 from reports.api.csv import CSVRenderer, csv_response
 from schools.cache import cached_for_schools
-from users.selectors import user_school_ids
+from users.access import user_school_ids
 
 FORMATS = ("json", "csv")
 

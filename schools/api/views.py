@@ -6,12 +6,12 @@ from rest_framework.response import Response
 
 from core.api import parse
 from core.openapi import error_responses, uuid_path_parameter
+from schools.api.filters import SchoolFilter
 from schools.api.serializers import SchoolCreateInput, SchoolOutput, SchoolUpdateInput
 from schools.models import School
-from schools.selectors import SchoolFilter, school_get, school_list
 from schools.services import school_create, school_deactivate, school_update
-from users.api.permissions import require
-from users.policy import Action
+from users.access import Action, require
+from users.selectors import school_get, school_list
 
 SCHOOL_ID = uuid_path_parameter("school_id", "School id.")
 PLATFORM_ADMIN_ONLY = {403: "Only platform admins may do this (`permission_denied`)."}
@@ -25,7 +25,7 @@ def _require_platform_admin(user, message: str) -> None:
 class SchoolListApi(GenericAPIView):
     """The caller's schools (every school for a platform admin)."""
 
-    queryset = School.objects.none()  # for the schema; requests read through schools.selectors
+    queryset = School.objects.none()  # for the schema; requests read through users.selectors
     serializer_class = SchoolOutput
     filterset_class = SchoolFilter
     search_fields = ["name", "email"]

@@ -8,13 +8,12 @@ from core.api import parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from families.selectors import family_get
-from schools.selectors import school_get
 from students.api.serializers import StudentCreateInput, StudentOutput, StudentUpdateInput
 from students.models import Student
 from students.selectors import StudentFilter, student_get, student_list
 from students.services import student_create, student_deactivate, student_update
-from users.api.permissions import require
-from users.policy import Action
+from users.access import Action, require
+from users.selectors import school_get
 
 STUDENT_ID = uuid_path_parameter("student_id", "Student id.")
 SCHOOL_ID = uuid_path_parameter("school_id", "School id.")

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounting.dashboard import dashboard_get, months_back
+from backoffice.dashboard import dashboard_get, months_back
 from billing import services
 from tests.backoffice.conftest import client_for, invoice, staff_member
 from tests.factories import PaymentFactory, StudentFactory

@@ -311,6 +311,6 @@ def test_editing_an_amount_below_what_was_paid_is_reported_not_saved(school, acc
         follow=True,
     )
 
-    assert any("lower than what has already been paid" in str(m) for m in response.context["messages"])
+    assert any("lower than the 600.00 already paid" in str(m) for m in response.context["messages"])
     inv.refresh_from_db()
     assert inv.amount == Decimal("1000.00")

@@ -18,10 +18,10 @@ from django.contrib.admin.sites import site as admin_site
 from django.db import connection
 from django.test import RequestFactory
 
-from accounting.dashboard import dashboard_get
 from accounting.selectors import Period, student_statement_get
 from ai_agent import selectors as ai_selectors
 from ai_agent.risk import risk_metrics_compute
+from backoffice.dashboard import dashboard_get
 from billing import rules
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.services import invoice_overdue_sweep

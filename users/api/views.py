@@ -10,8 +10,7 @@ from rest_framework.views import APIView
 from core.api import parse
 from core.openapi import error_responses, uuid_path_parameter
 from core.renderers import JSONParser
-from schools.selectors import school_get
-from users.api.permissions import require
+from users.access import Action, require
 from users.api.serializers import (
     LoginInput,
     MemberInput,
@@ -23,7 +22,7 @@ from users.api.serializers import (
 )
 from users.api.throttles import LoginIPThrottle, LoginUsernameThrottle, RegisterIPThrottle
 from users.models import Membership
-from users.policy import Action
+from users.selectors import school_get
 from users.services import (
     membership_remove,
     membership_upsert,

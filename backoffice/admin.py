@@ -1,3 +1,10 @@
+"""The student desk of the back office: students with their pending and overdue balances and the
+printable account statement.
+
+Registered here rather than in `students`: it reads billing and accounting, which sit above the
+students app (a student knows nothing of money).
+"""
+
 from datetime import date
 
 from django import forms
@@ -10,22 +17,26 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounting.documents import (
+    STATEMENT_TEMPLATE,
+    statement_filename,
+    student_statement_context,
+    student_statement_pdf,
+)
 from accounting.selectors import Period
-from backoffice.documents import statement_filename, student_statement_context, student_statement_pdf
-from backoffice.templatetags.backoffice import money
 from billing import rules
 from billing.models import Invoice
 from core.dates import local_today
+from core.formats import money
 from core.money import ZERO
 from core.pdf import pdf_response
 from families.models import Family
 from students.models import Student
 from students.services import student_create, student_update
+from users.access import Action, school_ids_where
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
-from users.policy import Action, school_ids_where
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
-PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
 
 def _balance_subquery(*, overdue_only: bool, today: date) -> Coalesce:
@@ -199,4 +210,4 @@ class StudentAdmin(SchoolScopedAdmin):
             "back_url": reverse("admin:students_student_change", args=[student.pk]),
             "pdf_url": f"?{query.urlencode()}",
         }
-        return TemplateResponse(request, "backoffice/statement.html", context)
+        return TemplateResponse(request, STATEMENT_TEMPLATE, context)
