@@ -5,12 +5,11 @@ admin only displays, collects input and reports the service's refusals in the st
 """
 
 import copy
-import csv
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from billing.display import status_badge, status_label
 from billing.documents import RECEIPT_TEMPLATE, receipt_context, receipt_filename, receipt_pdf
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from core.audit import AuditHistoryAdmin
+from core.csv_export import csv_response
 from core.dates import local_today
 from core.exceptions import DomainError
 from core.formats import money
@@ -139,17 +139,6 @@ class DueDateFilter(admin.SimpleListFilter):
 # --- invoices -------------------------------------------------------------------------------
 
 
-def _csv_safe(value) -> str:
-    """Spreadsheet-safe cell: a leading = + - @ would be run as a formula by Excel."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @admin.register(Invoice)
 class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     add_action = Action.INVOICE_CREATE
@@ -245,22 +234,17 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
                          "current_status", "description")
             .iterator(chunk_size=2000)
         )
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield "\ufeff"  # so Excel reads the UTF-8 accents right
-            yield writer.writerow(header)
-            for number, school, first, last, email, amount, paid, pending, due, status, text in rows:
-                yield writer.writerow([
-                    _csv_safe(number), _csv_safe(school), _csv_safe(f"{first} {last}".strip()),
-                    _csv_safe(email), f"{amount:.2f}", f"{paid:.2f}", f"{pending:.2f}", due.isoformat(),
-                    status, _csv_safe(text),
-                ])
-
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="invoices-{stamp}.csv"'
-        return response
+        return csv_response(
+            header=header,
+            rows=(
+                [number, school, f"{first} {last}".strip(), email, f"{amount:.2f}", f"{paid:.2f}",
+                 f"{pending:.2f}", due.isoformat(), status, text]
+                for number, school, first, last, email, amount, paid, pending, due, status, text in rows
+            ),
+            filename=f"invoices-{stamp}.csv",
+            bom=True,
+        )
 
     # --- the invoice page ---------------------------------------------------------------------
 

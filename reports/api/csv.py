@@ -1,4 +1,4 @@
-"""`?format=csv`: the report's rows as CSV, streamed from a database cursor.
+"""`?format=csv`: the report's rows as CSV, streamed from a database cursor by core.csv_export.
 
 The columns are the output serializer's fields (the header row is the JSON keys) and each value
 goes through the same field's to_representation as in the JSON. Nothing holds the whole report:
@@ -6,7 +6,6 @@ rows are fetched in chunks (a server-side cursor on PostgreSQL) as plain tuples 
 model instance per row) and written out chunk by chunk.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
@@ -14,9 +13,7 @@ from django.http import StreamingHttpResponse
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
-CHUNK_ROWS = 2000
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from core import csv_export
 
 
 class CSVRenderer(BaseRenderer):
@@ -35,48 +32,22 @@ class CSVRenderer(BaseRenderer):
         return "" if data is None else str(data)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_STARTS) else value
-    return str(value)
-
-
-def csv_rows(queryset: QuerySet, serializer: serializers.Serializer) -> Iterator[str]:
-    """Header row, then one line per row of the queryset, in chunks of CHUNK_ROWS lines."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    fields = list(serializer.fields.values())
-    if any("." in field.source or field.source == "*" for field in fields):
-        raise ValueError("CSV export reads flat columns: no dotted or '*' sources")
-    yield writer.writerow([field.field_name for field in fields])
-    chunk: list[str] = []
+def _values(queryset: QuerySet, fields: list[serializers.Field]) -> Iterator[list]:
     rows = queryset.values_list(*[field.source for field in fields])
-    for values in rows.iterator(chunk_size=CHUNK_ROWS):
-        chunk.append(writer.writerow([
-            "" if value is None else _cell(field.to_representation(value))
+    for values in rows.iterator(chunk_size=csv_export.CHUNK_ROWS):
+        yield [
+            None if value is None else field.to_representation(value)
             for field, value in zip(fields, values, strict=True)
-        ]))
-        if len(chunk) >= CHUNK_ROWS:
-            yield "".join(chunk)
-            chunk = []
-    if chunk:
-        yield "".join(chunk)
+        ]
 
 
 def csv_response(
     queryset: QuerySet, serializer: serializers.Serializer, filename: str
 ) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        csv_rows(queryset, serializer), content_type="text/csv; charset=utf-8"
+    """The whole queryset as a CSV download, one column per field of the output serializer."""
+    fields = list(serializer.fields.values())
+    if any("." in field.source or field.source == "*" for field in fields):
+        raise ValueError("CSV export reads flat columns: no dotted or '*' sources")
+    return csv_export.csv_response(
+        header=[field.field_name for field in fields], rows=_values(queryset, fields), filename=filename
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

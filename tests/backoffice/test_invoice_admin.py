@@ -168,6 +168,18 @@ def test_export_csv_streams_the_selected_invoices_with_derived_status(school, ac
     assert rows[1][9] == "'=HYPERLINK(1)"  # never a live formula in a spreadsheet
 
 
+def test_export_csv_guards_a_cell_starting_with_a_tab_or_a_carriage_return(school, accountant):
+    # Spreadsheets skip a leading tab or CR before looking for the formula sign.
+    target = invoice(school, description="\t=1+1")
+
+    response = client_for(accountant).post(
+        reverse(CHANGELIST), {"action": "export_csv", "_selected_action": [target.pk]}
+    )
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[1][9] == "'\t=1+1"
+
+
 def test_invoice_page_lists_payments_and_offers_the_payment_form(school, accountant):
     inv = invoice(school, amount="900.00", paid="100.00", status="PARTIAL")
     payment = PaymentFactory(invoice=inv, amount=Decimal("100.00"))
