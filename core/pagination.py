@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class StandardPagination(PageNumberPagination):
@@ -36,3 +37,20 @@ def _bad_param(name: str, message: str):
     from rest_framework.exceptions import ValidationError
 
     return ValidationError({name: [message]})
+
+
+def page_links(request, *, number: int, has_next: bool, param: str = "page") -> dict:
+    """`{"next", "previous"}`: this request's absolute URL on the neighbouring pages (None at an end).
+
+    For page-numbered lists that are not paginated by DRF (cached report pages, the school
+    statement's invoices). Page 1 is the URL without the parameter, as DRF's own links say it.
+    """
+    url = request.build_absolute_uri()
+
+    def link(page: int) -> str:
+        return remove_query_param(url, param) if page == 1 else replace_query_param(url, param, page)
+
+    return {
+        "next": link(number + 1) if has_next else None,
+        "previous": link(number - 1) if number > 1 else None,
+    }

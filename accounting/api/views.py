@@ -4,7 +4,6 @@ selector (cached, versioned per school) -> answer the dict as is."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from accounting.api.serializers import (
@@ -24,6 +23,7 @@ from accounting.selectors import (
 )
 from core.api import parse
 from core.openapi import uuid_path_parameter
+from core.pagination import page_links
 from core.pdf import (
     FORMAT_PARAMETER,
     PDF_MEDIA_TYPE,
@@ -184,18 +184,7 @@ class SchoolStatementApi(APIView):
             page=query["page"],
             page_size=query["page_size"],
         )
-        return Response({**statement, "invoices_page": _with_links(request, statement["invoices_page"])})
-
-
-def _with_links(request, page_info: dict) -> dict:
-    """next/previous links of the invoice list, built per request (the cached part has none)."""
-    url = request.build_absolute_uri()
-    page = page_info["page"]
-    next_url = replace_query_param(url, "page", page + 1) if page < page_info["num_pages"] else None
-    if page == 1:
-        previous_url = None
-    elif page == 2:
-        previous_url = remove_query_param(url, "page")
-    else:
-        previous_url = replace_query_param(url, "page", page - 1)
-    return {**page_info, "next": next_url, "previous": previous_url}
+        page = statement["invoices_page"]
+        # The links are built per request: the cached statement has none.
+        links = page_links(request, number=page["page"], has_next=page["page"] < page["num_pages"])
+        return Response({**statement, "invoices_page": {**page, **links}})

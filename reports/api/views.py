@@ -16,11 +16,10 @@ from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.dates import local_today
 from core.openapi import error_responses
-from core.pagination import StandardPagination
+from core.pagination import StandardPagination, page_links
 from core.renderers import JSONRenderer
 from reports import filters, selectors
 from reports.api import serializers
@@ -116,14 +115,9 @@ class ReportListApi(generics.ListAPIView):
         data = cached_for_schools(
             namespace=f"reports:{self.report_name}", school_ids=scope, params=params, compute=compute
         )
-        return Response(
-            {
-                "count": data["count"],
-                "next": self._page_link(data["number"] + 1) if data["has_next"] else None,
-                "previous": self._page_link(data["number"] - 1) if data["number"] > 1 else None,
-                "results": data["results"],
-            }
-        )
+        links = page_links(request, number=data["number"], has_next=data["has_next"],
+                           param=self.paginator.page_query_param)
+        return Response({"count": data["count"], **links, "results": data["results"]})
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON in the one error shape, even when CSV was asked for.
@@ -163,13 +157,6 @@ class ReportListApi(generics.ListAPIView):
         if visible is None or wanted in visible:
             return [wanted]
         return []
-
-    def _page_link(self, number: int) -> str:
-        url = self.request.build_absolute_uri()
-        if number == 1:
-            return remove_query_param(url, self.paginator.page_query_param)
-        return replace_query_param(url, self.paginator.page_query_param, number)
-
 
 def _report_schema(summary: str, description: str, serializer):
     return extend_schema(
