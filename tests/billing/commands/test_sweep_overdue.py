@@ -236,5 +236,6 @@ def test_no_wait_refuses_while_another_sweep_holds_the_lock():
         thread.start()
         thread.join(timeout=30)
 
-    assert isinstance(outcome[0], CommandError) and "already running" in str(outcome[0])
+    assert isinstance(outcome[0], CommandError)
+    assert outcome[0].__cause__.code == "overdue_sweep_running"
     assert status_of(inv) == InvoiceStatus.PENDING
