@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "reports",
     "ai_agent",
     "reminders",
+    "banking",
     "backoffice",
 ]
 

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("billing.api.urls")),
     path("", include("fees.api.urls")),
     path("", include("accounting.api.urls")),
+    path("", include("banking.api.urls")),
     path("reports/", include("reports.api.urls")),
     path("ai/", include("ai_agent.api.urls")),
 ]

@@ -38,6 +38,7 @@ class Action(StrEnum):
     FEES_WRITE = "fees_write"
     BILLING_RUN = "billing_run"
     SURCHARGE_WAIVE = "surcharge_waive"
+    BANK_COLLECTIONS = "bank_collections"
 
 
 REQUIRED_ROLE: dict[Action, Role] = {
@@ -57,6 +58,8 @@ REQUIRED_ROLE: dict[Action, Role] = {
     Action.FEES_WRITE: Role.ADMIN,
     Action.BILLING_RUN: Role.ACCOUNTANT,
     Action.SURCHARGE_WAIVE: Role.ADMIN,
+    # Bank accounts, statement imports and the review queue of bank lines.
+    Action.BANK_COLLECTIONS: Role.ACCOUNTANT,
 }
 
 

@@ -1,0 +1,71 @@
+"""Reads of bank collections, always limited to the caller's schools."""
+
+from uuid import UUID
+
+import django_filters
+from django.db.models import QuerySet
+
+from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, StatementFormat
+from billing.api.filters import _RangeForm
+from core.filters import StrictBooleanFilter
+from users.api.permissions import get_visible_or_404
+from users.models import User
+from users.selectors import scope_to_user
+
+
+class BankAccountFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = BankAccount
+        fields = ["school_id", "is_active"]
+
+
+class BankStatementFilter(django_filters.FilterSet):
+    format = django_filters.ChoiceFilter(choices=StatementFormat.choices)
+
+    class Meta:
+        model = BankStatement
+        fields = ["format"]
+
+
+class BankLineFilterForm(_RangeForm):
+    ranges = (("date_from", "date_to"),)
+
+
+class BankLineFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    account_id = django_filters.UUIDFilter(field_name="account_id")
+    statement_id = django_filters.UUIDFilter(field_name="statement_id")
+    status = django_filters.ChoiceFilter(
+        choices=BankLineStatus.choices,
+        help_text="The review queue is UNMATCHED and SUGGESTED lines.",
+    )
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = BankLine
+        fields = ["school_id", "account_id", "statement_id", "status", "date_from", "date_to"]
+        form = BankLineFilterForm
+
+
+def bank_account_list(*, user: User) -> QuerySet[BankAccount]:
+    return scope_to_user(BankAccount.objects.all(), user)
+
+
+def bank_account_get(*, user: User, account_id: UUID | str) -> BankAccount:
+    return get_visible_or_404(BankAccount.objects.all(), user, account_id)
+
+
+def bank_statement_list(*, account: BankAccount) -> QuerySet[BankStatement]:
+    return BankStatement.objects.filter(account=account)
+
+
+def bank_line_list(*, user: User) -> QuerySet[BankLine]:
+    return scope_to_user(BankLine.objects.all(), user)
+
+
+def bank_line_get(*, user: User, line_id: UUID | str) -> BankLine:
+    return get_visible_or_404(BankLine.objects.all(), user, line_id)
