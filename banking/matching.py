@@ -58,7 +58,10 @@ def _bank_reference(line: BankLine) -> str:
 
 
 def line_payment_create(
-    *, line: BankLine, family_id: UUID | str | None = None, invoice_id: UUID | str | None = None,
+    *,
+    line: BankLine,
+    family_id: UUID | str | None = None,
+    invoice_id: UUID | str | None = None,
     actor: User | None = None,
 ) -> Payment:
     """Record the payment a bank line is: of one invoice, or of a family (allocated by the family
@@ -71,8 +74,12 @@ def line_payment_create(
         except (Invoice.DoesNotExist, ValueError, TypeError, ValidationError):  # malformed ids too
             raise NotFound("No such invoice in this line's school.") from None
         return billing_services.payment_record(
-            invoice_id=invoice.pk, amount=line.amount, method=PaymentMethod.BANK_TRANSFER,
-            payment_date=line.date, reference=_bank_reference(line), actor=actor,
+            invoice_id=invoice.pk,
+            amount=line.amount,
+            method=PaymentMethod.BANK_TRANSFER,
+            payment_date=line.date,
+            reference=_bank_reference(line),
+            actor=actor,
         )
     if not families_available():
         raise FamilyPaymentsUnavailable()
@@ -129,7 +136,8 @@ class SuggestionIndex:
             hits = self._word_hits.get(word)
             if hits is None:
                 hits = {
-                    match for match, _score, _i in process.extract(
+                    match
+                    for match, _score, _i in process.extract(
                         word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=NAME_WORD_SCORE, limit=None
                     )
                 }

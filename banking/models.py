@@ -58,7 +58,9 @@ class BankAccount(BaseModel):
         _("CSV profile"), max_length=20, choices=CsvProfile.choices, default=CsvProfile.GENERIC
     )
     csv_mapping = models.JSONField(
-        _("CSV column mapping"), default=dict, blank=True,
+        _("CSV column mapping"),
+        default=dict,
+        blank=True,
         help_text=_("Only for the custom profile: which column holds the date, amount, reference..."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -69,7 +71,9 @@ class BankAccount(BaseModel):
         verbose_name_plural = _("bank accounts")
         constraints = [
             models.UniqueConstraint(fields=["school", "clabe"], name="bank_account_unique_clabe_per_school"),
-            models.CheckConstraint(condition=Q(currency__in=Currency.values), name="bank_account_currency_valid"),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values), name="bank_account_currency_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,7 +97,11 @@ class BankStatement(BaseModel):
     file_sha256 = models.CharField(max_length=64, editable=False)
     format = models.CharField(_("format"), max_length=10, choices=StatementFormat.choices)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("imported by"),
     )
     period_start = models.DateField(_("first line"), null=True, blank=True)
@@ -124,7 +132,10 @@ class BankLine(BaseModel):
     school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+", editable=False)
     account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="lines", editable=False)
     statement = models.ForeignKey(
-        BankStatement, on_delete=models.PROTECT, related_name="lines", editable=False,
+        BankStatement,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        editable=False,
         verbose_name=_("statement"),
     )
     line_number = models.PositiveIntegerField(_("line"), editable=False)
@@ -138,16 +149,28 @@ class BankLine(BaseModel):
         _("status"), max_length=10, choices=BankLineStatus.choices, default=BankLineStatus.UNMATCHED
     )
     payment = models.OneToOneField(
-        "billing.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line",
+        "billing.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_line",
         verbose_name=_("payment"),
     )
     suggested_invoice = models.ForeignKey(
-        "billing.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "billing.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("suggested invoice"),
     )
     match_note = models.CharField(_("matching"), max_length=255, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -162,7 +185,9 @@ class BankLine(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "hash"], name="bank_line_unique_hash_per_account"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bank_line_amount_positive"),
-            models.CheckConstraint(condition=Q(status__in=BankLineStatus.values), name="bank_line_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=BankLineStatus.values), name="bank_line_status_valid"
+            ),
             # MATCHED means "became a payment", and only that: a payment without the status (or the
             # status without a payment) cannot be written, whatever the code path.
             models.CheckConstraint(

@@ -91,8 +91,19 @@ CSV_PROFILES: dict[str, dict] = {
     },
 }
 
-_MAPPING_KEYS = {"date", "description", "reference", "amount", "credit", "debit", "sign", "credit_signs",
-                 "account", "decimal_separator", "delimiter"}
+_MAPPING_KEYS = {
+    "date",
+    "description",
+    "reference",
+    "amount",
+    "credit",
+    "debit",
+    "sign",
+    "credit_signs",
+    "account",
+    "decimal_separator",
+    "delimiter",
+}
 
 
 @dataclass
@@ -143,9 +154,23 @@ def decode(content: bytes) -> str:
 
 
 _SPANISH_MONTHS = {
-    "ene": 1, "feb": 2, "mar": 3, "abr": 4, "may": 5, "jun": 6, "jul": 7, "ago": 8, "sep": 9,
-    "set": 9, "oct": 10, "nov": 11, "dic": 12,
-    "jan": 1, "apr": 4, "aug": 8, "dec": 12,
+    "ene": 1,
+    "feb": 2,
+    "mar": 3,
+    "abr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "ago": 8,
+    "sep": 9,
+    "set": 9,
+    "oct": 10,
+    "nov": 11,
+    "dic": 12,
+    "jan": 1,
+    "apr": 4,
+    "aug": 8,
+    "dec": 12,
 }
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 _DMY_DATE = re.compile(r"^(\d{1,2})[/\-. ]([0-9]{1,2}|[A-Za-z]{3})\.?[/\-. ](\d{4}|\d{2})(?:[T ].*)?$")
@@ -191,7 +216,9 @@ def parse_amount(text: str, *, decimal_separator: str = ".") -> Decimal | None:
     elif value.startswith("+"):
         value = value[1:]
     thousands = "," if decimal_separator == "." else "."
-    pattern = rf"^(\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|\d+)(?:{re.escape(decimal_separator)}(\d{{1,2}}))?$"
+    pattern = (
+        rf"^(\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|\d+)(?:{re.escape(decimal_separator)}(\d{{1,2}}))?$"
+    )
     match = re.match(pattern, value)
     if not match:
         raise ValueError(f"{text.strip()!r} is not an amount")
@@ -221,7 +248,7 @@ def _line_errors(errors: list[str]) -> StatementLinesInvalid:
 def mapping_errors(mapping: dict) -> list[str]:
     """What is wrong with a custom CSV column mapping (empty list: usable)."""
     if not isinstance(mapping, dict):
-        return ["Must be an object, e.g. {\"date\": \"Fecha\", \"description\": \"Concepto\", \"amount\": \"Importe\"}."]
+        return ['Must be an object, e.g. {"date": "Fecha", "description": "Concepto", "amount": "Importe"}.']
     errors = [f"Unknown key {key!r}." for key in sorted(set(mapping) - _MAPPING_KEYS)]
     for key in ("date", "description"):
         if not mapping.get(key):
@@ -260,7 +287,11 @@ def _sniff_delimiter(text: str) -> str:
 def parse_csv(text: str, mapping: dict) -> ParsedStatement:
     delimiter = mapping.get("delimiter") or _sniff_delimiter(text)
     decimal_separator = mapping.get("decimal_separator", ".")
-    required = [mapping["date"], _names(mapping["description"])[0], mapping.get("amount") or mapping["credit"]]
+    required = [
+        mapping["date"],
+        _names(mapping["description"])[0],
+        mapping.get("amount") or mapping["credit"],
+    ]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
     header: list[str] | None = None
@@ -283,10 +314,12 @@ def parse_csv(text: str, mapping: dict) -> ParsedStatement:
             raise StatementEmpty()
         seen = ", ".join(cell.strip() for cell in first_rows[0] if cell.strip())[:300]
         raise StatementColumnsUnknown(
-            fields={"file": [
-                f"Expected the columns {', '.join(required)} (this account's CSV mapping); "
-                f"the file's first row has: {seen}."
-            ]}
+            fields={
+                "file": [
+                    f"Expected the columns {', '.join(required)} (this account's CSV mapping); "
+                    f"the file's first row has: {seen}."
+                ]
+            }
         )
 
     def column(name: str) -> int | None:
@@ -323,6 +356,13 @@ def parse_csv(text: str, mapping: dict) -> ParsedStatement:
             # A short last row is what a file cut in the middle of a line looks like.
             errors.append(f"line {number}: {len(row)} of {width} columns (is the file truncated?)")
             continue
+        if any(cell.strip() for cell in row[width:]):
+            # `1,500.00` unquoted in a comma-separated file splits an amount in two: never guess.
+            errors.append(
+                f"line {number}: {len(row)} columns, the header has {width} "
+                f"(an amount with an unquoted thousands separator?)"
+            )
+            continue
 
         def cell(index: int | None, row=row) -> str:
             return row[index].strip() if index is not None and index < len(row) else ""
@@ -349,14 +389,16 @@ def parse_csv(text: str, mapping: dict) -> ParsedStatement:
             continue
         if account_col is not None and cell(account_col):
             account_ids.add(cell(account_col))
-        lines.append(ParsedLine(
-            line_number=number,
-            date=day,
-            amount=amount if amount is not None else Decimal("0.00"),
-            reference=_clean(" ".join(cell(c) for c in reference_cols), 140),
-            description=_clean(" ".join(cell(c) for c in description_cols), 500),
-            raw=raw,
-        ))
+        lines.append(
+            ParsedLine(
+                line_number=number,
+                date=day,
+                amount=amount if amount is not None else Decimal("0.00"),
+                reference=_clean(" ".join(cell(c) for c in reference_cols), 140),
+                description=_clean(" ".join(cell(c) for c in description_cols), 500),
+                raw=raw,
+            )
+        )
     if errors:
         raise _line_errors(errors)
     return ParsedStatement(
@@ -376,7 +418,9 @@ def parse_ofx(content: bytes) -> ParsedStatement:
         ofx = tree.convert()
         statements = list(ofx.statements)
     except Exception as exc:  # noqa: BLE001 - ofxtools raises many types; any of them means "unreadable"
-        raise StatementUnreadable(f"Not a readable OFX file ({type(exc).__name__}: {str(exc)[:200]}).") from None
+        raise StatementUnreadable(
+            f"Not a readable OFX file ({type(exc).__name__}: {str(exc)[:200]})."
+        ) from None
     lines: list[ParsedLine] = []
     account_ids: set[str] = set()
     currency = None
@@ -393,19 +437,25 @@ def parse_ofx(content: bytes) -> ParsedStatement:
             name = getattr(transaction, "name", None) or ""
             memo = getattr(transaction, "memo", None) or ""
             reference = getattr(transaction, "refnum", None) or getattr(transaction, "checknum", None) or ""
-            lines.append(ParsedLine(
-                line_number=number,
-                # DTPOSTED is a date the bank wrote; ofxtools reads it as UTC, and a bare date stays
-                # on its own day that way.
-                date=transaction.dtposted.date(),
-                amount=to_money(transaction.trnamt),
-                reference=_clean(reference, 140),
-                description=_clean(f"{name} {memo}", 500),
-                raw=(f"{transaction.trntype} {transaction.dtposted:%Y-%m-%d} {transaction.trnamt} "
-                     f"{transaction.fitid} {name} {memo} {reference}").strip()[:2000],
-                bank_id=str(transaction.fitid or ""),
-            ))
-    return ParsedStatement(format=StatementFormat.OFX, lines=lines, account_ids=account_ids, currency=currency)
+            lines.append(
+                ParsedLine(
+                    line_number=number,
+                    # DTPOSTED is a date the bank wrote; ofxtools reads it as UTC, and a bare date stays
+                    # on its own day that way.
+                    date=transaction.dtposted.date(),
+                    amount=to_money(transaction.trnamt),
+                    reference=_clean(reference, 140),
+                    description=_clean(f"{name} {memo}", 500),
+                    raw=(
+                        f"{transaction.trntype} {transaction.dtposted:%Y-%m-%d} {transaction.trnamt} "
+                        f"{transaction.fitid} {name} {memo} {reference}"
+                    ).strip()[:2000],
+                    bank_id=str(transaction.fitid or ""),
+                )
+            )
+    return ParsedStatement(
+        format=StatementFormat.OFX, lines=lines, account_ids=account_ids, currency=currency
+    )
 
 
 # --- MT940 ----------------------------------------------------------------------------------------
@@ -420,13 +470,19 @@ def parse_mt940(text: str) -> ParsedStatement:
     if ":20:" not in text or ":25:" not in text:
         raise StatementUnreadable("Not an MT940 statement (no :20: and :25: fields).")
     # A file cut short loses its closing balance: every statement block must be closed.
-    if len(_MT940_OPENING.findall(text)) != len(_MT940_CLOSING.findall(text)) or not _MT940_CLOSING.search(text):
-        raise StatementUnreadable("The MT940 statement has no closing balance (:62F:); is the file truncated?")
+    if len(_MT940_OPENING.findall(text)) != len(_MT940_CLOSING.findall(text)) or not _MT940_CLOSING.search(
+        text
+    ):
+        raise StatementUnreadable(
+            "The MT940 statement has no closing balance (:62F:); is the file truncated?"
+        )
     transactions = mt940.models.Transactions()
     try:
         transactions.parse(text)
     except Exception as exc:  # noqa: BLE001 - the mt940 package raises several types
-        raise StatementUnreadable(f"Not a readable MT940 file ({type(exc).__name__}: {str(exc)[:200]}).") from None
+        raise StatementUnreadable(
+            f"Not a readable MT940 file ({type(exc).__name__}: {str(exc)[:200]})."
+        ) from None
     account_ids = set()
     if transactions.data.get("account_identification"):
         account_ids.add(str(transactions.data["account_identification"]))
@@ -446,16 +502,21 @@ def parse_mt940(text: str) -> ParsedStatement:
             customer_reference = ""
         details = " ".join(filter(None, [data.get("transaction_details"), data.get("extra_details")]))
         day = data["date"]
-        lines.append(ParsedLine(
-            line_number=number,
-            date=date(day.year, day.month, day.day),
-            amount=value,
-            reference=_clean(customer_reference, 140),
-            description=_clean(details, 500),
-            raw=(f":61:{day:%y%m%d} {data.get('status', '')} {value} {data.get('id', '')} "
-                 f"{data.get('customer_reference') or ''}//{data.get('bank_reference') or ''} :86:{details}")[:2000],
-            bank_id="",
-        ))
+        lines.append(
+            ParsedLine(
+                line_number=number,
+                date=date(day.year, day.month, day.day),
+                amount=value,
+                reference=_clean(customer_reference, 140),
+                description=_clean(details, 500),
+                raw=(
+                    f":61:{day:%y%m%d} {data.get('status', '')} {value} {data.get('id', '')} "
+                    f"{data.get('customer_reference') or ''}//{data.get('bank_reference') or ''} "
+                    f":86:{details}"
+                )[:2000],
+                bank_id="",
+            )
+        )
     opening = transactions.data.get("final_opening_balance")
     closing = transactions.data.get("final_closing_balance")
     single_block = len(_MT940_OPENING.findall(text)) == 1

@@ -51,7 +51,9 @@ def clabe_validate(value: str) -> str:
     value = re.sub(r"[\s-]", "", value or "")
     # `clabe` uses str.isdigit, which also takes other scripts' digits: ASCII only here.
     if not _CLABE.match(value) or not clabe_package.validate_clabe(value):
-        raise ValidationError({"clabe": ["Not a valid CLABE (18 digits: bank, branch, account, control digit)."]})
+        raise ValidationError(
+            {"clabe": ["Not a valid CLABE (18 digits: bank, branch, account, control digit)."]}
+        )
     return value
 
 
@@ -61,7 +63,7 @@ def csv_mapping_effective(account: BankAccount) -> dict:
     return CSV_PROFILES[account.csv_profile]
 
 
-def _checked_profile(csv_profile: str, csv_mapping: dict | None) -> dict:
+def csv_profile_check(csv_profile: str, csv_mapping: dict | None) -> dict:
     if csv_profile not in CsvProfile.values:
         raise ValidationError({"csv_profile": [f"Use one of {', '.join(CsvProfile.values)}."]})
     if csv_profile == CsvProfile.CUSTOM:
@@ -90,14 +92,19 @@ def bank_account_create(
     Raises ValidationError (bad CLABE or mapping), SchoolInactive, BankAccountExists (409).
     """
     clabe = clabe_validate(clabe)
-    mapping = _checked_profile(csv_profile, csv_mapping)
+    mapping = csv_profile_check(csv_profile, csv_mapping)
     if not School.objects.filter(pk=school_id, is_active=True).exists():
         raise SchoolInactive()
     if BankAccount.objects.filter(school_id=school_id, clabe=clabe).exists():
         raise BankAccountExists()
     account = BankAccount(
-        school_id=school_id, clabe=clabe, name=name, currency=Currency.MXN,
-        bank=bank or clabe_package.get_bank_name(clabe), csv_profile=csv_profile, csv_mapping=mapping,
+        school_id=school_id,
+        clabe=clabe,
+        name=name,
+        currency=Currency.MXN,
+        bank=bank or clabe_package.get_bank_name(clabe),
+        csv_profile=csv_profile,
+        csv_mapping=mapping,
     )
     account.save(force_insert=True)
     return account
@@ -114,7 +121,7 @@ def bank_account_update(*, account_id: UUID, actor: User | None = None, **change
     if "csv_profile" in changes or "csv_mapping" in changes:
         profile = changes.get("csv_profile", account.csv_profile)
         mapping = changes.get("csv_mapping", account.csv_mapping if profile == CsvProfile.CUSTOM else None)
-        changes["csv_profile"], changes["csv_mapping"] = profile, _checked_profile(profile, mapping)
+        changes["csv_profile"], changes["csv_mapping"] = profile, csv_profile_check(profile, mapping)
     for name, value in changes.items():
         setattr(account, name, value)
     account.save(update_fields=[*changes, "updated_at"])
@@ -162,10 +169,15 @@ def line_hash(line: ParsedLine, occurrence: int) -> str:
     if line.bank_id:
         key = f"id|{line.bank_id}"
     else:
-        key = "|".join([
-            line.date.isoformat(), f"{line.amount:.2f}", normalize_name(line.reference),
-            normalize_name(line.description), str(occurrence),
-        ])
+        key = "|".join(
+            [
+                line.date.isoformat(),
+                f"{line.amount:.2f}",
+                normalize_name(line.reference),
+                normalize_name(line.description),
+                str(occurrence),
+            ]
+        )
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -224,8 +236,9 @@ def bank_statement_import(
         hashes = [digest for _, digest in deposits]
         for start in range(0, len(hashes), 900):
             known.update(
-                BankLine.objects.filter(account_id=account.pk, hash__in=hashes[start:start + 900])
-                .values_list("hash", flat=True)
+                BankLine.objects.filter(
+                    account_id=account.pk, hash__in=hashes[start : start + 900]
+                ).values_list("hash", flat=True)
             )
         new = [(line, digest) for line, digest in deposits if digest not in known]
         statement = BankStatement.objects.create(
@@ -244,10 +257,17 @@ def bank_statement_import(
         )
         lines = [
             BankLine(
-                school_id=account.school_id, account=account, statement=statement,
-                line_number=parsed_line.line_number, date=parsed_line.date, amount=parsed_line.amount,
-                reference=parsed_line.reference, description=parsed_line.description, raw=parsed_line.raw,
-                hash=digest, status=BankLineStatus.UNMATCHED,
+                school_id=account.school_id,
+                account=account,
+                statement=statement,
+                line_number=parsed_line.line_number,
+                date=parsed_line.date,
+                amount=parsed_line.amount,
+                reference=parsed_line.reference,
+                description=parsed_line.description,
+                raw=parsed_line.raw,
+                hash=digest,
+                status=BankLineStatus.UNMATCHED,
             )
             for parsed_line, digest in new
         ]
@@ -259,12 +279,19 @@ def bank_statement_import(
         statement.suggested = counts[BankLineStatus.SUGGESTED]
         statement.unmatched = counts[BankLineStatus.UNMATCHED]
         statement.total_deposits = sum((line.amount for line in lines), ZERO)
-        statement.save(update_fields=["imported", "matched", "suggested", "unmatched", "total_deposits",
-                                      "updated_at"])
+        statement.save(
+            update_fields=["imported", "matched", "suggested", "unmatched", "total_deposits", "updated_at"]
+        )
     logger.info(
-        "bank_statement_import", statement_id=str(statement.pk), account_id=str(account.pk),
-        format=statement.format, imported=statement.imported, duplicates=statement.duplicates,
-        skipped=statement.skipped, matched=statement.matched, suggested=statement.suggested,
+        "bank_statement_import",
+        statement_id=str(statement.pk),
+        account_id=str(account.pk),
+        format=statement.format,
+        imported=statement.imported,
+        duplicates=statement.duplicates,
+        skipped=statement.skipped,
+        matched=statement.matched,
+        suggested=statement.suggested,
         unmatched=statement.unmatched,
     )
     return ImportOutcome(statement=statement, skipped_lines=skipped)
@@ -338,4 +365,3 @@ def bank_line_ignore(*, line_id: UUID, reason: str, actor: User | None = None) -
     _decided(line, actor)
     line.save(update_fields=["status", "ignore_reason", "decided_by", "decided_at", "updated_at"])
     return line
-

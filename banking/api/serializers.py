@@ -10,8 +10,8 @@ _MAPPING_HELP = (
     "Only with csv_profile CUSTOM. Column names of your bank's CSV export: `date`, `description` "
     "(a name or a list, joined), `reference` (optional), and `amount` (signed) or `credit` (deposits) "
     "with an optional `debit`; optional `sign` + `credit_signs`, `account`, `decimal_separator` "
-    "(`.` or `,`), `delimiter`. Example: {\"date\": \"Fecha\", \"description\": \"Concepto\", "
-    "\"amount\": \"Importe\"}."
+    '(`.` or `,`), `delimiter`. Example: {"date": "Fecha", "description": "Concepto", '
+    '"amount": "Importe"}.'
 )
 
 
@@ -20,10 +20,15 @@ class BankAccountCreateInput(InputSerializer):
     clabe = serializers.CharField(max_length=40, help_text="18 digits; checked (bank code, control digit).")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     bank = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="",
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Read from the CLABE's bank code when omitted.",
     )
-    csv_profile = serializers.ChoiceField(choices=CsvProfile.choices, required=False, default=CsvProfile.GENERIC)
+    csv_profile = serializers.ChoiceField(
+        choices=CsvProfile.choices, required=False, default=CsvProfile.GENERIC
+    )
     csv_mapping = serializers.JSONField(required=False, default=dict, help_text=_MAPPING_HELP)
 
 
@@ -59,7 +64,10 @@ class BankAccountOutput(serializers.Serializer):
 class StatementImportInput(InputSerializer):
     file = serializers.FileField(help_text="The statement file as the bank exported it (at most 10 MiB).")
     format = serializers.ChoiceField(
-        choices=StatementFormat.choices, required=False, allow_null=True, default=None,
+        choices=StatementFormat.choices,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Read from the content when omitted (OFX header, MT940 tags, else CSV).",
     )
 

@@ -45,7 +45,9 @@ class BankAccountListApi(GenericAPIView):
     def get_queryset(self):
         return selectors.bank_account_list(user=self.request.user)
 
-    @extend_schema(operation_id="bank_accounts_list", tags=TAGS, responses={200: BankAccountOutput(many=True)})
+    @extend_schema(
+        operation_id="bank_accounts_list", tags=TAGS, responses={200: BankAccountOutput(many=True)}
+    )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(BankAccountOutput(page, many=True).data)
@@ -56,13 +58,19 @@ class BankAccountListApi(GenericAPIView):
         request=BankAccountCreateInput,
         responses={
             201: BankAccountOutput,
-            **error_responses(400, 403, 404, 409, descriptions={
-                **ACCOUNTANT,
-                400: "`validation_error`: a CLABE that fails its check (`fields.clabe`), or a bad "
-                "`csv_mapping`.",
-                404: "`school_id` is unknown or outside your schools (`not_found`).",
-                409: "`bank_account_exists` (this school has this CLABE) or `school_inactive`.",
-            }),
+            **error_responses(
+                400,
+                403,
+                404,
+                409,
+                descriptions={
+                    **ACCOUNTANT,
+                    400: "`validation_error`: a CLABE that fails its check (`fields.clabe`), or a bad "
+                    "`csv_mapping`.",
+                    404: "`school_id` is unknown or outside your schools (`not_found`).",
+                    409: "`bank_account_exists` (this school has this CLABE) or `school_inactive`.",
+                },
+            ),
         },
         description="Register a bank account of one of your schools (ACCOUNTANT or ADMIN). Currency is MXN.",
     )
@@ -80,7 +88,9 @@ class BankAccountDetailApi(GenericAPIView):
 
     @extend_schema(operation_id="bank_accounts_retrieve", tags=TAGS, parameters=[ACCOUNT_ID])
     def get(self, request, account_id):
-        return Response(BankAccountOutput(selectors.bank_account_get(user=request.user, account_id=account_id)).data)
+        return Response(
+            BankAccountOutput(selectors.bank_account_get(user=request.user, account_id=account_id)).data
+        )
 
     @extend_schema(
         operation_id="bank_accounts_partial_update",
@@ -115,7 +125,9 @@ class BankStatementListApi(GenericAPIView):
         return super().get_parsers()
 
     @extend_schema(
-        operation_id="bank_statements_list", tags=TAGS, parameters=[ACCOUNT_ID],
+        operation_id="bank_statements_list",
+        tags=TAGS,
+        parameters=[ACCOUNT_ID],
         responses={200: BankStatementOutput(many=True)},
     )
     def get(self, request, account_id):
@@ -130,17 +142,24 @@ class BankStatementListApi(GenericAPIView):
         request={"multipart/form-data": StatementImportInput},
         responses={
             201: BankStatementOutput,
-            **error_responses(400, 403, 409, 415, descriptions={
-                **ACCOUNTANT,
-                400: "Nothing was imported. `validation_error` (no `file`), `statement_empty`, "
-                "`statement_unreadable` (not CSV/OFX/MT940, truncated, balances that do not add up), "
-                "`statement_columns_unknown` (CSV header does not match the account's mapping), "
-                "`statement_lines_invalid` (per-line errors in `fields.file`), "
-                "`statement_account_mismatch` (a file of another account), `statement_currency_mismatch`, "
-                "`statement_too_large`.",
-                409: "`bank_account_inactive`.",
-                415: "Send `multipart/form-data` with the file in `file` (`unsupported_media_type`).",
-            }),
+            **error_responses(
+                400,
+                403,
+                409,
+                415,
+                descriptions={
+                    **ACCOUNTANT,
+                    400: "Nothing was imported. `validation_error` (no `file`), `statement_empty`, "
+                    "`statement_unreadable` (not CSV/OFX/MT940, truncated, balances that do not add up), "
+                    "`statement_columns_unknown` (CSV header does not match the account's mapping), "
+                    "`statement_lines_invalid` (per-line errors in `fields.file`), "
+                    "`statement_account_mismatch` (a file of another account), "
+                    "`statement_currency_mismatch`, "
+                    "`statement_too_large`.",
+                    409: "`bank_account_inactive`.",
+                    415: "Send `multipart/form-data` with the file in `file` (`unsupported_media_type`).",
+                },
+            ),
         },
         description=(
             "Import a bank statement (CSV with the account's column mapping, OFX or MT940) and match "
@@ -157,8 +176,11 @@ class BankStatementListApi(GenericAPIView):
         data = parse(StatementImportInput, request.data)
         upload = data["file"]
         outcome = services.bank_statement_import(
-            account_id=account.pk, content=upload.read(services.MAX_STATEMENT_BYTES + 1),
-            file_name=upload.name or "statement", file_format=data["format"], actor=request.user,
+            account_id=account.pk,
+            content=upload.read(services.MAX_STATEMENT_BYTES + 1),
+            file_name=upload.name or "statement",
+            file_format=data["format"],
+            actor=request.user,
         )
         return Response(BankStatementOutput(outcome.statement).data, status=status.HTTP_201_CREATED)
 
@@ -203,15 +225,21 @@ class BankLineConfirmApi(GenericAPIView):
         request=BankLineConfirmInput,
         responses={
             200: BankLineOutput,
-            **error_responses(400, 403, 404, 409, descriptions={
-                **ACCOUNTANT,
-                400: "`bank_line_target_invalid` (both ids), `bank_line_no_suggestion` (neither, and no "
-                "suggestion), `overpayment` (more than the invoice's balance), `validation_error`.",
-                404: "The line, or the `family_id`/`invoice_id`, is unknown or not of the line's school.",
-                409: "`bank_line_already_matched` (a line becomes at most one payment: a retry or a "
-                "double click lands here), `invoice_cancelled`, `invoice_already_paid`, "
-                "`family_payments_unavailable`.",
-            }),
+            **error_responses(
+                400,
+                403,
+                404,
+                409,
+                descriptions={
+                    **ACCOUNTANT,
+                    400: "`bank_line_target_invalid` (both ids), `bank_line_no_suggestion` (neither, and no "
+                    "suggestion), `overpayment` (more than the invoice's balance), `validation_error`.",
+                    404: "The line, or the `family_id`/`invoice_id`, is unknown or not of the line's school.",
+                    409: "`bank_line_already_matched` (a line becomes at most one payment: a retry or a "
+                    "double click lands here), `invoice_cancelled`, `invoice_already_paid`, "
+                    "`family_payments_unavailable`.",
+                },
+            ),
         },
         description=(
             "Turn the deposit into a payment (method BANK_TRANSFER, the bank's reference): of a family "
@@ -238,10 +266,15 @@ class BankLineIgnoreApi(GenericAPIView):
         request=BankLineIgnoreInput,
         responses={
             200: BankLineOutput,
-            **error_responses(403, 409, descriptions={
-                **ACCOUNTANT,
-                409: "`bank_line_already_matched` (reverse the payment instead) or `bank_line_already_ignored`.",
-            }),
+            **error_responses(
+                403,
+                409,
+                descriptions={
+                    **ACCOUNTANT,
+                    409: "`bank_line_already_matched` (reverse the payment instead) or "
+                    "`bank_line_already_ignored`.",
+                },
+            ),
         },
         description="Take the deposit out of the review queue, with a reason. Audited. ACCOUNTANT or ADMIN.",
     )

@@ -16,11 +16,13 @@ class BankAccountFactory(factory.django.DjangoModelFactory):
         model = BankAccount
 
     school = factory.SubFactory(SchoolFactory)
-    bank = "BBVA Bancomer"
+    bank = "BBVA Mexico"
     clabe = CLABE_BBVA
     name = "Colegiaturas"
     csv_profile = CsvProfile.GENERIC
 
 
-def csv_file(rows: list[str], header: str = "Fecha,Descripción,Referencia,Importe", encoding="utf-8") -> bytes:
+def csv_file(
+    rows: list[str], header: str = "Fecha,Descripción,Referencia,Importe", encoding="utf-8"
+) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode(encoding)

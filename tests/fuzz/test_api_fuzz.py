@@ -95,9 +95,22 @@ def fuzz_world(request, db):
         user = school_admin
     ids = {
         "school_id": str(school.pk), "student_id": str(student.pk), "invoice_id": str(open_invoice.pk),
-        "user_id": str(viewer.pk), "payment_id": str(payment.pk),
+        "user_id": str(viewer.pk), "payment_id": str(payment.pk), **_bank_rows(school),
     }
     return {"token": str(RefreshToken.for_user(user).access_token), "ids": ids}
+
+
+def _bank_rows(school) -> dict:
+    """A bank account with an imported statement: one deposit line in the review queue."""
+    from banking.services import bank_account_create, bank_statement_import
+
+    account = bank_account_create(school_id=school.pk, clabe="012180001234567899")
+    outcome = bank_statement_import(
+        account_id=account.pk,
+        content=b"Fecha,Descripcion,Referencia,Importe\n01/11/2026,DEPOSITO,R1,150.00\n",
+        file_name="fuzz.csv",
+    )
+    return {"account_id": str(account.pk), "line_id": str(outcome.statement.lines.get().pk)}
 
 
 def _real_id(name: str, path: str, ids: dict) -> str | None:
