@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from banking.exceptions import FamilyPaymentsUnavailable
 from banking.models import BankLine, BankLineStatus
@@ -90,6 +91,88 @@ def line_suggested_family_id(line: BankLine):
     return getattr(line, "suggested_family_id", None)
 
 
+# --- references (step 1) ---------------------------------------------------------------------
+
+# A family payment reference is 10 digits starting with 1 (families.validators); people type it
+# with spaces or dashes, and banks glue it to other digits only across a non-digit.
+_REFERENCE_CANDIDATE = re.compile(r"(?<!\d)1(?:[ -]?\d){9}(?!\d)")
+
+
+def references_in(text: str) -> list[str]:
+    """Every 10-digit run starting with 1 in a text, separators dropped (valid or not)."""
+    return [re.sub(r"\D", "", match) for match in _REFERENCE_CANDIDATE.findall(text or "")]
+
+
+def _reference_is_valid(value: str) -> bool:
+    from families.validators import reference_is_valid
+
+    return reference_is_valid(value)
+
+
+def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User | None) -> None:
+    """Step 1: a valid reference of one of the school's families -> that family's payment, now.
+
+    A reference with a wrong check digit is never matched (the check digits exist so that a typo
+    does not pay another family); when it is one typo (a wrong or two swapped digits) away from
+    exactly one family's reference, the line is SUGGESTED to that family for a person to confirm.
+    """
+    if not families_available():
+        return
+    from families.models import Family
+
+    by_reference = dict(Family.objects.filter(school_id=school_id).values_list("reference", "pk"))
+    if not by_reference:
+        return
+    references = list(by_reference)
+    for line in lines:
+        found = references_in(f"{line.reference} {line.description}")
+        if not found:
+            continue
+        valid = [ref for ref in found if _reference_is_valid(ref)]
+        families = {by_reference[ref] for ref in valid if ref in by_reference}
+        if len(families) == 1:
+            family_id = families.pop()
+            ref = next(ref for ref in valid if by_reference.get(ref) == family_id)
+            line.suggested_family_id = family_id
+            if _payment_in_savepoint(line, actor=actor, family_id=family_id):
+                line.match_note = f"Family reference {ref}."
+            else:
+                line.status = BankLineStatus.SUGGESTED  # the family is known; the refusal is in the note
+            continue
+        if len(families) > 1:
+            line.match_note = "Several family references in one deposit; a person decides."
+            continue
+        if valid:
+            line.match_note = f"Reference {valid[0]} is valid but no family of this school has it."
+            continue
+        near = {
+            match
+            for ref in found
+            for match, _distance, _i in process.extract(
+                ref, references, scorer=OSA.distance, score_cutoff=1, limit=None
+            )
+        }
+        if len(near) == 1:
+            ref = near.pop()
+            line.status = BankLineStatus.SUGGESTED
+            line.suggested_family_id = by_reference[ref]
+            line.match_note = f"Reference {found[0]} has a typo; family reference {ref} is one digit away."
+        else:
+            line.match_note = f"Reference {found[0]} fails its check digits."
+
+
+def _payment_in_savepoint(line: BankLine, *, actor: User | None, **target) -> bool:
+    """Record the line's payment; False (and the refusal in the note) when the service refuses it."""
+    try:
+        with transaction.atomic():
+            line.payment = line_payment_create(line=line, actor=actor, **target)
+    except DomainError as refusal:
+        line.match_note = f"Reference found, but the payment was refused: {refusal.detail}"[:255]
+        return False
+    line.status = BankLineStatus.MATCHED
+    return True
+
+
 # --- suggestions (step 2) -------------------------------------------------------------------
 
 
@@ -98,12 +181,23 @@ class _Candidate:
     kind: str  # "invoice" | "family"
     id: UUID
     label: str
-    words: set[str]
+    names: list[set[str]]  # the payer's and the students' name words
+    family_id: UUID | None = None
+
+    def hits(self, words: set[str]) -> int:
+        """Words of the best-matching name found in the text; 0 unless enough to identify it."""
+        best = 0
+        for name in self.names:
+            hits = len(name & words)
+            if hits and hits >= min(NAME_WORDS_NEEDED, len(name)):
+                best = max(best, hits)
+        return best
 
 
 @dataclass
 class SuggestionIndex:
-    """The school's open balances by amount, and the vocabulary of the names that go with them."""
+    """The school's open balances by amount (invoices, and families' open totals), with the names
+    that go with them, and the vocabulary of those names."""
 
     by_amount: dict[Decimal, list[_Candidate]] = field(default_factory=lambda: defaultdict(list))
     vocabulary: list[str] = field(default_factory=list)
@@ -112,20 +206,40 @@ class SuggestionIndex:
     @classmethod
     def build(cls, school_id: UUID) -> SuggestionIndex:
         index = cls()
+        with_families = families_available()
+        columns = ["pk", "number", "amount", "paid_amount", "student__first_name", "student__last_name"]
+        if with_families:
+            columns += ["student__family_id", "student__family__name"]
         rows = (
             Invoice.objects.filter(school_id=school_id, paid_amount__lt=F("amount"))
             .exclude(status=InvoiceStatus.CANCELLED)
-            .values_list("pk", "number", "amount", "paid_amount", "student__first_name", "student__last_name")
+            .values_list(*columns)
         )
-        for pk, number, amount, paid, first, last in rows.iterator(chunk_size=2000):
-            name = f"{first} {last}"
+        families: dict[UUID, dict] = {}
+        for row in rows.iterator(chunk_size=2000):
+            pk, number, amount, paid, first, last = row[:6]
+            family_id, payer = row[6:] if with_families else (None, "")
+            student = f"{first} {last}"
+            names = [_name_words(student)] + ([_name_words(payer)] if payer else [])
             index.by_amount[amount - paid].append(
-                _Candidate("invoice", pk, f"invoice {number} of {name}", _name_words(name))
+                _Candidate("invoice", pk, f"invoice {number} of {student}", names, family_id)
+            )
+            if family_id is not None:
+                family = families.setdefault(
+                    family_id,
+                    {"total": Decimal("0.00"), "names": [_name_words(payer)], "label": f"family {payer}"},
+                )
+                family["total"] += amount - paid
+                family["names"].append(_name_words(student))
+        for family_id, family in families.items():
+            index.by_amount[family["total"]].append(
+                _Candidate("family", family_id, family["label"], family["names"], family_id)
             )
         words = set()
         for candidates in index.by_amount.values():
             for candidate in candidates:
-                words |= candidate.words
+                for name in candidate.names:
+                    words |= name
         index.vocabulary = sorted(words)
         return index
 
@@ -150,16 +264,13 @@ class SuggestionIndex:
         if not candidates:
             return None, "No open balance of this amount."
         words = self.words_in(f"{line.description} {line.reference}")
-        scored = []
-        for candidate in candidates:
-            hits = len(candidate.words & words)
-            if hits >= min(NAME_WORDS_NEEDED, len(candidate.words)) and hits:
-                scored.append((hits, candidate))
+        scored = [(hits, c) for c in candidates if (hits := c.hits(words))]
         if not scored:
             return None, f"{len(candidates)} open balance(s) of this amount; no name matches the description."
-        scored.sort(key=lambda pair: -pair[0])
-        best_hits = scored[0][0]
+        best_hits = max(hits for hits, _ in scored)
         best = [c for hits, c in scored if hits == best_hits]
+        if len(best) > 1:
+            best = _same_family(best)
         if len(best) > 1:
             return None, f"Ambiguous: {len(best)} names of open balances of this amount match."
         return best[0], f"Amount and name match {best[0].label}."
@@ -169,6 +280,19 @@ class SuggestionIndex:
         self.by_amount[line.amount] = [c for c in self.by_amount[line.amount] if c is not candidate]
 
 
+def _same_family(best: list[_Candidate]) -> list[_Candidate]:
+    """Candidates that are one family's: its one invoice of that amount, or else the family itself
+    (the payment is then allocated oldest first)."""
+    family_ids = {c.family_id for c in best}
+    if len(family_ids) != 1 or None in family_ids:
+        return best
+    invoices = [c for c in best if c.kind == "invoice"]
+    if len(invoices) == 1:
+        return invoices
+    family = next((c for c in best if c.kind == "family"), None)
+    return [family or _Candidate("family", best[0].family_id, "the family of " + best[0].label, [])]
+
+
 # --- the pass over an import ------------------------------------------------------------------
 
 
@@ -176,8 +300,9 @@ def lines_match(lines: list[BankLine], *, school_id: UUID, actor: User | None = 
     """Decide each new (unsaved) line's status in place; step 1 records its payment at once.
 
     Runs inside the import's transaction; each payment in a savepoint of its own, so a payment the
-    service refuses (a family's invoices changed meanwhile...) leaves that line UNMATCHED, with
-    the refusal in its note, and the rest of the import goes on.
+    service refuses (a family's invoices changed meanwhile...) leaves that line for a person, with
+    the refusal in its note, and the rest of the import goes on. Suggestions are computed after
+    the payments, on the balances those payments left.
     """
     _match_by_reference(lines, school_id=school_id, actor=actor)
     pending = [line for line in lines if line.status == BankLineStatus.UNMATCHED]
@@ -186,29 +311,13 @@ def lines_match(lines: list[BankLine], *, school_id: UUID, actor: User | None = 
     index = SuggestionIndex.build(school_id)
     for line in pending:
         candidate, note = index.suggest(line)
-        line.match_note = note[:255]
         if candidate is None:
+            line.match_note = line.match_note or note[:255]
             continue
+        line.match_note = note[:255]
         line.status = BankLineStatus.SUGGESTED
         if candidate.kind == "invoice":
             line.suggested_invoice_id = candidate.id
         else:
             line.suggested_family_id = candidate.id
         index.consume(line, candidate)
-
-
-def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User | None) -> None:
-    """Step 1. Without the families app there are no payment references yet: nothing to do."""
-    if not families_available():
-        return
-
-
-def _payment_in_savepoint(line: BankLine, *, actor: User | None, **target) -> bool:
-    try:
-        with transaction.atomic():
-            line.payment = line_payment_create(line=line, actor=actor, **target)
-    except DomainError as refusal:
-        line.match_note = f"Reference found, but the payment was refused: {refusal.detail}"[:255]
-        return False
-    line.status = BankLineStatus.MATCHED
-    return True

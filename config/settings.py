@@ -293,6 +293,9 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "ai_agent.api.serializers.LEVELS",
         "AISourceEnum": "ai_agent.api.serializers.SOURCES",
         "ConceptKindEnum": "fees.services.CHARGEABLE_KINDS",
+        # Two `status` choice sets: invoices keep the name they always had.
+        "StatusEnum": "billing.models.InvoiceStatus",
+        "BankLineStatusEnum": "banking.models.BankLineStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
