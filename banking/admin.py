@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.refusals import refusal_text
 from backoffice.templatetags.backoffice import money
-from banking import matching, services
+from banking import services
 from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, StatementFormat
 from billing.models import Invoice
 from core.audit import AuditHistoryAdmin
 from core.exceptions import DomainError
+from families.models import Family
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
 from users.policy import Action, user_can
 
@@ -244,6 +245,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 class LineDecisionForm(forms.Form):
+    family_reference = forms.CharField(label=_("Family payment reference"), max_length=20, required=False)
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=20, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
@@ -262,7 +264,13 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         "account",
     ]
     list_filter = [QueueFilter, "account", ("school", ScopedSchoolFilter)]
-    list_select_related = ["account", "payment", "suggested_invoice", "suggested_invoice__student"]
+    list_select_related = [
+        "account",
+        "payment",
+        "suggested_invoice",
+        "suggested_invoice__student",
+        "suggested_family",
+    ]
     search_fields = ["reference", "description"]
     ordering = ["-date", "line_number"]
     actions = ["confirm_suggestions"]
@@ -275,6 +283,7 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         "status",
         "match_note",
         "suggested_invoice",
+        "suggested_family",
         "payment",
         "statement",
         "line_number",
@@ -311,6 +320,8 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         if obj.suggested_invoice_id and obj.status == BankLineStatus.SUGGESTED:
             invoice = obj.suggested_invoice
             return f"{invoice.number} · {invoice.student.full_name}"
+        if obj.suggested_family_id and obj.status == BankLineStatus.SUGGESTED:
+            return str(obj.suggested_family)
         return "—"
 
     @admin.display(description=_("Payment"))
@@ -363,7 +374,6 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
                     and user_can(request.user, Action.BANK_COLLECTIONS, line.school_id),
                     "decide_url": reverse("admin:banking_bankline_decide", args=[line.pk]),
                     "decision_form": LineDecisionForm(),
-                    "families_available": matching.families_available(),
                 }
             )
         return super().change_view(request, object_id, form_url, context)
@@ -383,6 +393,19 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             if "_ignore" in request.POST:
                 services.bank_line_ignore(line_id=line.pk, reason=data.get("reason", ""), actor=request.user)
                 self.message_user(request, gettext("The line is ignored."), level=messages.SUCCESS)
+            elif "_family" in request.POST:
+                family = Family.objects.filter(
+                    school_id=line.school_id, reference=(data.get("family_reference") or "").strip()
+                ).first()
+                if family is None:
+                    self.message_user(
+                        request,
+                        gettext("No family with that reference in this school."),
+                        level=messages.ERROR,
+                    )
+                    return HttpResponseRedirect(back)
+                line = services.bank_line_confirm(line_id=line.pk, family_id=family.pk, actor=request.user)
+                self._paid(request, line)
             elif "_invoice" in request.POST:
                 invoice = Invoice.objects.filter(
                     school_id=line.school_id, number=(data.get("invoice_number") or "").strip()

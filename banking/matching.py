@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -35,6 +34,8 @@ from banking.models import BankLine, BankLineStatus
 from banking.parsers import normalize_name
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from core.exceptions import DomainError, NotFound
+from families.models import Family
+from families.validators import reference_is_valid
 from users.models import User
 
 NAME_WORD_SCORE = 85  # rapidfuzz ratio for "the same word, give or take a typo or an accent"
@@ -45,10 +46,6 @@ _WORD = re.compile(r"[a-zñ]+")
 
 def _name_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(normalize_name(text)) if len(w) > 2 and w not in _NOT_NAME_WORDS}
-
-
-def families_available() -> bool:
-    return apps.is_installed("families")
 
 
 # --- the one place a line becomes money --------------------------------------------------------
@@ -82,13 +79,11 @@ def line_payment_create(
             reference=_bank_reference(line),
             actor=actor,
         )
-    if not families_available():
-        raise FamilyPaymentsUnavailable()
     raise FamilyPaymentsUnavailable()  # replaced when the families payment service lands
 
 
 def line_suggested_family_id(line: BankLine):
-    return getattr(line, "suggested_family_id", None)
+    return line.suggested_family_id
 
 
 # --- references (step 1) ---------------------------------------------------------------------
@@ -103,12 +98,6 @@ def references_in(text: str) -> list[str]:
     return [re.sub(r"\D", "", match) for match in _REFERENCE_CANDIDATE.findall(text or "")]
 
 
-def _reference_is_valid(value: str) -> bool:
-    from families.validators import reference_is_valid
-
-    return reference_is_valid(value)
-
-
 def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User | None) -> None:
     """Step 1: a valid reference of one of the school's families -> that family's payment, now.
 
@@ -116,10 +105,6 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
     does not pay another family); when it is one typo (a wrong or two swapped digits) away from
     exactly one family's reference, the line is SUGGESTED to that family for a person to confirm.
     """
-    if not families_available():
-        return
-    from families.models import Family
-
     by_reference = dict(Family.objects.filter(school_id=school_id).values_list("reference", "pk"))
     if not by_reference:
         return
@@ -128,7 +113,7 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
         found = references_in(f"{line.reference} {line.description}")
         if not found:
             continue
-        valid = [ref for ref in found if _reference_is_valid(ref)]
+        valid = [ref for ref in found if reference_is_valid(ref)]
         families = {by_reference[ref] for ref in valid if ref in by_reference}
         if len(families) == 1:
             family_id = families.pop()
@@ -206,19 +191,23 @@ class SuggestionIndex:
     @classmethod
     def build(cls, school_id: UUID) -> SuggestionIndex:
         index = cls()
-        with_families = families_available()
-        columns = ["pk", "number", "amount", "paid_amount", "student__first_name", "student__last_name"]
-        if with_families:
-            columns += ["student__family_id", "student__family__name"]
         rows = (
             Invoice.objects.filter(school_id=school_id, paid_amount__lt=F("amount"))
             .exclude(status=InvoiceStatus.CANCELLED)
-            .values_list(*columns)
+            .values_list(
+                "pk",
+                "number",
+                "amount",
+                "paid_amount",
+                "student__first_name",
+                "student__last_name",
+                "student__family_id",
+                "student__family__name",
+            )
         )
         families: dict[UUID, dict] = {}
         for row in rows.iterator(chunk_size=2000):
-            pk, number, amount, paid, first, last = row[:6]
-            family_id, payer = row[6:] if with_families else (None, "")
+            pk, number, amount, paid, first, last, family_id, payer = row
             student = f"{first} {last}"
             names = [_name_words(student)] + ([_name_words(payer)] if payer else [])
             index.by_amount[amount - paid].append(

@@ -164,6 +164,14 @@ class BankLine(BaseModel):
         related_name="+",
         verbose_name=_("suggested invoice"),
     )
+    suggested_family = models.ForeignKey(
+        "families.Family",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested family"),
+    )
     match_note = models.CharField(_("matching"), max_length=255, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

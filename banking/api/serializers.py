@@ -111,6 +111,9 @@ class BankLineOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=BankLineStatus.choices)
     payment_id = serializers.UUIDField(allow_null=True)
     suggested_invoice_id = serializers.UUIDField(allow_null=True)
+    suggested_family_id = serializers.UUIDField(
+        allow_null=True, help_text="The family a reference or a name points to; confirm pays it."
+    )
     match_note = serializers.CharField(help_text="Why the line has its status.")
     ignore_reason = serializers.CharField()
     decided_by = serializers.UUIDField(source="decided_by_id", allow_null=True)
