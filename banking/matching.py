@@ -25,14 +25,14 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from banking.exceptions import FamilyPaymentsUnavailable
 from banking.models import BankLine, BankLineStatus
 from banking.parsers import normalize_name
-from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.models import Invoice, Payment, PaymentMethod
+from billing.rules import balance_expression, open_q
 from core.exceptions import DomainError, NotFound
 from families.models import Family
 from families.validators import reference_is_valid
@@ -191,14 +191,14 @@ class SuggestionIndex:
     @classmethod
     def build(cls, school_id: UUID) -> SuggestionIndex:
         index = cls()
+        # Open invoices and their balances as billing.rules defines them (credit notes included).
         rows = (
-            Invoice.objects.filter(school_id=school_id, paid_amount__lt=F("amount"))
-            .exclude(status=InvoiceStatus.CANCELLED)
+            Invoice.objects.filter(open_q(), school_id=school_id)
+            .annotate(balance=balance_expression())
             .values_list(
                 "pk",
                 "number",
-                "amount",
-                "paid_amount",
+                "balance",
                 "student__first_name",
                 "student__last_name",
                 "student__family_id",
@@ -207,10 +207,10 @@ class SuggestionIndex:
         )
         families: dict[UUID, dict] = {}
         for row in rows.iterator(chunk_size=2000):
-            pk, number, amount, paid, first, last, family_id, payer = row
+            pk, number, balance, first, last, family_id, payer = row
             student = f"{first} {last}"
             names = [_name_words(student)] + ([_name_words(payer)] if payer else [])
-            index.by_amount[amount - paid].append(
+            index.by_amount[balance].append(
                 _Candidate("invoice", pk, f"invoice {number} of {student}", names, family_id)
             )
             if family_id is not None:
@@ -218,7 +218,7 @@ class SuggestionIndex:
                     family_id,
                     {"total": Decimal("0.00"), "names": [_name_words(payer)], "label": f"family {payer}"},
                 )
-                family["total"] += amount - paid
+                family["total"] += balance
                 family["names"].append(_name_words(student))
         for family_id, family in families.items():
             index.by_amount[family["total"]].append(
