@@ -32,8 +32,9 @@ from banking.exceptions import FamilyPaymentsUnavailable
 from banking.models import BankLine, BankLineStatus
 from banking.parsers import normalize_name
 from billing.models import Invoice, Payment, PaymentMethod
-from billing.rules import balance_expression, open_q
+from billing.rules import balance_expression, invoice_balance, open_q
 from core.exceptions import DomainError, NotFound
+from core.money import ZERO
 from families.models import Family
 from families.validators import reference_is_valid
 from users.models import User
@@ -55,31 +56,66 @@ def _bank_reference(line: BankLine) -> str:
     return (line.reference or line.description)[:100]
 
 
+def _family_payment_service():
+    """billing.credit.family_payment_record (issue 14) and its allocation type, or None while that
+    service is not installed: the one switch between "family payments" and "invoice payments only"."""
+    try:
+        from billing.credit import AllocationRequest, family_payment_record
+    except ImportError:
+        return None
+    return family_payment_record, AllocationRequest
+
+
 def line_payment_create(
     *,
     line: BankLine,
     family_id: UUID | str | None = None,
     invoice_id: UUID | str | None = None,
     actor: User | None = None,
+    family_of_school: bool = False,
 ) -> Payment:
-    """Record the payment a bank line is: of one invoice, or of a family (allocated by the family
-    payment service). The target must be of the line's school (NotFound otherwise)."""
+    """Record the payment a bank line is (method BANK_TRANSFER, the bank's reference, the line's
+    date): of a family, allocated oldest invoice first with the rest as credit, or of one invoice.
+
+    An invoice of a student with a family is paid as that family's payment allocated to the
+    invoice (what exceeds its balance stays as the family's credit); an invoice of a student
+    billed alone takes a plain payment (more than its balance is an overpayment). The target must
+    be of the line's school (NotFound otherwise; `family_of_school` says the caller read the
+    family id from the school's own families, as the import does). Raises what the payment services raise, and
+    FamilyPaymentsUnavailable (409) while the family payment service is not installed.
+    """
     from billing import services as billing_services
 
+    common = {
+        "amount": line.amount,
+        "method": PaymentMethod.BANK_TRANSFER,
+        "payment_date": line.date,
+        "reference": _bank_reference(line),
+        "actor": actor,
+    }
+    family_service = _family_payment_service()
     if invoice_id is not None:
         try:
-            invoice = Invoice.objects.only("pk").get(pk=invoice_id, school_id=line.school_id)
+            invoice = Invoice.objects.select_related("student").get(pk=invoice_id, school_id=line.school_id)
         except (Invoice.DoesNotExist, ValueError, TypeError, ValidationError):  # malformed ids too
             raise NotFound("No such invoice in this line's school.") from None
-        return billing_services.payment_record(
-            invoice_id=invoice.pk,
-            amount=line.amount,
-            method=PaymentMethod.BANK_TRANSFER,
-            payment_date=line.date,
-            reference=_bank_reference(line),
-            actor=actor,
+        if family_service is None or invoice.student.family_id is None:
+            return billing_services.payment_record(invoice_id=invoice.pk, **common)
+        family_payment_record, allocation = family_service
+        balance = invoice_balance(invoice)
+        part = min(line.amount, balance) if balance > ZERO else line.amount
+        return family_payment_record(
+            family_id=invoice.student.family_id, allocations=[allocation(invoice.pk, part)], **common
         )
-    raise FamilyPaymentsUnavailable()  # replaced when the families payment service lands
+    if not family_of_school:
+        try:
+            family_id = Family.objects.only("pk").get(pk=family_id, school_id=line.school_id).pk
+        except (Family.DoesNotExist, ValueError, TypeError, ValidationError):
+            raise NotFound("No such family in this line's school.") from None
+    if family_service is None:
+        raise FamilyPaymentsUnavailable()
+    family_payment_record, _allocation = family_service
+    return family_payment_record(family_id=family_id, **common)
 
 
 def line_suggested_family_id(line: BankLine):
@@ -109,6 +145,7 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
     if not by_reference:
         return
     references = list(by_reference)
+    payments_available = _family_payment_service() is not None
     for line in lines:
         found = references_in(f"{line.reference} {line.description}")
         if not found:
@@ -119,7 +156,10 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
             family_id = families.pop()
             ref = next(ref for ref in valid if by_reference.get(ref) == family_id)
             line.suggested_family_id = family_id
-            if _payment_in_savepoint(line, actor=actor, family_id=family_id):
+            if not payments_available:
+                line.status = BankLineStatus.SUGGESTED
+                line.match_note = f"Family reference {ref}; {FamilyPaymentsUnavailable.default_detail}"[:255]
+            elif _payment_in_savepoint(line, actor=actor, family_id=family_id, family_of_school=True):
                 line.match_note = f"Family reference {ref}."
             else:
                 line.status = BankLineStatus.SUGGESTED  # the family is known; the refusal is in the note

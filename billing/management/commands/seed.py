@@ -65,6 +65,23 @@ class Command(BaseCommand):
                 progress=bar,
             )
         self._print_summary(summary, reset=options["reset"], counts=counts)
+        self._bank_statements(options["seed"])
+
+    def _bank_statements(self, seed: int) -> None:
+        # Each school's bank account gets a month of deposits, imported and matched like a real
+        # statement (banking.demo), so the review queue shows every status.
+        from banking.demo import demo_bank_statements_load
+        from schools.models import School
+
+        school_ids = list(School.objects.order_by("name").values_list("pk", flat=True))
+        if not school_ids:
+            return
+        bank = demo_bank_statements_load(seed=seed, school_ids=school_ids)
+        self.stdout.write(
+            f"  bank statements: {bank['statements']} imported, {bank['imported']} deposits "
+            f"({bank['duplicates']} duplicates, {bank['skipped']} fees skipped): {bank['matched']} matched, "
+            f"{bank['suggested']} suggested, {bank['unmatched']} unmatched, {bank['ignored']} ignored"
+        )
 
     def _confirm_reset(self, counts: dict[str, int]) -> None:
         what = ", ".join(f"{n} {name}" for name, n in counts.items())

@@ -1,0 +1,247 @@
+"""Benchmark: import and match a 5,000-line bank statement (issue 16 target: under 10 s).
+
+    .venv/bin/python -m bench.bank_import [--lines 5000] [--families 1500] [--sqlite] [--keep]
+
+Builds a throwaway database (PostgreSQL `bench_bank_<pid>` on BENCH_PG, default
+postgresql://postgres@127.0.0.1:5432, dropped at the end; or a temporary SQLite file with
+--sqlite), migrates it, and writes one school the size of a big private school: `--families`
+families with one to three children each (and a fifth of the students billed alone), two open
+tuition invoices per student. Then it writes a statement the way banking.demo does (most deposits
+with the family's payment reference, some with a typo, some with only a name, some unknown, bank
+fees) and times `bank_statement_import` on it: parse, duplicate check, matching, one family
+payment per referenced deposit (through the family payment service, allocations and all), and
+the insert of every line. A second import of the same file is timed too (all duplicates).
+Setup rows are bulk-inserted (not timed); everything timed goes through the services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TUITIONS = [Decimal("2800.00"), Decimal("3500.00"), Decimal("4200.00"), Decimal("5150.00")]
+FIRST_NAMES = [
+    "María",
+    "José",
+    "Lucía",
+    "Santiago",
+    "Valentina",
+    "Mateo",
+    "Regina",
+    "Diego",
+    "Ximena",
+    "Emiliano",
+    "Renata",
+    "Sebastián",
+    "Camila",
+    "Leonardo",
+    "Sofía",
+    "Iker",
+    "Natalia",
+    "Andrés",
+]
+SURNAMES = [
+    "Hernández",
+    "García",
+    "Martínez",
+    "López",
+    "González",
+    "Pérez",
+    "Rodríguez",
+    "Sánchez",
+    "Ramírez",
+    "Cruz",
+    "Flores",
+    "Gómez",
+    "Morales",
+    "Vázquez",
+    "Reyes",
+    "Jiménez",
+    "Torres",
+    "Díaz",
+    "Gutiérrez",
+    "Ruiz",
+    "Mendoza",
+    "Aguilar",
+    "Ortiz",
+    "Moreno",
+    "Castillo",
+    "Romero",
+    "Álvarez",
+    "Méndez",
+    "Chávez",
+    "Rivera",
+    "Juárez",
+    "Ramos",
+    "Domínguez",
+    "Herrera",
+    "Medina",
+    "Castro",
+    "Vargas",
+    "Guzmán",
+    "Velázquez",
+]
+
+
+def _setup_database(args) -> tuple[str, callable]:
+    if args.sqlite:
+        path = Path(tempfile.mkdtemp()) / "bench_bank.sqlite3"
+        return f"sqlite:///{path}", (lambda: None)
+    import psycopg
+
+    server = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+    name = f"bench_bank_{os.getpid()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{server}/{name}", drop
+
+
+def _school(families: int, rng: random.Random):
+    from billing.models import DocumentSequence, Invoice, InvoiceStatus
+    from core.dates import local_today
+    from families.models import Family, FamilyReferenceCounter
+    from families.validators import reference_from_number
+    from schools.models import School
+    from students.models import Student
+
+    school = School.objects.create(name="Colegio Benchmark")
+    family_rows = []
+    for n in range(1, families + 1):
+        payer = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
+        family_rows.append(Family(school=school, name=payer, reference=reference_from_number(n)))
+    Family.objects.bulk_create(family_rows, batch_size=1000)
+    FamilyReferenceCounter.objects.create(school=school, last_value=families)
+    students = []
+    for family in family_rows:
+        surnames = family.name.split(" ", 1)[1]
+        for _ in range(rng.choice([1, 1, 2, 2, 3])):
+            students.append(
+                Student(school=school, family=family, first_name=rng.choice(FIRST_NAMES), last_name=surnames)
+            )
+    for _ in range(len(students) // 4):  # billed alone
+        students.append(
+            Student(
+                school=school,
+                first_name=rng.choice(FIRST_NAMES),
+                last_name=f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}",
+            )
+        )
+    Student.objects.bulk_create(students, batch_size=1000)
+    today = local_today()
+    invoices, number = [], 0
+    for student in students:
+        tuition = rng.choice(TUITIONS)
+        for months_ago in (1, 0):
+            number += 1
+            invoices.append(
+                Invoice(
+                    school=school,
+                    student=student,
+                    number=f"{today.year}-{number:06d}",
+                    amount=tuition,
+                    paid_amount=Decimal("0.00"),
+                    due_date=today.replace(day=10) - timedelta(days=30 * months_ago),
+                    status=InvoiceStatus.PENDING,
+                    description="Colegiatura",
+                )
+            )
+    Invoice.objects.bulk_create(invoices, batch_size=1000)
+    DocumentSequence.objects.create(
+        school=school, kind=DocumentSequence.Kind.INVOICE, year=today.year, last_value=number
+    )
+    return school, len(students), len(invoices)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=5000)
+    parser.add_argument("--families", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--sqlite", action="store_true", help="Temporary SQLite file instead of PostgreSQL.")
+    args = parser.parse_args(argv)
+
+    url, drop = _setup_database(args)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.pop("REDIS_URL", None)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    try:
+        call_command("migrate", verbosity=0)
+        from banking.demo import demo_csv, demo_rows
+        from banking.services import bank_account_create, bank_statement_import
+        from core.dates import local_today
+
+        rng = random.Random(args.seed)
+        school, students, invoices = _school(args.families, rng)
+        account = bank_account_create(school_id=school.pk, clabe="012180001234567899", name="Colegiaturas")
+        today = local_today()
+        rows = demo_rows(
+            school_id=school.pk,
+            lines=args.lines,
+            rng=rng,
+            first_day=today - timedelta(days=28),
+            last_day=today - timedelta(days=1),
+        )
+        content = demo_csv(rows)
+
+        started = time.perf_counter()
+        statement = bank_statement_import(
+            account_id=account.pk, content=content, file_name="bench.csv"
+        ).statement
+        seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        again = bank_statement_import(account_id=account.pk, content=content, file_name="bench.csv").statement
+        reimport_seconds = time.perf_counter() - started
+
+        kinds = {kind: sum(1 for row in rows if row.kind == kind) for kind in sorted({r.kind for r in rows})}
+        result = {
+            "database": "sqlite" if args.sqlite else "postgresql",
+            "school": {"families": args.families, "students": students, "open_invoices": invoices},
+            "file": {"lines": len(rows), "bytes": len(content), "kinds": kinds},
+            "import_seconds": round(seconds, 2),
+            "target_seconds": 10,
+            "lines_per_second": round(len(rows) / seconds),
+            "imported": statement.imported,
+            "skipped": statement.skipped,
+            "matched": statement.matched,
+            "suggested": statement.suggested,
+            "unmatched": statement.unmatched,
+            "automatic_match_rate": round(100 * statement.matched / statement.imported, 1)
+            if statement.imported
+            else None,
+            "reimport_seconds": round(reimport_seconds, 2),
+            "reimport_duplicates": again.duplicates,
+        }
+        print(json.dumps(result, indent=2))
+        return 0 if seconds < 10 else 1
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
