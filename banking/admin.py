@@ -14,7 +14,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.refusals import refusal_text
 from backoffice.templatetags.backoffice import money
 from banking import services
 from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, StatementFormat
@@ -22,8 +21,8 @@ from billing.models import Invoice
 from core.audit import AuditHistoryAdmin
 from core.exceptions import DomainError
 from families.models import Family
+from users.access import Action, user_can
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
-from users.policy import Action, user_can
 
 # --- accounts ------------------------------------------------------------------------------------
 
@@ -142,7 +141,7 @@ class BankAccountAdmin(SchoolScopedAdmin):
                 )
             except DomainError as error:
                 refusal = {
-                    "text": refusal_text(error),
+                    "text": str(error.detail),
                     "lines": [m for ms in (error.fields or {}).values() for m in ms],
                 }
         context = {
@@ -344,7 +343,7 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             try:
                 services.bank_line_confirm(line_id=line.pk, actor=request.user)
             except DomainError as refusal:
-                refused.append(refusal_text(refusal))
+                refused.append(str(refusal.detail))
             else:
                 done += 1
         self.message_user(
@@ -423,7 +422,7 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), level=messages.ERROR)
         except DomainError as refusal:
-            self.message_user(request, refusal_text(refusal), level=messages.ERROR)
+            self.message_user(request, str(refusal.detail), level=messages.ERROR)
         return HttpResponseRedirect(back)
 
     def _paid(self, request, line):

@@ -1,6 +1,8 @@
 """Refusals of the bank-collections services, each with a stable code (part of the API)."""
 
-from rest_framework import status
+from http import HTTPStatus
+
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
 
@@ -11,78 +13,78 @@ class BankingError(DomainError):
 
 class StatementEmpty(BankingError):
     code = "statement_empty"
-    default_detail = "The file holds no statement lines."
+    default_detail = _("The file holds no statement lines.")
 
 
 class StatementUnreadable(BankingError):
     code = "statement_unreadable"
-    default_detail = "The file could not be read as a bank statement of the given format."
+    default_detail = _("The file could not be read as a bank statement of the given format.")
 
 
 class StatementColumnsUnknown(BankingError):
     code = "statement_columns_unknown"
-    default_detail = "The file's columns do not match this account's CSV column mapping."
+    default_detail = _("The file's columns do not match this account's CSV column mapping.")
 
 
 class StatementLinesInvalid(BankingError):
     """Per-line errors in `fields["file"]`; nothing of the file was imported."""
 
     code = "statement_lines_invalid"
-    default_detail = "Some lines of the statement are invalid; nothing was imported."
+    default_detail = _("Some lines of the statement are invalid; nothing was imported.")
 
 
 class StatementAccountMismatch(BankingError):
     code = "statement_account_mismatch"
-    default_detail = "This statement belongs to another bank account."
+    default_detail = _("This statement belongs to another bank account.")
 
 
 class StatementCurrencyMismatch(BankingError):
     code = "statement_currency_mismatch"
-    default_detail = "The statement is not in the account's currency (MXN)."
+    default_detail = _("The statement is not in the account's currency (MXN).")
 
 
 class StatementTooLarge(BankingError):
     code = "statement_too_large"
-    default_detail = "The file is too large for one statement."
+    default_detail = _("The file is too large for one statement.")
 
 
 class BankAccountExists(BankingError):
     code = "bank_account_exists"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This school already has a bank account with this CLABE."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This school already has a bank account with this CLABE.")
 
 
 class BankAccountInactive(BankingError):
     code = "bank_account_inactive"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This bank account is inactive; statements cannot be imported into it."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This bank account is inactive; statements cannot be imported into it.")
 
 
 class BankLineAlreadyMatched(BankingError):
     code = "bank_line_already_matched"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This bank line already became a payment; it cannot be matched again."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This bank line already became a payment; it cannot be matched again.")
 
 
 class BankLineAlreadyIgnored(BankingError):
     code = "bank_line_already_ignored"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "This bank line is already ignored."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This bank line is already ignored.")
 
 
 class BankLineNoSuggestion(BankingError):
     code = "bank_line_no_suggestion"
-    default_detail = "This line has no suggestion to confirm; send a family_id or an invoice_id."
+    default_detail = _("This line has no suggestion to confirm; send a family_id or an invoice_id.")
 
 
 class BankLineTargetInvalid(BankingError):
     code = "bank_line_target_invalid"
-    default_detail = "Send exactly one of family_id and invoice_id."
+    default_detail = _("Send exactly one of family_id and invoice_id.")
 
 
 class FamilyPaymentsUnavailable(BankingError):
     """The families app (issue 14) is not installed yet: a line cannot become a family payment."""
 
     code = "family_payments_unavailable"
-    status = status.HTTP_409_CONFLICT
-    default_detail = "Family payments are not available yet; confirm the line against an invoice."
+    status = HTTPStatus.CONFLICT
+    default_detail = _("Family payments are not available yet; confirm the line against an invoice.")

@@ -3,14 +3,13 @@
 from uuid import UUID
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, StatementFormat
-from billing.api.filters import _RangeForm
 from core.filters import StrictBooleanFilter
-from users.api.permissions import get_visible_or_404
+from users.access import get_visible_or_404, scope_to_user
 from users.models import User
-from users.selectors import scope_to_user
 
 
 class BankAccountFilter(django_filters.FilterSet):
@@ -30,8 +29,14 @@ class BankStatementFilter(django_filters.FilterSet):
         fields = ["format"]
 
 
-class BankLineFilterForm(_RangeForm):
-    ranges = (("date_from", "date_to"),)
+class BankLineFilterForm(forms.Form):
+    """Refuses a date range whose start is after its end, naming the field at fault."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "Must be on or after date_from.")
+        return cleaned
 
 
 class BankLineFilter(django_filters.FilterSet):

@@ -22,9 +22,8 @@ from banking.models import BankAccount, BankLine, BankStatement
 from core.api import parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
-from schools.selectors import school_get
-from users.api.permissions import require
-from users.policy import Action
+from users.access import Action, require
+from users.selectors import school_get
 
 ACCOUNT_ID = uuid_path_parameter("account_id", "Bank account id.")
 LINE_ID = uuid_path_parameter("line_id", "Bank line id.")
