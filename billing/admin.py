@@ -259,6 +259,25 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             return []
         return ["number", "school", "student", "paid_amount", "status_badge", "created_by", "created_at"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or user_can(request.user, Action.INVOICE_AMOUNT_LOWER, obj.school_id):
+            return form
+        current_amount = obj.amount
+
+        class RaiseOnlyAmountForm(form):
+            """Below ADMIN, the amount may go up, not down: lowering it forgives debt."""
+
+            def clean_amount(self):
+                amount = self.cleaned_data.get("amount")
+                if amount is not None and amount < current_amount:
+                    raise forms.ValidationError(
+                        gettext("Only a school ADMIN can lower an invoice's amount."), code="amount_lower"
+                    )
+                return amount
+
+        return RaiseOnlyAmountForm
+
     def has_change_permission(self, request, obj=None):
         # A cancelled or paid invoice is settled: shown read-only, like the service would refuse.
         if obj is not None and (obj.status == InvoiceStatus.CANCELLED or rules.invoice_is_settled(obj)):
@@ -334,8 +353,9 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
                     payment_date=data["payment_date"], reference=data["reference"], actor=request.user,
                 )
             except DomainError as refusal:
-                form.add_error("amount" if refusal.code in ("overpayment", "invalid_amount") else None,
-                               self._payment_refusal(refusal, invoice))
+                field = {"overpayment": "amount", "invalid_amount": "amount",
+                         "payment_date_too_old": "payment_date"}.get(refusal.code)
+                form.add_error(field, self._payment_refusal(refusal, invoice))
             else:
                 invoice = self.get_object(request, str(invoice.pk))
                 self.message_user(

@@ -21,6 +21,12 @@ class FuturePaymentDate(BillingError):
     default_detail = _("A payment cannot be dated in the future.")
 
 
+class PaymentDateTooOld(BillingError):
+    code = "payment_date_too_old"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("The payment date is before the earliest date the school accepts.")
+
+
 class InvalidPaymentMethod(BillingError):
     code = "invalid_payment_method"
     status = HTTPStatus.BAD_REQUEST
@@ -73,3 +79,15 @@ class OverdueSweepRunning(BillingError):
     code = "overdue_sweep_running"
     status = HTTPStatus.CONFLICT
     default_detail = _("An overdue sweep is already running; try again when it has finished.")
+
+
+class AmountDecreaseNotAllowed(BillingError):
+    code = "amount_decrease_not_allowed"
+    status = HTTPStatus.FORBIDDEN
+    default_detail = _("Only a school ADMIN can lower an invoice's amount.")
+
+
+class StudentChangeNotAllowed(BillingError):
+    code = "student_change_not_allowed"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("An invoice's student cannot be changed; cancel it and issue a new one.")

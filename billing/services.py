@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from billing.exceptions import (
     AmountBelowPaid,
+    AmountDecreaseNotAllowed,
     FuturePaymentDate,
     InactiveStudent,
     InvalidAmount,
@@ -27,6 +28,7 @@ from billing.exceptions import (
     InvoiceHasPayments,
     OverdueSweepRunning,
     Overpayment,
+    PaymentDateTooOld,
 )
 from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, unsettled_q
@@ -35,6 +37,7 @@ from core.money import MAX_AMOUNT, ZERO, to_money
 from schools.services import school_cache_version_bump
 from students.models import Student
 from users.models import User
+from users.access import Action, user_can
 
 logger = structlog.get_logger(__name__)
 
@@ -117,7 +120,9 @@ def invoice_update(
     """Change an open invoice's amount, due date or description; recompute its status.
 
     Locks the invoice row. Raises InvoiceCancelled, InvoiceAlreadyPaid (409),
-    AmountBelowPaid (409) when the new amount is below what was paid, InvalidAmount.
+    AmountBelowPaid (409) when the new amount is below what was paid, InvalidAmount,
+    AmountDecreaseNotAllowed (403) when an actor who is not the school's ADMIN lowers the amount
+    (it forgives debt; checked under the lock, against the amount as it is now).
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
@@ -126,6 +131,10 @@ def invoice_update(
         raise InvoiceAlreadyPaid(gettext("A paid invoice cannot be edited."))
     if amount is not None:
         amount = _checked_amount(amount)
+        if amount < invoice.amount and actor is not None and not user_can(
+            actor, Action.INVOICE_AMOUNT_LOWER, invoice.school_id
+        ):
+            raise AmountDecreaseNotAllowed()
         if amount < invoice.paid_amount:
             raise AmountBelowPaid(
                 gettext("The amount cannot be lower than the %(paid)s already paid.")
@@ -174,7 +183,8 @@ def payment_record(
 
     Locks the invoice row before reading its balance, so two cashiers (or a retrying gateway)
     cannot both pay the same pending amount. Raises InvoiceCancelled or InvoiceAlreadyPaid
-    (409), InvalidAmount, InvalidPaymentMethod, FuturePaymentDate or Overpayment (400). Not
+    (409), InvalidAmount, InvalidPaymentMethod, FuturePaymentDate, PaymentDateTooOld (before the
+    school's earliest_payment_date) or Overpayment (400). Not
     idempotent by itself: the API's Idempotency-Key makes retries safe.
     """
     amount = _checked_amount(amount)
@@ -186,7 +196,13 @@ def payment_record(
     if payment_date is not None and payment_date > today:
         raise FuturePaymentDate(fields={"payment_date": [f"Must be {today} or earlier."]})
     # The student comes in the same query (not locked: `of`), for the receipt the API answers.
-    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("student").get(pk=invoice_id)
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",)).select_related("student", "school").get(pk=invoice_id)
+    )
+    # A typo (1900 for 2026) would rewrite closed months' collections: the school sets how far back.
+    floor = invoice.school.payment_date_floor(today)
+    if payment_date is not None and payment_date < floor:
+        raise PaymentDateTooOld(fields={"payment_date": [f"Must be {floor} or later."]})
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled()
     pending = invoice_balance(invoice)

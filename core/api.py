@@ -30,6 +30,16 @@ class InputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class UUIDInBodyField(serializers.UUIDField):
+    """A UUID sent as a string. DRF's UUIDField also reads an integer as UUID(int=...), so a
+    client's `{"student_id": 12345}` would become 00000000-...-3039 and answer 404; it is a 400."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class MoneyField(serializers.DecimalField):
     """Money in JSON: a number with two decimals; accepted as a number or a numeric string."""
 

@@ -2,23 +2,34 @@
 
 import django_filters
 from django import forms
-from rest_framework import filters, serializers
+from rest_framework import filters
 from rest_framework.exceptions import ValidationError
+
+from core.search import search_problem
 
 
 class StrictSearchFilter(filters.SearchFilter):
-    """`?search=`: at most 200 characters, no NUL; a bad term is a 400 naming `search`."""
-
-    max_length = 200
+    """`?search=`: bounded (core.search: length, number of words, no NUL); else a 400 naming `search`."""
 
     def get_search_terms(self, request):
         value = request.query_params.get(self.search_param, "")
-        field = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=self.max_length)
-        try:
-            cleaned = field.run_validation(value)
-        except ValidationError as exc:
-            raise ValidationError({self.search_param: exc.detail}) from None
-        return filters.search_smart_split(cleaned)
+        problem = search_problem(value)
+        if problem:
+            raise ValidationError({self.search_param: [problem]})
+        return filters.search_smart_split(value)
+
+
+class BoundedSearchCharFilter(django_filters.CharFilter):
+    """A django-filter `search` parameter with the same bounds as `?search=` on the lists."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validators=[_bounded_search], **kwargs)
+
+
+def _bounded_search(value: str) -> None:
+    problem = search_problem(value or "")
+    if problem:
+        raise forms.ValidationError(problem, code="invalid")
 
 
 class StrictOrderingFilter(filters.OrderingFilter):

@@ -12,7 +12,7 @@ from django import forms
 
 from billing.models import InvoiceStatus, PaymentMethod
 from core.dates import local_today
-from core.filters import StrictBooleanFilter
+from core.filters import BoundedSearchCharFilter, StrictBooleanFilter
 from reports import selectors
 from reports.models import (
     DailyCollection,
@@ -85,7 +85,7 @@ class StudentBalanceFilter(ReportFilterSet):
     )
     grade = django_filters.CharFilter(field_name="grade")
     is_active = StrictBooleanFilter(field_name="is_active")
-    search = django_filters.CharFilter(
+    search = BoundedSearchCharFilter(
         field_name="student_name", lookup_expr="icontains", help_text="Part of the student's name."
     )
     ordering = ReportOrderingFilter(
@@ -129,7 +129,7 @@ class InvoiceDetailFilter(ReportFilterSet):
     due_date_to = _date_filter("due_date", "lte", "Due on or before this date.")
     date_from = _date_filter("due_date", "gte", "Same as due_date_from.")
     date_to = _date_filter("due_date", "lte", "Same as due_date_to.")
-    search = django_filters.CharFilter(method="filter_search", help_text="Invoice number or student name.")
+    search = BoundedSearchCharFilter(method="filter_search", help_text="Invoice number or student name.")
     ordering = ReportOrderingFilter(
         fields={
             "due_date": "due_date", "number": "number", "amount": "amount",

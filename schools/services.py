@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # users sits above schools: the actor is only a type here
 
 # Fields a cached statement or report shows: changing them must invalidate the cache.
 _CACHED_FIELDS = {"name", "is_active"}
-_EDITABLE_FIELDS = ("name", "address", "phone", "email", "is_active")
+_EDITABLE_FIELDS = ("name", "address", "phone", "email", "is_active", "earliest_payment_date")
 
 
 def school_cache_version_bump(*, school_ids: Iterable[UUID]) -> None:

@@ -4,7 +4,7 @@ Seeing: a user sees the rows of the schools they are a member of (every school f
 admin). A row of another school does not exist for them: it answers 404, like an unknown or
 malformed id. Doing: the caller's role in the row's school decides (403 when too low). A platform
 admin (is_superuser) may do everything. Otherwise VIEWER reads; ACCOUNTANT also issues and edits
-invoices and records payments; ADMIN also writes students and families, cancels invoices, issues
+invoices and records payments; ADMIN also writes students and families, cancels invoices, lowers invoice amounts, issues
 credit notes, reverses payments, refunds credit, edits the school and manages its members.
 
 It lives in `users`, next to the memberships it reads, and raises `core` exceptions only, so any
@@ -29,6 +29,9 @@ class Action(StrEnum):
     PAYMENT_RECORD = "payment_record"
     STUDENT_WRITE = "student_write"
     INVOICE_CANCEL = "invoice_cancel"
+    # Lowering an invoice's amount forgives debt (down to what was paid, it settles the invoice):
+    # a correction, like cancelling, not an everyday edit.
+    INVOICE_AMOUNT_LOWER = "invoice_amount_lower"
     SCHOOL_EDIT = "school_edit"
     MEMBERS_MANAGE = "members_manage"
     OVERDUE_SWEEP = "overdue_sweep"
@@ -49,6 +52,7 @@ REQUIRED_ROLE: dict[Action, Role] = {
     Action.OVERDUE_SWEEP: Role.ACCOUNTANT,
     Action.STUDENT_WRITE: Role.ADMIN,
     Action.INVOICE_CANCEL: Role.ADMIN,
+    Action.INVOICE_AMOUNT_LOWER: Role.ADMIN,
     Action.SCHOOL_EDIT: Role.ADMIN,
     Action.MEMBERS_MANAGE: Role.ADMIN,
     Action.FAMILY_WRITE: Role.ADMIN,

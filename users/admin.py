@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from core.search import BoundedAdminSearchMixin
 from users.models import Membership, User
 
 
@@ -11,7 +12,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(BoundedAdminSearchMixin, DjangoUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "email", "is_staff", "is_superuser", "is_active"]
 

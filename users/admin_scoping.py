@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from core.exceptions import DomainError
+from core.search import BoundedAdminSearchMixin
 from users.access import Action, school_ids_where, scope_to_user, user_can, user_can_anywhere, user_school_ids
 
 
@@ -36,7 +37,7 @@ class ScopedSchoolFilter(admin.RelatedFieldListFilter):
         return [(school.pk, str(school)) for school in schools]
 
 
-class SchoolScopedAdmin(admin.ModelAdmin):
+class SchoolScopedAdmin(BoundedAdminSearchMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["backoffice/backoffice.css"]}
 

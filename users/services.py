@@ -22,6 +22,8 @@ from users.exceptions import InvalidCredentials, InvalidRefreshToken, LastSchool
 from users.models import Membership, Role, User
 
 USERNAME_TAKEN = "This username is not available; choose another one."
+# One sentence for an unknown username and for a user this caller may not add: they look alike.
+MEMBER_UNAVAILABLE = "No user with this username can be added to this school."
 
 
 @dataclass(frozen=True)
@@ -128,16 +130,26 @@ def _refuse_losing_last_admin(membership: Membership) -> None:
 def membership_upsert(*, school_id: UUID, username: str, role: str, actor: User) -> tuple[Membership, bool]:
     """Give a user a role in a school, or change the role they have. Returns (membership, created).
 
-    Locks the school row. Raises django ValidationError when no active user has this username
-    or the role is unknown, LastSchoolAdmin (409) when it would demote the school's only ADMIN.
+    Who may be added (DESIGN.md, "Who sees what"): a platform admin adds any active user; a
+    school ADMIN only a user of no school yet (a colleague who just registered) or a member of this
+    school (a role change). A user of another school is refused exactly like an unknown username,
+    so a school ADMIN can neither attach a stranger nor learn which usernames exist elsewhere.
+
+    Locks the school row. Raises django ValidationError when no such user may be added or the
+    role is unknown, LastSchoolAdmin (409) when it would demote the school's only ADMIN.
     Safe to retry: the same call leaves the same state.
     """
     if role not in Role.values:
         raise ValidationError({"role": [f"Unknown role; use one of {', '.join(Role.values)}."]})
     school = _lock_school(school_id)
     user = User.objects.filter(username=username, is_active=True).first()
+    if user is not None and not actor.is_superuser:
+        elsewhere = Membership.objects.filter(user=user).exclude(school=school).exists()
+        in_this_school = Membership.objects.filter(user=user, school=school).exists()
+        if elsewhere and not in_this_school:
+            user = None
     if user is None:
-        raise ValidationError({"username": ["No active user has this username."]})
+        raise ValidationError({"username": [MEMBER_UNAVAILABLE]})
     membership = Membership.objects.filter(school=school, user=user).first()
     if membership is None:
         return Membership.objects.create(school=school, user=user, role=role), True

@@ -5,18 +5,18 @@ from rest_framework import serializers
 
 from billing.models import InvoiceStatus, PaymentMethod
 from billing.services import invoice_current_status
-from core.api import InputSerializer, MoneyField
+from core.api import InputSerializer, MoneyField, UUIDInBodyField
 
-# Ids in a body are plain strings: an id that is malformed is as unknown as a well-formed one
-# nobody has, and both answer 404 (the view resolves them within the caller's schools).
-_ID_IN_BODY = {"max_length": 64, "help_text": "UUID of a row in one of your schools (404 otherwise)."}
+# A malformed id in a body is bad input (400 naming the field); a well-formed one that is unknown
+# or outside the caller's schools answers 404 (the view resolves it within the caller's schools).
+_ID_IN_BODY = {"help_text": "UUID of a row in one of your schools (404 otherwise)."}
 
 
 # --- Invoices ----------------------------------------------------------------------------------
 
 
 class InvoiceCreateInput(InputSerializer):
-    student_id = serializers.CharField(**_ID_IN_BODY)
+    student_id = UUIDInBodyField(**_ID_IN_BODY)
     amount = MoneyField(help_text="Greater than 0, two decimals at most.")
     due_date = serializers.DateField(help_text="YYYY-MM-DD. May be in the past (history loads).")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
@@ -25,6 +25,11 @@ class InvoiceCreateInput(InputSerializer):
 class InvoiceUpdateInput(InputSerializer):
     """Send the fields to change; the others keep their value. The student cannot be changed."""
 
+    student_id = UUIDInBodyField(
+        required=False,
+        help_text="Accepted only when it is the invoice's own student (a GET-modify-PUT client echoes "
+        "it); another student is a 400 `student_change_not_allowed`.",
+    )
     amount = MoneyField(required=False, help_text="Not below what was already paid.")
     due_date = serializers.DateField(required=False)
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -70,7 +75,7 @@ class InvoiceOutput(serializers.Serializer):
 
 
 class PaymentCreateInput(InputSerializer):
-    invoice_id = serializers.CharField(**_ID_IN_BODY)
+    invoice_id = UUIDInBodyField(**_ID_IN_BODY)
     amount = MoneyField(help_text="Greater than 0 and at most the invoice's pending amount.")
     payment_date = serializers.DateField(
         required=False, allow_null=True, help_text="YYYY-MM-DD; today when omitted."

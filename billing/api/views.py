@@ -3,7 +3,7 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -17,9 +17,10 @@ from billing.api.serializers import (
     PaymentCreateInput,
     PaymentOutput,
 )
+from billing.exceptions import StudentChangeNotAllowed
 from billing.models import Invoice, Payment
 from core.api import parse
-from core.filters import StrictOrderingFilter
+from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.idempotency import idempotent_response
 from core.openapi import error_responses, uuid_path_parameter
 from students.models import Student
@@ -51,7 +52,7 @@ UUID_PATH = uuid_path_parameter("id")
 class InvoiceViewSet(viewsets.GenericViewSet):
     queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
     serializer_class = InvoiceOutput
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StrictOrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
     filterset_class = InvoiceFilter
     search_fields = ["number", "student__first_name", "student__last_name", "student__email"]
     ordering_fields = [
@@ -84,7 +85,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
             201: InvoiceOutput,
             **error_responses(400, 404, 409, descriptions={
                 400: "`validation_error` (with `fields`) or `invalid_amount`.",
-                404: "`student_id` is unknown, malformed or outside your schools (`not_found`).",
+                404: "`student_id` is unknown or outside your schools (`not_found`); malformed: 400.",
                 409: "`student_inactive` (student or school deactivated) or `idempotency_key_reused`.",
             }),
         },
@@ -109,13 +110,16 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         summary="Update an invoice",
         description=(
             "Changes amount, due date or description of an open invoice (ACCOUNTANT or ADMIN); send "
-            "only the fields to change. The status is recomputed."
+            "only the fields to change. The status is recomputed. Lowering the amount forgives debt: "
+            "ADMIN only."
         ),
         request=InvoiceUpdateInput,
         parameters=[UUID_PATH],
         responses={
             200: InvoiceOutput,
-            **error_responses(409, descriptions={
+            **error_responses(403, 409, descriptions={
+                403: "`permission_denied` (role), or `amount_decrease_not_allowed` (an ACCOUNTANT "
+                "lowering the amount).",
                 409: "`invoice_cancelled` or `invoice_already_paid` (cannot be edited), or "
                 "`amount_below_paid` (the new amount is below what was paid).",
             }),
@@ -124,7 +128,10 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def update(self, request, pk=None):
         invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
         require(request.user, Action.INVOICE_EDIT, invoice.school_id)
-        data = parse(InvoiceUpdateInput, request.data)
+        data = dict(parse(InvoiceUpdateInput, request.data))
+        echoed_student = data.pop("student_id", None)
+        if echoed_student is not None and echoed_student != invoice.student_id:
+            raise StudentChangeNotAllowed(fields={"student_id": ["Must be the invoice's own student."]})
         invoice = services.invoice_update(invoice_id=invoice.pk, actor=request.user, **data)
         return Response(InvoiceOutput(invoice).data)
 
@@ -133,7 +140,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         description="Same as PUT: only the fields sent change.",
         request=InvoiceUpdateInput,
         parameters=[UUID_PATH],
-        responses={200: InvoiceOutput, **error_responses(409)},
+        responses={200: InvoiceOutput, **error_responses(403, 409)},
     )
     def partial_update(self, request, pk=None):
         return self.update(request, pk)
@@ -173,7 +180,7 @@ class PaymentViewSet(viewsets.GenericViewSet):
 
     queryset = Payment.objects.none()  # for the schema; requests read through billing.selectors
     serializer_class = PaymentOutput
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StrictOrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
     filterset_class = PaymentFilter
     search_fields = ["reference", "number", "invoice__number"]
     ordering_fields = ["payment_date", "amount", "number", "created_at"]
@@ -204,7 +211,7 @@ class PaymentViewSet(viewsets.GenericViewSet):
             **error_responses(400, 404, 409, descriptions={
                 400: "`validation_error` (with `fields`), `invalid_amount`, or `overpayment` "
                 "(the amount exceeds what is pending on the invoice).",
-                404: "`invoice_id` is unknown, malformed or outside your schools (`not_found`).",
+                404: "`invoice_id` is unknown or outside your schools (`not_found`); malformed: 400.",
                 409: "`invoice_cancelled`, `invoice_already_paid`, or `idempotency_key_reused`.",
             }),
         },

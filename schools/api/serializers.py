@@ -7,7 +7,10 @@ from schools.models import School
 class SchoolOutput(serializers.ModelSerializer):
     class Meta:
         model = School
-        fields = ["id", "name", "address", "phone", "email", "is_active", "created_at", "updated_at"]
+        fields = [
+            "id", "name", "address", "phone", "email", "is_active", "earliest_payment_date",
+            "created_at", "updated_at",
+        ]
 
 
 class SchoolCreateInput(InputSerializer):
@@ -25,3 +28,7 @@ class SchoolUpdateInput(InputSerializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False, help_text="`true` reactivates a deleted school.")
+    earliest_payment_date = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="Payments dated before this day are refused (400); null: 1 January of last year.",
+    )

@@ -1,16 +1,14 @@
 from rest_framework import serializers
 
-from core.api import InputSerializer
+from core.api import InputSerializer, UUIDInBodyField
 from students.models import Student, StudentLevel
 
 _CURP_HELP = "CURP (18 characters, validated with its birth date, state and check digit)."
 _FAMILY_HELP = "UUID of a family of the student's school (404 when unknown or outside your schools)."
 _LEVEL_HELP = "Education level (SEP)."
 
-_SCHOOL_ID_IN_BODY = {
-    "max_length": 64,
-    "help_text": "UUID of one of your schools (404 otherwise).",
-}
+# Malformed: a 400 naming the field; well-formed but unknown or not one of yours: 404.
+_SCHOOL_ID_IN_BODY = {"help_text": "UUID of one of your schools (404 otherwise)."}
 
 
 class StudentOutput(serializers.ModelSerializer):
@@ -27,7 +25,7 @@ class StudentOutput(serializers.ModelSerializer):
 
 
 class StudentCreateInput(InputSerializer):
-    school_id = serializers.CharField(**_SCHOOL_ID_IN_BODY)
+    school_id = UUIDInBodyField(**_SCHOOL_ID_IN_BODY)
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
@@ -47,7 +45,7 @@ class StudentCreateInput(InputSerializer):
 class StudentUpdateInput(InputSerializer):
     """Every field optional: only the fields sent change (PUT and PATCH alike)."""
 
-    school_id = serializers.UUIDField(
+    school_id = UUIDInBodyField(
         required=False,
         help_text="Accepted only when it is the student's current school: a student never changes school.",
     )
