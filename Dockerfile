@@ -20,8 +20,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic needs settings to import; the key is a build-time placeholder, never used at run time.
-RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput \
+# collectstatic needs settings to import; a throwaway key for the build, never used at run time.
+RUN SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(50))")" DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput \
     && chown -R app:app /app
 
 USER app

@@ -36,7 +36,7 @@ migrate: install env
 
 demo: migrate
 	$(PY) manage.py seed --if-empty --schools 3 --students-per-school 25 --months 8 --seed 2026
-	$(PY) manage.py demo_users
+	$(PY) manage.py demo_users --demo
 
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -78,7 +78,7 @@ lint: install-dev
 # (committed, so serving never needs gettext). Needs gettext: apt-get install gettext.
 .PHONY: messages
 messages: install
-	SECRET_KEY=messages $(PY) manage.py makemessages -l es --no-location --ignore=".venv/*" \
+	DEBUG=true SECRET_KEY=messages $(PY) manage.py makemessages -l es --no-location --ignore=".venv/*" \
 		--ignore="bench/*" --ignore="tests/*" --ignore="staticfiles/*" --ignore="artifacts/*"
 	$(PY) locale/translate_es.py
 

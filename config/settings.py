@@ -344,7 +344,10 @@ STORAGES = {
 }
 
 # --- Security (production defaults; DEBUG relaxes nothing that matters for data) -----------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "this request came over HTTPS" only when a proxy we run sets it; without
+# one in front, any client could send it (and defeat SECURE_SSL_REDIRECT, Secure cookies' intent).
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -1,4 +1,6 @@
 from axes.backends import AxesBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from django.conf import settings
 
 
 class AdminBruteForceGuard(AxesBackend):
@@ -13,4 +15,17 @@ class AdminBruteForceGuard(AxesBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
+        from users.login_guard import login_refused_for
+
+        # The per-address limit (users.login_guard) on the admin login too: axes alone locks a
+        # username+address pair, so one address could try every username.
+        if settings.AXES_ENABLED and _is_admin_login(request) and login_refused_for(request) is not None:
+            request.axes_locked_out = True  # axes' middleware answers with its lockout page (429)
+            raise AxesBackendPermissionDenied("Too many failed logins from this address.")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def _is_admin_login(request) -> bool:
+    from django.urls import reverse
+
+    return request.path == reverse("admin:login")

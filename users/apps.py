@@ -6,3 +6,10 @@ class UsersConfig(AppConfig):
     name = "users"
     verbose_name = _("Users and roles")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_login_failed
+
+        from users.login_guard import on_user_login_failed
+
+        user_login_failed.connect(on_user_login_failed, dispatch_uid="users.login_guard.failures")

@@ -90,7 +90,8 @@ def test_https_answers_carry_hsts_and_nosniff(client, settings):
 
 @pytest.mark.django_db
 def test_behind_a_tls_proxy_answers_carry_hsts(client, settings):
-    # The proxy terminates TLS and says so in X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
+    # The proxy terminates TLS and says so in X-Forwarded-Proto (TRUST_X_FORWARDED_PROTO=true).
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.SECURE_HSTS_SECONDS = 31_536_000
     response = client.get("/health", HTTP_X_FORWARDED_PROTO="https")
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

@@ -165,21 +165,20 @@ def test_login_of_an_inactive_user_gets_the_same_answer_as_a_wrong_password():
     assert response.json()["code"] == "invalid_credentials"
 
 
-def test_login_is_throttled_per_username_across_client_ips(settings):
+def test_failures_for_one_username_from_many_addresses_do_not_lock_it_out(settings):
+    """Issue 13, item 6: failures are counted per address, never per username."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"},
     }
     user = UserFactory()
-    for i in range(3):
+    for i in range(10):
         assert (
             _login(APIClient(), user.username, "wrong", format="json", REMOTE_ADDR=f"10.0.0.{i}").status_code
             == 401
         )
     response = _login(APIClient(), user.username, format="json", REMOTE_ADDR="10.0.0.99")
-    assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
-    assert int(response["Retry-After"]) > 0
+    assert response.status_code == 200
 
 
 def test_login_is_throttled_per_client_ip_across_usernames(settings):
@@ -295,7 +294,7 @@ def test_login_answers_with_and_without_a_trailing_slash(path):
 
 
 def test_seed_readme_register_example_still_works_after_the_demo_logins_are_created(school):
-    call_command("demo_users", stdout=io.StringIO())
+    call_command("demo_users", "--demo", stdout=io.StringIO())
     response = APIClient().post(
         "/api/v1/auth/register",
         {"username": "admin", "email": "admin@test.com", "password": "secret123"},

@@ -1,10 +1,13 @@
-"""Login throttles: per client IP and per username, so neither a single client guessing many
-accounts nor many clients guessing one account get more than the `login` rate."""
+"""Login and registration throttles.
 
-import hashlib
+Login counts failed logins per client address (users.login_guard), not attempts and not per
+username: failing from ten addresses cannot lock the right password out of an eleventh.
+"""
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from users.login_guard import login_refused_for
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
@@ -14,24 +17,15 @@ class _SettingsRateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
 
-class LoginIPThrottle(_SettingsRateThrottle):
-    scope = "login"
+class LoginFailureThrottle(BaseThrottle):
+    """429 for an address with `login`-rate failed logins in the current window (one cache read)."""
 
-    def get_cache_key(self, request, view):
-        return f"throttle:login:ip:{self.get_ident(request)}"
+    def allow_request(self, request, view):
+        self._wait = login_refused_for(request)
+        return self._wait is None
 
-
-class LoginUsernameThrottle(_SettingsRateThrottle):
-    scope = "login"
-
-    def get_cache_key(self, request, view):
-        data = request.data  # a malformed body raises ParseError here: a 400, as in the view
-        username = data.get("username") if hasattr(data, "get") else None
-        if not isinstance(username, str) or not username.strip():
-            return None  # nothing to count per account; the IP throttle still applies
-        # Hashed: a username is user input and may hold characters no cache key should carry.
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-        return f"throttle:login:user:{digest}"
+    def wait(self):
+        return self._wait
 
 
 class RegisterIPThrottle(_SettingsRateThrottle):

@@ -20,7 +20,7 @@ from users.api.serializers import (
     TokenPairOutput,
     UserOutput,
 )
-from users.api.throttles import LoginIPThrottle, LoginUsernameThrottle, RegisterIPThrottle
+from users.api.throttles import LoginFailureThrottle, RegisterIPThrottle
 from users.models import Membership
 from users.selectors import school_get
 from users.services import (
@@ -70,13 +70,14 @@ class RegisterApi(APIView):
 class LoginApi(APIView):
     """Exchange a username and password for tokens. Form-encoded (OAuth2 password flow) or JSON.
 
-    Throttled per client IP and per username; past the limit the answer is 429 with Retry-After.
+    Failed logins are counted per client address; an address past the `login` rate is answered
+    429 with Retry-After until the window ends. Failures elsewhere never block a right password.
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser, FormParser]
-    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+    throttle_classes = [LoginFailureThrottle]
 
     @extend_schema(
         operation_id="auth_login",

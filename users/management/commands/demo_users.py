@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from schools.models import School
@@ -8,10 +9,25 @@ DEMO_PASSWORD = "demo-billing-2026"
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo logins and print them: a platform admin and a school accountant."
+    help = (
+        "Create (or reset) the demo logins and print them: a platform admin and a school accountant. "
+        "Their password is public (it is in the source): refused unless DEBUG is on or --demo is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo", action="store_true",
+            help="This database is a throwaway demo: create the logins even with DEBUG off.",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not (settings.DEBUG or options["demo"]):
+            raise CommandError(
+                "demo_users creates a platform admin whose password is written in the source. "
+                "Refused outside a demo: run it with DEBUG=true or --demo on a throwaway database. "
+                "For a real deployment create the first admin with `manage.py createsuperuser`."
+            )
         # Not "admin": the seed README's first curl example registers "admin", and it has to work
         # verbatim against `make run`.
         admin = self._user("superadmin", is_superuser=True)
