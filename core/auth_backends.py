@@ -15,9 +15,9 @@ class AdminBruteForceGuard(AxesBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
-        from users.login_guard import login_refused_for
+        from core.login_guard import login_refused_for
 
-        # The per-address limit (users.login_guard) on the admin login too: axes alone locks a
+        # The per-address limit (core.login_guard) on the admin login too: axes alone locks a
         # username+address pair, so one address could try every username.
         if settings.AXES_ENABLED and _is_admin_login(request) and login_refused_for(request) is not None:
             request.axes_locked_out = True  # axes' middleware answers with its lockout page (429)

@@ -4,8 +4,9 @@ Seeing: a user sees the rows of the schools they are a member of (every school f
 admin). A row of another school does not exist for them: it answers 404, like an unknown or
 malformed id. Doing: the caller's role in the row's school decides (403 when too low). A platform
 admin (is_superuser) may do everything. Otherwise VIEWER reads; ACCOUNTANT also issues and edits
-invoices and records payments; ADMIN also writes students and families, cancels invoices, lowers invoice amounts, issues
-credit notes, reverses payments, refunds credit, edits the school and manages its members.
+invoices and records payments; ADMIN also writes students and families, cancels invoices, lowers
+invoice amounts, issues credit notes, reverses payments, refunds credit, edits the school and
+manages its members.
 
 It lives in `users`, next to the memberships it reads, and raises `core` exceptions only, so any
 app above `users` (students, billing, accounting, reports, ai_agent, the API and admin layers)

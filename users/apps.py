@@ -10,6 +10,6 @@ class UsersConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_login_failed
 
-        from users.login_guard import on_user_login_failed
+        from core.login_guard import on_user_login_failed
 
-        user_login_failed.connect(on_user_login_failed, dispatch_uid="users.login_guard.failures")
+        user_login_failed.connect(on_user_login_failed, dispatch_uid="core.login_guard.failures")

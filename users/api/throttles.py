@@ -1,13 +1,13 @@
 """Login and registration throttles.
 
-Login counts failed logins per client address (users.login_guard), not attempts and not per
+Login counts failed logins per client address (core.login_guard), not attempts and not per
 username: failing from ten addresses cannot lock the right password out of an eleventh.
 """
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from users.login_guard import login_refused_for
+from core.login_guard import login_refused_for
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
