@@ -36,8 +36,8 @@ from core.dates import local_today
 from core.money import MAX_AMOUNT, ZERO, to_money
 from schools.services import school_cache_version_bump
 from students.models import Student
-from users.models import User
 from users.access import Action, user_can
+from users.models import User
 
 logger = structlog.get_logger(__name__)
 
