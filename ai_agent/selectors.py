@@ -33,13 +33,8 @@ from users.access import user_school_ids
 from users.models import User
 from users.selectors import school_get
 
-# Days past due per aging bucket (the same buckets as the dashboard and the overdue report).
-AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0-30", 1, 30),
-    ("31-60", 31, 60),
-    ("61-90", 61, 90),
-    ("90+", 91, None),
-)
+# Days past due per aging bucket (billing.rules: the same buckets as the dashboard and the reports).
+AGING_BUCKETS = rules.AGING_BUCKETS
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 _BALANCE = rules.balance_expression()
@@ -259,12 +254,8 @@ def _kpi_annotations(today: date) -> dict:
         "overdue_invoices": Count("pk", filter=overdue_q),
         "students_overdue": Count("student_id", filter=overdue_q, distinct=True),
     }
-    for label, low, high in AGING_BUCKETS:
-        # `low` days past due means a due date at most today - low.
-        bucket = Q(due_date__lte=today - timedelta(days=low))
-        if high is not None:
-            bucket &= Q(due_date__gte=today - timedelta(days=high))
-        annotations[f"aging_{label}"] = _money_sum(_BALANCE, overdue_q & bucket)
+    for label, _first_day, _last_day in AGING_BUCKETS:
+        annotations[f"aging_{label}"] = _money_sum(_BALANCE, overdue_q & rules.aging_bucket_q(label, today))
     return annotations
 
 

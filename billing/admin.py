@@ -79,7 +79,7 @@ class StatusFilter(admin.SimpleListFilter):
 class OverdueFilter(admin.SimpleListFilter):
     title = _("days overdue")
     parameter_name = "overdue"
-    BUCKETS = {"0-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
+    BUCKETS = rules.AGING_BUCKET_NAMES
 
     def lookups(self, request, model_admin):
         return [("yes", _("Any overdue")), ("no", _("Not overdue"))] + [
@@ -94,11 +94,7 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset.overdue()
         if value in self.BUCKETS:
             today = local_today()
-            low, high = self.BUCKETS[value]
-            queryset = queryset.overdue().filter(due_date__lte=today - timedelta(days=low))
-            if high is not None:
-                queryset = queryset.filter(due_date__gte=today - timedelta(days=high))
-            return queryset
+            return queryset.overdue(today).filter(rules.aging_bucket_q(value, today))
         return queryset
 
 

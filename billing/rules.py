@@ -40,7 +40,7 @@ defined on `paid_amount < amount`; with credits, open invoices read `amount > pa
 """
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import models
@@ -169,6 +169,28 @@ def collection_rate(collected: Decimal | None, invoiced: Decimal | None) -> Deci
     return rate_percent(collected, invoiced)
 
 
+# Aging of the overdue debt: (bucket, first day past due, last day past due or None). An invoice
+# due yesterday is 1 day past due, in 0-30; one due 31 days ago is in 31-60. The dashboard, the
+# overdue report and its filter, the invoice admin's filter and the AI all split by these.
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-30", 1, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("90+", 91, None),
+)
+AGING_BUCKET_NAMES: tuple[str, ...] = tuple(name for name, _first, _last in AGING_BUCKETS)
+
+
+def aging_due_range(bucket: str, today: date) -> tuple[date | None, date]:
+    """(earliest, latest) due dates of the overdue invoices in this bucket today; None: no limit.
+    Raises ValueError for an unknown bucket."""
+    for name, first_day, last_day in AGING_BUCKETS:
+        if name == bucket:
+            earliest = today - timedelta(days=last_day) if last_day is not None else None
+            return earliest, today - timedelta(days=first_day)
+    raise ValueError(f"unknown aging bucket {bucket!r}")
+
+
 # --- ORM -----------------------------------------------------------------------------------------
 
 MONEY_SUM = models.DecimalField(max_digits=16, decimal_places=2)
@@ -222,6 +244,27 @@ def open_q(prefix: str = "") -> Q:
 def overdue_q(today: date, prefix: str = "") -> Q:
     """Status OVERDUE today: open and due before today."""
     return open_q(prefix) & Q(**{f"{prefix}due_date__lt": today})
+
+
+def aging_bucket_q(bucket: str, today: date, prefix: str = "") -> Q:
+    """Due dates in this aging bucket (combine with `overdue_q`): constant dates, so an index on
+    due_date serves it."""
+    earliest, latest = aging_due_range(bucket, today)
+    q = Q(**{f"{prefix}due_date__lte": latest})
+    return q & Q(**{f"{prefix}due_date__gte": earliest}) if earliest else q
+
+
+def aging_bucket_expression(today: date, prefix: str = "") -> Case:
+    """The aging bucket of an overdue row, by its due date (compared with constant dates)."""
+    *bounded, (last_name, _first, _last) = AGING_BUCKETS
+    return Case(
+        *[
+            When(**{f"{prefix}due_date__gte": today - timedelta(days=last_day)}, then=Value(name))
+            for name, _first_day, last_day in bounded
+        ],
+        default=Value(last_name),
+        output_field=models.CharField(),
+    )
 
 
 def status_q(status: str, today: date, prefix: str = "") -> Q:

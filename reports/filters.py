@@ -10,6 +10,7 @@ from datetime import date
 import django_filters
 from django import forms
 
+from billing import rules
 from billing.models import InvoiceStatus, PaymentMethod
 from core.dates import local_today
 from core.filters import BoundedSearchCharFilter, StrictBooleanFilter
@@ -181,9 +182,7 @@ class OverdueInvoiceFilter(ReportFilterSet):
 
     def filter_aging_bucket(self, queryset, name, value):
         # A due-date range rather than a filter on the computed bucket: the index serves it.
-        earliest, latest = selectors.aging_bucket_range(value, self.today)
-        queryset = queryset.filter(due_date__lte=latest)
-        return queryset.filter(due_date__gte=earliest) if earliest else queryset
+        return queryset.filter(rules.aging_bucket_q(value, self.today))
 
 
 class PaymentHistoryFilter(ReportFilterSet):

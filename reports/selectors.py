@@ -15,7 +15,7 @@ API, the admin dashboard and the AI agent all read through here.
 """
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -53,9 +53,7 @@ from reports.models import (
 
 SchoolIds = Iterable[UUID] | None
 
-AGING_BUCKETS = ("0-30", "31-60", "61-90", "90+")
-# Upper bound, in days overdue, of each bucket but the last.
-_AGING_LIMITS = (("0-30", 30), ("31-60", 60), ("61-90", 90))
+AGING_BUCKETS = rules.AGING_BUCKET_NAMES
 
 _TOTAL = DecimalField(max_digits=16, decimal_places=2)
 _ZERO = Value(Decimal("0.00"), output_field=_TOTAL)
@@ -104,32 +102,6 @@ def _overdue_sum(today: date, **outer) -> Subquery:
         .values("total")
     )
     return Coalesce(Subquery(overdue, output_field=_TOTAL), _ZERO)
-
-
-def aging_bucket_range(bucket: str, today: date) -> tuple[date | None, date]:
-    """(earliest, latest) due dates of the invoices in this aging bucket today; None: no limit.
-
-    An invoice due yesterday is 1 day overdue and in `0-30`; one due 31 days ago is in `31-60`.
-    """
-    lower_days = 1
-    for name, upper_days in _AGING_LIMITS:
-        if name == bucket:
-            return today - timedelta(days=upper_days), today - timedelta(days=lower_days)
-        lower_days = upper_days + 1
-    if bucket == "90+":
-        return None, today - timedelta(days=lower_days)
-    raise ValueError(f"unknown aging bucket {bucket!r}")
-
-
-def _aging_bucket_expression(today: date) -> Case:
-    # Compares due_date with constant dates (not days_overdue), so an index on due_date serves.
-    return Case(
-        *[
-            When(due_date__gte=today - timedelta(days=upper), then=Value(name))
-            for name, upper in _AGING_LIMITS
-        ],
-        default=Value("90+"),
-    )
 
 
 def _days_overdue_expression(today: date) -> Case:
@@ -194,7 +166,7 @@ def overdue_invoice_list(*, school_ids: SchoolIds, today: date | None = None) ->
         .filter(due_date__lt=today)
         .annotate(
             days_overdue=DaysBetween("due_date", _date(today)),
-            aging_bucket=_aging_bucket_expression(today),
+            aging_bucket=rules.aging_bucket_expression(today),
         )
         .order_by("due_date", "-pending_amount", "id")
     )

@@ -347,6 +347,74 @@ def test_the_views_spell_the_rules_sql(books):
     assert rules.COLLECTION_RATE_SQL[connection.vendor].format(**placeholders) in view_sql("school_summary")
 
 
+# --- aging of the overdue debt -------------------------------------------------------------------
+
+# (days past due, amount, expected bucket); None: not overdue (due today, or paid).
+AGING_CASES = [
+    (1, "1.00", "0-30"), (30, "2.00", "0-30"), (31, "4.00", "31-60"), (60, "8.00", "31-60"),
+    (61, "16.00", "61-90"), (90, "32.00", "61-90"), (91, "64.00", "90+"), (400, "128.00", "90+"),
+    (0, "256.00", None),
+]
+
+
+def test_aging_buckets_are_the_same_in_every_spelling():
+    today = local_today()
+    school = SchoolFactory()
+    expected = {}
+    for days, amount, bucket in AGING_CASES:
+        invoice = InvoiceFactory(student=StudentFactory(school=school), amount=D(amount),
+                                 due_date=today - datetime.timedelta(days=days))
+        expected[invoice.pk] = bucket
+    # Paid long ago: in no bucket.
+    InvoiceFactory(student=StudentFactory(school=school), amount=D("512.00"), paid_amount=D("512.00"),
+                   status=S.PAID, due_date=today - datetime.timedelta(days=100))
+    overdue_only = {pk: bucket for pk, bucket in expected.items() if bucket}
+
+    def bucket_of(due: datetime.date) -> str:
+        for name in rules.AGING_BUCKET_NAMES:
+            earliest, latest = rules.aging_due_range(name, today)
+            if (earliest is None or earliest <= due) and due <= latest:
+                return name
+        raise AssertionError(f"{due} is in no bucket")
+
+    spellings = {
+        "python": {
+            pk: bucket_of(due)
+            for pk, due in Invoice.objects.filter(school=school).overdue(today).values_list("pk", "due_date")
+        },
+        "overdue report": dict(
+            report_selectors.overdue_invoice_list(school_ids=[school.pk], today=today)
+            .values_list("pk", "aging_bucket")
+        ),
+    }
+    changelist = admin_site._registry[Invoice]
+    request = RequestFactory().get("/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    overdue_filter = next(f for f in changelist.list_filter if getattr(f, "parameter_name", "") == "overdue")
+    spellings["invoice admin filter"] = {
+        pk: name
+        for name in rules.AGING_BUCKET_NAMES
+        for pk in overdue_filter(request, {"overdue": [name]}, Invoice, changelist)
+        .queryset(request, Invoice.objects.filter(school=school)).values_list("pk", flat=True)
+    }
+    for name, answers in spellings.items():
+        assert answers == overdue_only, name
+
+    amounts = {name: ZERO for name in rules.AGING_BUCKET_NAMES}
+    for _days, amount, bucket in AGING_CASES:
+        if bucket:
+            amounts[bucket] += D(amount)
+    sums = {
+        "report": {row["bucket"]: row["total_pending"]
+                   for row in report_selectors.aging_bucket_list(school_ids=[school.pk], today=today)},
+        "dashboard": {row["bucket"]: row["amount"]
+                      for row in dashboard_get(school_ids=[school.pk], today=today)["aging"]},
+        "AI KPIs": _ai_kpis(school, today)["totals"]["aging"],
+    }
+    for name, answers in sums.items():
+        assert answers == amounts, name
+
+
 # --- collection rate -----------------------------------------------------------------------------
 
 
