@@ -31,7 +31,7 @@ from billing.exceptions import (
     PaymentDateTooOld,
 )
 from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
-from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, unsettled_q
+from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, overdue_q
 from core.dates import local_today
 from core.money import MAX_AMOUNT, ZERO, to_money
 from schools.services import school_cache_version_bump
@@ -269,9 +269,9 @@ def invoice_overdue_sweep(
     if as_of > today:
         raise ValueError(f"as_of {as_of} is in the future (today is {today}).")
     started = time.monotonic()
-    # Stored PENDING/PARTIAL rows whose derived status on `as_of` is OVERDUE (billing.rules).
+    # Stored PENDING/PARTIAL rows whose status on `as_of` is OVERDUE by the rule (billing.rules).
     candidates = Invoice.objects.filter(
-        unsettled_q(), status__in=[InvoiceStatus.PENDING, InvoiceStatus.PARTIAL], due_date__lt=as_of,
+        overdue_q(as_of), status__in=[InvoiceStatus.PENDING, InvoiceStatus.PARTIAL]
     )
     if school_ids is not None:
         candidates = candidates.filter(school_id__in=sorted(set(school_ids)))
