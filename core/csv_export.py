@@ -9,6 +9,7 @@ spreadsheets skip before looking for the sign.
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 
+from django.db.models import Count, QuerySet, Window
 from django.http import StreamingHttpResponse
 
 CHUNK_ROWS = 2000
@@ -52,13 +53,47 @@ def csv_lines(header: Sequence, rows: Iterable[Sequence], *, bom: bool = False) 
         yield "".join(chunk)
 
 
+TOTAL_ROWS_HEADER = "X-Total-Rows"
+_TOTAL = "csv_export_total_rows"
+
+
+def counted_values(queryset: QuerySet, *fields: str) -> tuple[int, Iterator[tuple]]:
+    """Run an export's query now, before the first byte is sent; (row count, the rows as tuples).
+
+    A download must not end half-written behind a 200 (a statement timeout or a lost database
+    mid-stream used to cut the file short, silently). Each row carries `COUNT(*) OVER ()`, so the
+    database has to produce every row before it returns the first: the whole cost of the query is
+    paid in the first fetch, here, where a failure is still an ordinary error answer (503). The
+    later fetches only read what is already computed. The count goes out in `X-Total-Rows`, so a
+    client can check it received every line (the header line plus that many rows).
+    """
+    rows = queryset.annotate(**{_TOTAL: Window(Count("*"))}).values_list(*fields, _TOTAL)
+    iterator = rows.iterator(chunk_size=CHUNK_ROWS)
+    first = next(iterator, None)
+    if first is None:
+        return 0, iter(())
+
+    def stripped() -> Iterator[tuple]:
+        yield first[:-1]
+        for row in iterator:
+            yield row[:-1]
+
+    return first[-1], stripped()
+
+
 def csv_response(
-    *, header: Sequence, rows: Iterable[Sequence], filename: str, bom: bool = False
+    *, header: Sequence, rows: Iterable[Sequence], filename: str, bom: bool = False,
+    total_rows: int | None = None,
 ) -> StreamingHttpResponse:
-    """A streamed CSV download: nothing holds the whole file (feed `rows` from a DB iterator)."""
+    """A streamed CSV download: nothing holds the whole file (feed `rows` from a DB iterator).
+
+    `total_rows` (from counted_values) is sent as X-Total-Rows: the end of the file is verifiable.
+    """
     response = StreamingHttpResponse(
         csv_lines(header, rows, bom=bom), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
+    if total_rows is not None:
+        response[TOTAL_ROWS_HEADER] = str(total_rows)
     return response

@@ -135,7 +135,8 @@ class InvoiceDetailFilter(ReportFilterSet):
         fields={
             "due_date": "due_date", "number": "number", "amount": "amount",
             "pending_amount": "pending_amount", "days_overdue": "days_overdue",
-            "current_status": "status", "student_name": "student_name", "school_name": "school_name",
+            # The status derived today (the selector's annotation), not the stored column.
+            "current_status": "current_status", "student_name": "student_name", "school_name": "school_name",
         },
         help_text="Default: -due_date,number.",
     )

@@ -32,9 +32,8 @@ class CSVRenderer(BaseRenderer):
         return "" if data is None else str(data)
 
 
-def _values(queryset: QuerySet, fields: list[serializers.Field]) -> Iterator[list]:
-    rows = queryset.values_list(*[field.source for field in fields])
-    for values in rows.iterator(chunk_size=csv_export.CHUNK_ROWS):
+def _values(rows: Iterator[tuple], fields: list[serializers.Field]) -> Iterator[list]:
+    for values in rows:
         yield [
             None if value is None else field.to_representation(value)
             for field, value in zip(fields, values, strict=True)
@@ -44,10 +43,16 @@ def _values(queryset: QuerySet, fields: list[serializers.Field]) -> Iterator[lis
 def csv_response(
     queryset: QuerySet, serializer: serializers.Serializer, filename: str
 ) -> StreamingHttpResponse:
-    """The whole queryset as a CSV download, one column per field of the output serializer."""
+    """The whole queryset as a CSV download, one column per field of the output serializer.
+
+    The query runs before the first byte (csv_export.counted_values): a failure is an error
+    answer, never a truncated 200; X-Total-Rows says how many rows follow the header.
+    """
     fields = list(serializer.fields.values())
     if any("." in field.source or field.source == "*" for field in fields):
         raise ValueError("CSV export reads flat columns: no dotted or '*' sources")
+    total, rows = csv_export.counted_values(queryset, *[field.source for field in fields])
     return csv_export.csv_response(
-        header=[field.field_name for field in fields], rows=_values(queryset, fields), filename=filename
+        header=[field.field_name for field in fields], rows=_values(rows, fields), filename=filename,
+        total_rows=total,
     )

@@ -72,6 +72,7 @@ class ReportListApi(generics.ListAPIView):
         return self.selector(**kwargs)
 
     def list(self, request, *args, **kwargs):
+        self._refuse_unknown_parameters()
         if request.accepted_renderer.format == "csv":
             filterset = self._valid_filterset()
             filename = f"{self.report_name}-{request.report_today.isoformat()}.csv"
@@ -125,6 +126,16 @@ class ReportListApi(generics.ListAPIView):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def _refuse_unknown_parameters(self):
+        """A parameter no filter reads is a 400 naming it (a typo would otherwise be ignored), and
+        the cache key, built from the raw parameters, only ever holds ones that mean something."""
+        known = set(self.filterset_class.base_filters) | {
+            self.paginator.page_query_param, self.paginator.page_size_query_param, "format",
+        }
+        unknown = sorted(set(self.request.query_params) - known)
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
 
     def _valid_filterset(self):
         """The filter set over the request's parameters; 400 on anything malformed."""

@@ -169,7 +169,7 @@ def test_failures_for_one_username_from_many_addresses_do_not_lock_it_out(settin
     """Issue 13, item 6: failures are counted per address, never per username."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"},
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/day"},
     }
     user = UserFactory()
     for i in range(10):
@@ -184,7 +184,7 @@ def test_failures_for_one_username_from_many_addresses_do_not_lock_it_out(settin
 def test_login_is_throttled_per_client_ip_across_usernames(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"},
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/day"},
     }
     for i in range(3):
         assert _login(APIClient(), f"guess{i}", "wrong", format="json").status_code == 401
@@ -196,7 +196,7 @@ def test_login_is_throttled_per_client_ip_across_usernames(settings):
 def test_login_ip_throttle_ignores_a_spoofed_forwarded_for_header(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/min"},
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/day"},
     }
     for i in range(2):
         _login(APIClient(), f"guess{i}", "wrong", format="json", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}")
@@ -314,7 +314,7 @@ def test_login_with_a_nul_byte_is_400_not_500(field):
 def test_register_is_throttled_per_client_ip(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/min"},
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/day"},
     }
     for i in range(2):
         body = {"username": f"spam{i}", "email": f"s{i}@example.com", "password": "a-long-passphrase-2026"}
