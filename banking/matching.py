@@ -225,8 +225,14 @@ class SuggestionIndex:
     that go with them, and the vocabulary of those names."""
 
     by_amount: dict[Decimal, list[_Candidate]] = field(default_factory=lambda: defaultdict(list))
+    # (amount, name word) -> the candidates of that amount whose names have the word: a line only
+    # scores the few candidates that share a word with it, not every balance of its amount.
+    by_amount_word: dict[tuple[Decimal, str], list[_Candidate]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     vocabulary: list[str] = field(default_factory=list)
     _word_hits: dict[str, set[str]] = field(default_factory=dict)
+    _consumed: set[int] = field(default_factory=set)
 
     @classmethod
     def build(cls, school_id: UUID) -> SuggestionIndex:
@@ -265,10 +271,11 @@ class SuggestionIndex:
                 _Candidate("family", family_id, family["label"], family["names"], family_id)
             )
         words = set()
-        for candidates in index.by_amount.values():
+        for amount, candidates in index.by_amount.items():
             for candidate in candidates:
-                for name in candidate.names:
-                    words |= name
+                for word in set().union(*candidate.names):
+                    index.by_amount_word[(amount, word)].append(candidate)
+                    words.add(word)
         index.vocabulary = sorted(words)
         return index
 
@@ -289,11 +296,17 @@ class SuggestionIndex:
         return found
 
     def suggest(self, line: BankLine) -> tuple[_Candidate | None, str]:
-        candidates = self.by_amount.get(line.amount)
+        candidates = [c for c in self.by_amount.get(line.amount, ()) if id(c) not in self._consumed]
         if not candidates:
             return None, "No open balance of this amount."
         words = self.words_in(f"{line.description} {line.reference}")
-        scored = [(hits, c) for c in candidates if (hits := c.hits(words))]
+        sharing = {
+            id(c): c
+            for word in words
+            for c in self.by_amount_word.get((line.amount, word), ())
+            if id(c) not in self._consumed
+        }
+        scored = [(hits, c) for c in sharing.values() if (hits := c.hits(words))]
         if not scored:
             return None, f"{len(candidates)} open balance(s) of this amount; no name matches the description."
         best_hits = max(hits for hits, _ in scored)
@@ -306,7 +319,7 @@ class SuggestionIndex:
 
     def consume(self, line: BankLine, candidate: _Candidate) -> None:
         """A suggested balance is spoken for: the next deposit of that amount gets another one."""
-        self.by_amount[line.amount] = [c for c in self.by_amount[line.amount] if c is not candidate]
+        self._consumed.add(id(candidate))
 
 
 def _same_family(best: list[_Candidate]) -> list[_Candidate]:
