@@ -3,9 +3,9 @@
 from rest_framework import serializers
 
 from banking.models import BankLineStatus, CsvProfile, StatementFormat
-from core.api import InputSerializer, MoneyField
+from core.api import InputSerializer, MoneyField, UUIDInBodyField
 
-_ID_IN_BODY = {"max_length": 64, "help_text": "UUID of a row in one of your schools (404 otherwise)."}
+_ID_IN_BODY = {"help_text": "UUID of a row in one of your schools (404 otherwise; 400 when malformed)."}
 _MAPPING_HELP = (
     "Only with csv_profile CUSTOM. Column names of your bank's CSV export: `date`, `description` "
     "(a name or a list, joined), `reference` (optional), and `amount` (signed) or `credit` (deposits) "
@@ -16,7 +16,7 @@ _MAPPING_HELP = (
 
 
 class BankAccountCreateInput(InputSerializer):
-    school_id = serializers.CharField(**_ID_IN_BODY)
+    school_id = UUIDInBodyField(**_ID_IN_BODY)
     clabe = serializers.CharField(max_length=40, help_text="18 digits; checked (bank code, control digit).")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     bank = serializers.CharField(
@@ -124,8 +124,8 @@ class BankLineOutput(serializers.Serializer):
 class BankLineConfirmInput(InputSerializer):
     """One of family_id and invoice_id; neither confirms the line's suggestion."""
 
-    family_id = serializers.CharField(required=False, allow_null=True, default=None, **_ID_IN_BODY)
-    invoice_id = serializers.CharField(required=False, allow_null=True, default=None, **_ID_IN_BODY)
+    family_id = UUIDInBodyField(required=False, allow_null=True, default=None, **_ID_IN_BODY)
+    invoice_id = UUIDInBodyField(required=False, allow_null=True, default=None, **_ID_IN_BODY)
 
 
 class BankLineIgnoreInput(InputSerializer):

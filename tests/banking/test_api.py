@@ -1,5 +1,6 @@
 """The bank endpoints: roles, scoping (404 outside your schools), status codes and error codes."""
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -230,10 +231,12 @@ def test_confirming_against_an_invoice_id(queue):
     assert Payment.objects.get().amount == Decimal("99.00")
 
 
-def test_confirm_with_an_unknown_invoice_is_a_404(queue):
+def test_confirm_with_an_unknown_invoice_is_a_404_and_a_malformed_id_a_400(queue):
     client, line = queue["client"], queue["unmatched"]
-    response = client.post(f"/api/v1/bank-lines/{line.pk}/confirm", {"invoice_id": "nope"})
+    response = client.post(f"/api/v1/bank-lines/{line.pk}/confirm", {"invoice_id": str(uuid.uuid4())})
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    response = client.post(f"/api/v1/bank-lines/{line.pk}/confirm", {"invoice_id": "nope"})
+    assert response.status_code == 400 and "invoice_id" in response.json()["fields"]
 
 
 def test_ignoring_over_the_api(queue):
