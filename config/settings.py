@@ -3,6 +3,7 @@
 Every variable is documented in `.env.example` and in the README.
 """
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -67,12 +68,12 @@ MIDDLEWARE = [
     # Before anything that can answer (whitenoise, common): preflights get their CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.SessionMiddleware",  # these three: browser pages only (core/middleware.py)
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.AuthenticationMiddleware",
+    "core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -241,7 +242,8 @@ SIMPLE_JWT = {
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, with the user read through one prepared statement (core/authentication.py).
+        "core.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
@@ -262,9 +264,10 @@ REST_FRAMEWORK = {
     # No OPTIONS metadata: the OpenAPI schema describes the API. OPTIONS answers 405 in the error
     # shape (CORS preflights are answered earlier, by corsheaders).
     "DEFAULT_METADATA_CLASS": None,
+    # DRF's anon/user limits, counted in one cache round trip (core/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
     # Proxies in front of the app whose X-Forwarded-For entries are trusted for the client IP
     # (throttling). 0: use the socket address, so a client cannot pick its own throttle bucket.
@@ -380,3 +383,8 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = build_logging_config(LOG_LEVEL)
 configure_structlog()
 DJANGO_STRUCTLOG_CELERY_ENABLED = False
+# One line per request, rendered once: `request_finished` (method, path, status, user, ip,
+# request id) is the access log; `request_started` only at DEBUG. The client IP is the peer
+# address the audit trail records (core/audit.py), not ipware's guess from client headers.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False

@@ -58,10 +58,18 @@ def request_id_header(sender, request, response, **kwargs) -> None:
         response["X-Request-ID"] = str(request_id)
 
 
+def bind_client_ip(sender, request, logger, log_kwargs, **kwargs) -> None:
+    """Every log line of the request carries the client's IP (the same address history records)."""
+    structlog.contextvars.bind_contextvars(ip=client_ip(request))
+
+
 def connect_signals() -> None:
     from django_structlog import signals as structlog_signals
 
     pre_create_historical_record.connect(history_request_stamp, dispatch_uid="core.audit.stamp")
+    structlog_signals.bind_extra_request_metadata.connect(
+        bind_client_ip, dispatch_uid="core.audit.bind_client_ip"
+    )
     structlog_signals.bind_extra_request_finished_metadata.connect(
         request_id_header, dispatch_uid="core.audit.request_id_header"
     )
