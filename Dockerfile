@@ -30,5 +30,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2).status == 200 else 1)"
 
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", \
-     "--access-logfile", "-", "--graceful-timeout", "20", "--timeout", "60"]
+# Worker type, counts, timeouts and the access log: gunicorn.conf.py (GUNICORN_* variables).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -650,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
         gunicorn = subprocess.Popen(
             [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(opts.workers), "--threads", str(opts.threads),
-             "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60"],
+             "--graceful-timeout", "10", "--timeout", "60"],
             env=env, cwd=BASE_DIR, stdout=gunicorn_log, stderr=subprocess.STDOUT,
             start_new_session=True)
         wait_healthy(base_url, gunicorn)
