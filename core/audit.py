@@ -63,6 +63,11 @@ def bind_client_ip(sender, request, logger, log_kwargs, **kwargs) -> None:
     structlog.contextvars.bind_contextvars(ip=client_ip(request))
 
 
+def log_user_agent(sender, request, logger, response, log_kwargs, **kwargs) -> None:
+    """The one line per request (`request_finished`) also says which client sent it."""
+    log_kwargs["user_agent"] = request.META.get("HTTP_USER_AGENT")
+
+
 def connect_signals() -> None:
     from django_structlog import signals as structlog_signals
 
@@ -72,6 +77,9 @@ def connect_signals() -> None:
     )
     structlog_signals.bind_extra_request_finished_metadata.connect(
         request_id_header, dispatch_uid="core.audit.request_id_header"
+    )
+    structlog_signals.bind_extra_request_finished_metadata.connect(
+        log_user_agent, dispatch_uid="core.audit.log_user_agent"
     )
     structlog_signals.update_failure_response.connect(
         request_id_header, dispatch_uid="core.audit.request_id_header_failure"
