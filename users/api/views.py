@@ -19,6 +19,7 @@ from users.api.serializers import (
     RegisterInput,
     TokenPairOutput,
     UserOutput,
+    user_body,
 )
 from users.api.throttles import LoginFailureThrottle, RegisterIPThrottle
 from users.models import Membership
@@ -37,8 +38,7 @@ def _token_body(pair) -> dict:
 
 
 def _user_body(user) -> dict:
-    memberships = Membership.objects.filter(user=user).select_related("school").order_by("school__name")
-    return UserOutput(user, context={"memberships": memberships}).data
+    return user_body(user)
 
 
 class RegisterApi(APIView):
