@@ -81,5 +81,8 @@ messages: install
 		--ignore="bench/*" --ignore="tests/*" --ignore="staticfiles/*" --ignore="artifacts/*"
 	$(PY) locale/translate_es.py
 
+# What `make run`, the tests and the linters leave behind: static files, the SQLite test databases
+# (one per test process, in /tmp), hypothesis' examples, the browser tests' screenshots, caches.
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) staticfiles artifacts .hypothesis .import_linter_cache .ruff_cache
+	rm -f /tmp/billing-test-*.sqlite3* /tmp/h9-settings-probe.sqlite3*

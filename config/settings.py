@@ -4,7 +4,6 @@ Every variable is documented in `.env.example` and in the README.
 """
 
 import logging
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,6 +60,7 @@ INSTALLED_APPS = [
     "reminders",
     "banking",
     "backoffice",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -80,9 +80,6 @@ MIDDLEWARE = [
     # Last: turns an admin login refused by django-axes into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
-# Benchmark only (bench/run.py sets it): an X-DB-Queries header with each request's SQL count.
-if env_bool("BENCH_COUNT_QUERIES", False):
-    MIDDLEWARE.insert(0, "core.query_count.QueryCountMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -126,9 +123,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     _db["CONN_MAX_AGE"] = 0
-    # A file, not the in-memory default: threads in the concurrency tests need real locking.
-    # One per test process, so two suites running side by side never share it.
-    _db["TEST"] = {"NAME": f"/tmp/billing-test-{os.getpid()}.sqlite3"}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _statement_timeout_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 30_000)
     _db.setdefault("OPTIONS", {}).update(
@@ -282,7 +276,6 @@ REST_FRAMEWORK = {
         "ai": env_str("THROTTLE_AI", "30/min"),
     },
     "COERCE_DECIMAL_TO_STRING": False,
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {

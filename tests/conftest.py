@@ -1,10 +1,23 @@
+import os
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory
 from users.models import Role
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # SQLite: a file, not the in-memory default, because threads in the concurrency tests need real
+    # locking; one per test process (pid), so two suites running side by side never share it.
+    # `make clean` removes what a crashed run leaves.
+    db = django_settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = f"/tmp/billing-test-{os.getpid()}.sqlite3"
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +30,8 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # APIClient bodies are JSON unless a test says otherwise.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
     cache.clear()
     yield
     cache.clear()

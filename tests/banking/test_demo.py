@@ -4,7 +4,7 @@ import pytest
 
 from banking.demo import demo_bank_statements_load
 from banking.models import BankLine, BankLineStatus
-from billing.seeding import seed_data_load
+from demo.seeding import seed_data_load
 from families.models import Family
 from schools.models import School
 from students.models import Student

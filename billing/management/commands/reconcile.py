@@ -6,8 +6,8 @@ import uuid
 import structlog
 from django.core.management.base import BaseCommand, CommandError
 
-from billing.management.commands._session import statement_timeout_lift
 from billing.reconcile import invoice_derived_fields_repair, invoice_discrepancy_list
+from core.db_session import statement_timeout_lift
 from schools.models import School
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.exceptions import OverdueSweepRunning
-from billing.management.commands._session import statement_timeout_lift
 from billing.services import invoice_overdue_sweep
+from core.db_session import statement_timeout_lift
 from schools.models import School
 
 

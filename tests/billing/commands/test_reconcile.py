@@ -11,9 +11,9 @@ from django.db import connection
 
 from billing.models import Invoice, InvoiceStatus, Payment
 from billing.reconcile import invoice_discrepancy_list
-from billing.seeding import seed_data_load
 from billing.services import payment_record
 from core.dates import local_today
+from demo.seeding import seed_data_load
 from schools.models import School
 from tests.factories import InvoiceFactory, PaymentFactory, SchoolFactory, StudentFactory
 

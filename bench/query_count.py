@@ -1,6 +1,6 @@
 """Benchmark aid: count the SQL queries each request runs, in an `X-DB-Queries` header.
 
-Installed only when `BENCH_COUNT_QUERIES=1` (bench/run.py sets it for the gunicorn it starts), so
+Installed only by bench/settings.py (the settings of the gunicorn bench/run.py starts), so
 production never pays for it. Counts every statement sent on the default connection while the
 request is handled, authentication and cache-version lookups included.
 """

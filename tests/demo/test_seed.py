@@ -12,9 +12,9 @@ from django.db.models import Count, F, Sum
 
 from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.reconcile import invoice_discrepancy_list
-from billing.seeding import seed_data_load
 from billing.services import invoice_create
 from core.dates import local_today
+from demo.seeding import seed_data_load
 from schools.models import School
 from students.models import Student
 from tests.factories import SchoolFactory

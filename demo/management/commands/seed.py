@@ -5,9 +5,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from billing.management.commands._progress import ProgressBar
-from billing.management.commands._session import statement_timeout_lift
-from billing.seeding import seed_counts, seed_data_load, seed_data_reset
+from core.db_session import statement_timeout_lift
+from demo.management.commands._progress import ProgressBar
+from demo.seeding import seed_counts, seed_data_load, seed_data_reset
 
 
 def _positive_or_zero(value: str) -> int:
