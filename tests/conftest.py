@@ -3,11 +3,15 @@ import os
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 
 from config.celery import app as celery_app
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory
 from users.models import Role
+
+# APIClient bodies are JSON unless a test says otherwise. (DRF copies its TEST_REQUEST_DEFAULT_FORMAT
+# setting into this class attribute at import, so the test-only default is set here, not in settings.)
+APIRequestFactory.default_format = "json"
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +34,6 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # APIClient bodies are JSON unless a test says otherwise.
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
     cache.clear()
     yield
     cache.clear()
