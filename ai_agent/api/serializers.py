@@ -7,7 +7,7 @@ from rest_framework import serializers
 from ai_agent.messages import CHANNELS, TONES
 from ai_agent.selectors import AGING_BUCKETS
 from ai_agent.text import LANGUAGES
-from core.api import InputSerializer, MoneyField
+from core.api import InputSerializer, MoneyField, UUIDInBodyField
 from core.money import MAX_AMOUNT, RATE_PLACES
 
 SOURCES = ("openai", "rules")
@@ -51,26 +51,87 @@ def _channel_field(**kwargs):
     )
 
 
+# The earlier FastAPI implementation's tones (its clients still send them), mapped to ours.
+LEGACY_TONES = {"FRIENDLY": "friendly", "FORMAL": "firm", "URGENT": "firm", "FINAL_NOTICE": "final"}
+
+
+class ToneField(CaseInsensitiveChoiceField):
+    """friendly, firm or final; also the earlier API's FRIENDLY, FORMAL, URGENT, FINAL_NOTICE."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().upper() in LEGACY_TONES:
+            return LEGACY_TONES[data.strip().upper()]
+        return super().to_internal_value(data)
+
+
 def _tone_field():
-    return CaseInsensitiveChoiceField(
+    return ToneField(
         choices=TONES, required=False, allow_null=True,
-        help_text="friendly, firm or final (final notice).",
+        help_text="friendly, firm or final (final notice); the earlier API's FRIENDLY, FORMAL, URGENT "
+        "and FINAL_NOTICE are read as friendly, firm, firm and final.",
     )
+
+
+def _legacy(help_text: str, field_class=serializers.CharField, **kwargs):
+    """A field of the earlier FastAPI implementation's wire contract: accepted, as DESIGN.md lists."""
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_null", True)
+    return field_class(help_text=f"Earlier API: {help_text}", **kwargs)
+
+
+class _HistoryTurn(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["user", "assistant", "system"])
+    content = serializers.CharField(max_length=MAX_QUESTION_CHARS * 4, allow_blank=True)
 
 
 # --- Inputs ---------------------------------------------------------------------------------
 
 
 class CollectionMessageInput(InputSerializer):
-    student_name = serializers.CharField(max_length=MAX_NAME_CHARS)
-    amount = MoneyField(min_value=Decimal("0.01"), max_value=MAX_AMOUNT, help_text="Amount owed, > 0.")
-    due_date = serializers.DateField()
+    student_name = serializers.CharField(max_length=MAX_NAME_CHARS, required=False)
+    amount = MoneyField(
+        min_value=Decimal("0.01"), max_value=MAX_AMOUNT, required=False,
+        help_text="Amount owed, > 0 (or `pending_amount`).",
+    )
+    due_date = serializers.DateField(
+        required=False, help_text="Without it: today minus `days_overdue` (0 when not given).",
+    )
     school_name = serializers.CharField(
         max_length=MAX_NAME_CHARS, required=False, allow_blank=True, default=""
     )
     channel = _channel_field()
     tone = _tone_field()
     language = _language_field()
+    # The earlier API's names (DESIGN.md, "AI agent").
+    pending_amount = _legacy("same as `amount`.", MoneyField, min_value=Decimal("0.01"), max_value=MAX_AMOUNT)
+    student_id = _legacy(
+        "a student of your schools: the figures come from their open invoices (404 otherwise).",
+        UUIDInBodyField,
+    )
+    parent_name = _legacy("accepted, not used in the text.", max_length=MAX_NAME_CHARS, allow_blank=True)
+    overdue_amount = _legacy("the overdue part of the amount.", MoneyField, min_value=Decimal("0"))
+    days_overdue = _legacy("days past due; sets due_date when it is not sent.", serializers.IntegerField,
+                           min_value=0, max_value=36_500)
+    invoices_pending = _legacy(
+        "accepted, informational.", serializers.IntegerField, min_value=0, max_value=10_000
+    )
+    include_payment_link = _legacy("accepted; no link is added.", serializers.BooleanField)
+    custom_context = _legacy(
+        "accepted, not used in the text.", max_length=MAX_QUESTION_CHARS, allow_blank=True
+    )
+
+    def validate(self, attrs):
+        amount = attrs.get("amount") or attrs.get("pending_amount")
+        if attrs.get("student_id") is None:
+            missing = {}
+            if amount is None:
+                missing["amount"] = ["This field is required (or send pending_amount or student_id)."]
+            if not attrs.get("student_name"):
+                missing["student_name"] = ["This field is required (or send student_id)."]
+            if missing:
+                raise serializers.ValidationError(missing)
+        attrs["amount"] = amount
+        return attrs
 
 
 class StudentCollectionMessageInput(InputSerializer):
@@ -81,24 +142,41 @@ class StudentCollectionMessageInput(InputSerializer):
 
 class AssistantInput(InputSerializer):
     question = serializers.CharField(max_length=MAX_QUESTION_CHARS)
-    school_id = serializers.UUIDField(
+    school_id = UUIDInBodyField(
         required=False, allow_null=True, help_text="Limit the answer to one of your schools."
     )
     language = CaseInsensitiveChoiceField(
         choices=LANGUAGES, required=False, allow_null=True,
         help_text="`es` or `en`; without it, the question's language.",
     )
+    # The earlier API's names (DESIGN.md, "AI agent").
+    student_id = _legacy("a student of your schools: the answer is limited to their school (404 otherwise).",
+                         UUIDInBodyField)
+    context = _legacy("accepted, not used.", serializers.JSONField)
+    conversation_history = _legacy(
+        "earlier turns `[{role, content}]`; accepted, the answer uses the question.",
+        serializers.ListField, child=_HistoryTurn(), max_length=50,
+    )
 
 
 class ExecutiveSummaryInput(InputSerializer):
-    school_id = serializers.UUIDField(
+    school_id = UUIDInBodyField(
         required=False, allow_null=True, help_text="One of your schools; without it, all of them."
     )
     date_from = serializers.DateField(required=False, allow_null=True, help_text="Invoices due on or after.")
     date_to = serializers.DateField(required=False, allow_null=True, help_text="Invoices due on or before.")
     language = _language_field()
+    # The earlier API's names (DESIGN.md, "AI agent").
+    period_start = _legacy("same as `date_from`.", serializers.DateField)
+    period_end = _legacy("same as `date_to`.", serializers.DateField)
+    include_recommendations = _legacy(
+        "accepted; recommendations are always included.", serializers.BooleanField
+    )
+    include_trends = _legacy("accepted; trends are always included.", serializers.BooleanField)
 
     def validate(self, attrs):
+        attrs["date_from"] = attrs.get("date_from") or attrs.pop("period_start", None)
+        attrs["date_to"] = attrs.get("date_to") or attrs.pop("period_end", None)
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
             raise serializers.ValidationError({"date_to": ["Must be on or after date_from."]})
         return attrs

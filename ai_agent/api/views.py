@@ -6,6 +6,8 @@ is nothing to answer from and an OpenAI call costs money). Views hold no transac
 OpenAI call happens after every read has finished.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
@@ -146,13 +148,21 @@ class CollectionMessageApi(_AIView):
     )
     def post(self, request):
         data = parse(CollectionMessageInput, request.data)
+        if data.get("student_id") is not None:
+            # The earlier API's shape: a student of the caller's schools, figures from their invoices.
+            return _student_message(
+                request, data["student_id"], channel=data["channel"], tone=data.get("tone"),
+                language=data["language"],
+            )
         _require_some_school(request.user)
+        today = local_today()
+        due_date = data.get("due_date") or today - timedelta(days=data.get("days_overdue") or 0)
         facts = CollectionFacts(
             student_name=data["student_name"].strip(),
             school_name=data["school_name"].strip(),
             amount=data["amount"],
-            due_date=data["due_date"],
-            today=local_today(),
+            due_date=due_date,
+            today=today,
         )
         return _message_response(
             facts=facts, channel=data["channel"], tone=data.get("tone") or "friendly",
@@ -179,27 +189,34 @@ class StudentCollectionMessageApi(_AIView):
     )
     def post(self, request, student_id):
         data = parse(StudentCollectionMessageInput, request.data)
-        student = student_get(user=request.user, student_id=student_id)
-        today = local_today()
-        invoices = selectors.student_open_invoices_list(user=request.user, student_id=student.pk, today=today)
-        if not invoices:
-            raise NothingToCollect()
-        balance = selectors.student_balances_get(
-            student_ids=[student.pk], school_ids=[student.school_id], today=today
-        )[student.pk]
-        facts = CollectionFacts(
-            student_name=student.full_name,
-            school_name=student.school.name,
-            amount=balance.pending,
-            due_date=invoices[0].due_date,
-            today=today,
-            invoices=invoices,
-            overdue_amount=balance.overdue,
+        return _student_message(
+            request, student_id, channel=data["channel"], tone=data.get("tone"), language=data["language"]
         )
-        return _message_response(
-            facts=facts, channel=data["channel"] or "EMAIL", tone=data.get("tone") or default_tone(facts),
-            language=data["language"] or "es", student_id=student.pk,
-        )
+
+
+def _student_message(request, student_id, *, channel, tone, language) -> Response:
+    """A reminder for a student's real open balance (both message endpoints that take a student)."""
+    student = student_get(user=request.user, student_id=student_id)
+    today = local_today()
+    invoices = selectors.student_open_invoices_list(user=request.user, student_id=student.pk, today=today)
+    if not invoices:
+        raise NothingToCollect()
+    balance = selectors.student_balances_get(
+        student_ids=[student.pk], school_ids=[student.school_id], today=today
+    )[student.pk]
+    facts = CollectionFacts(
+        student_name=student.full_name,
+        school_name=student.school.name,
+        amount=balance.pending,
+        due_date=invoices[0].due_date,
+        today=today,
+        invoices=invoices,
+        overdue_amount=balance.overdue,
+    )
+    return _message_response(
+        facts=facts, channel=channel or "EMAIL", tone=tone or default_tone(facts),
+        language=language or "es", student_id=student.pk,
+    )
 
 
 class AssistantApi(_AIView):
@@ -230,6 +247,8 @@ class AssistantApi(_AIView):
     )
     def post(self, request):
         data = parse(AssistantInput, request.data)
+        if data.get("student_id") is not None:  # the earlier API's field: that student's school
+            data["school_id"] = student_get(user=request.user, student_id=data["student_id"]).school_id
         school_ids = selectors.scoped_school_ids(user=request.user, school_id=data.get("school_id"))
         if data.get("school_id") is None:
             _require_some_school(request.user)
