@@ -253,20 +253,20 @@ class EnrollmentAdmin(_FeeSetupAdmin):
 class DiscountAdmin(_FeeSetupAdmin):
     """Becas and discounts; the student's page links here filtered to them (`?student__id__exact=`)."""
 
-    list_display = ["student", "kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to",
-                    "is_active", "approved_by"]
+    list_display = ["student", "family", "kind", "percent", "amount", "concept_kinds", "valid_from",
+                    "valid_to", "is_active", "approved_by"]
     list_filter = ["kind", "is_active", ("school", ScopedSchoolFilter)]
-    list_select_related = ["student", "approved_by", "school"]
-    search_fields = ["student__first_name", "student__last_name", "reason"]
-    raw_id_fields = ["student"]
-    fields = ["student", "kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to",
+    list_select_related = ["student", "family", "approved_by", "school"]
+    search_fields = ["student__first_name", "student__last_name", "family__name", "reason"]
+    raw_id_fields = ["student", "family"]
+    fields = ["student", "family", "kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to",
               "early_payment_day", "reason", "is_active", "approved_by", "created_at", "updated_at"]
     _EDITABLE = ["kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to", "reason",
                  "early_payment_day", "is_active"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*super().get_readonly_fields(request, obj), "approved_by"]
-        return [*readonly, "student"] if obj is not None else readonly
+        return [*readonly, "student", "family"] if obj is not None else readonly
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -275,10 +275,12 @@ class DiscountAdmin(_FeeSetupAdmin):
                 discount_id=obj.pk, actor=request.user, **self._changes(form, self._EDITABLE)
             )
         else:
-            if not user_can(request.user, Action.FEES_WRITE, data["student"].school_id):
+            holder = data.get("student") or data.get("family")
+            if holder is None or not user_can(request.user, Action.FEES_WRITE, holder.school_id):
                 raise PermissionDenied
             saved = services.discount_create(
-                student_id=data["student"].pk, actor=request.user,
+                student_id=data["student"].pk if data.get("student") else None,
+                family_id=data["family"].pk if data.get("family") else None, actor=request.user,
                 **{field: data.get(field) for field in self._EDITABLE if field != "is_active"},
             )
         self._saved(obj, saved)

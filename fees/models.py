@@ -170,13 +170,18 @@ class DiscountKind(models.TextChoices):
 
 
 class Discount(BaseModel):
-    """A beca or discount for a student: a whole-number percent or a fixed amount off the lines of
-    the concept kinds it covers, in the invoices of the months it is valid."""
+    """A beca or discount for a student, or for every student of a family: a whole-number percent
+    or a fixed amount off the lines of the concept kinds it covers, in the invoices of the months
+    it is valid."""
 
     school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+", editable=False)
     student = models.ForeignKey(
         "students.Student", on_delete=models.PROTECT, related_name="discounts", null=True, blank=True,
         verbose_name=_("student"),
+    )
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.PROTECT, related_name="discounts", null=True, blank=True,
+        verbose_name=_("family"),
     )
     kind = models.CharField(_("kind"), max_length=15, choices=DiscountKind.choices)
     percent = models.PositiveSmallIntegerField(_("percent"), null=True, blank=True)
@@ -217,8 +222,16 @@ class Discount(BaseModel):
                 name="discount_early_payment_day",
             ),
             models.CheckConstraint(condition=Q(kind__in=DiscountKind.values), name="discount_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(student__isnull=False, family__isnull=True)
+                | Q(student__isnull=True, family__isnull=False),
+                name="discount_student_or_family",
+            ),
         ]
-        indexes = [models.Index(fields=["student", "is_active"], name="discount_student_active_idx")]
+        indexes = [
+            models.Index(fields=["student", "is_active"], name="discount_student_active_idx"),
+            models.Index(fields=["family", "is_active"], name="discount_family_active_idx"),
+        ]
 
     def __str__(self) -> str:
         off = f"{self.percent} %" if self.percent is not None else f"{self.amount}"

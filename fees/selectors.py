@@ -45,12 +45,13 @@ class EnrollmentFilter(django_filters.FilterSet):
 class DiscountFilter(django_filters.FilterSet):
     school_id = django_filters.UUIDFilter(field_name="school_id")
     student_id = django_filters.UUIDFilter(field_name="student_id")
+    family_id = django_filters.UUIDFilter(field_name="family_id")
     kind = django_filters.ChoiceFilter(choices=DiscountKind.choices)
     is_active = StrictBooleanFilter()
 
     class Meta:
         model = Discount
-        fields = ["school_id", "student_id", "kind", "is_active"]
+        fields = ["school_id", "student_id", "family_id", "kind", "is_active"]
 
 
 class LateFeePolicyFilter(django_filters.FilterSet):

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from billing.concepts import ConceptKind
 from core.exceptions import NotFound
 from core.money import MAX_AMOUNT, ZERO, to_money
+from families.models import Family
 from fees.calendar import school_year_periods
 from fees.exceptions import (
     AlreadyEnrolled,
@@ -388,18 +389,29 @@ def _discount_check(discount: Discount) -> None:
 
 @transaction.atomic
 def discount_create(
-    *, student_id: UUID, kind: str, concept_kinds: list[str], valid_from: date, reason: str,
+    *, kind: str, concept_kinds: list[str], valid_from: date, reason: str,
+    student_id: UUID | None = None, family_id: UUID | None = None,
     percent: int | None = None, amount: Decimal | None = None, valid_to: date | None = None,
     early_payment_day: int | None = None, actor: User | None = None,
 ) -> Discount:
-    """Grant a student a beca or discount; the actor is recorded as who approved it. Invoices
-    issued from now on carry it; one already issued is corrected with a credit note instead.
-    Raises NotFound, StudentNotBillable (409), ValidationError."""
-    student = _get(Student, student_id)
-    if not student.is_active:
-        raise StudentNotBillable()
+    """Grant a student, or every student of a family, a beca or discount; the actor is recorded
+    as who approved it. Invoices issued from now on carry it; one already issued is corrected with
+    a credit note instead. Raises NotFound, StudentNotBillable (409), ValidationError."""
+    if (student_id is None) == (family_id is None):
+        raise ValidationError({"student_id": ["Give either student_id or family_id."]})
+    student = family = None
+    if student_id is not None:
+        student = _get(Student, student_id)
+        if not student.is_active:
+            raise StudentNotBillable()
+        school_id = student.school_id
+    else:
+        family = _get(Family, family_id)
+        if not family.is_active:
+            raise StudentNotBillable("The family is inactive; reactivate it first.")
+        school_id = family.school_id
     discount = Discount(
-        school_id=student.school_id, student=student, kind=kind, percent=percent, amount=amount,
+        school_id=school_id, student=student, family=family, kind=kind, percent=percent, amount=amount,
         concept_kinds=concept_kinds, valid_from=valid_from, valid_to=valid_to, reason=reason,
         early_payment_day=early_payment_day, approved_by=actor if actor and actor.pk else None,
     )
@@ -410,7 +422,8 @@ def discount_create(
 
 @transaction.atomic
 def discount_update(
-    *, discount_id: UUID, actor: User | None = None, student_id: UUID | None = None, **changes
+    *, discount_id: UUID, actor: User | None = None, student_id: UUID | None = None,
+    family_id: UUID | None = None, **changes
 ) -> Discount:
     """Change a discount; only the fields given change (`percent` and `amount` replace each
     other). Locks the row. Raises NotFound, ValidationError. Safe to retry."""
@@ -418,6 +431,8 @@ def discount_update(
     discount = _get(Discount, discount_id, lock=True)
     if student_id is not None and student_id != discount.student_id:
         raise ValidationError({"student_id": ["A discount never changes student."]})
+    if family_id is not None and family_id != discount.family_id:
+        raise ValidationError({"family_id": ["A discount never changes family."]})
     if changes.get("percent") is not None and "amount" not in changes:
         changes["amount"] = None
     if changes.get("amount") is not None and "percent" not in changes:

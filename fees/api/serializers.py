@@ -194,6 +194,7 @@ class DiscountOutput(serializers.Serializer):
     id = serializers.UUIDField()
     school_id = serializers.UUIDField()
     student_id = serializers.UUIDField(allow_null=True)
+    family_id = serializers.UUIDField(allow_null=True)
     kind = serializers.ChoiceField(choices=DiscountKind.choices)
     percent = serializers.IntegerField(allow_null=True)
     amount = MoneyField(allow_null=True)
@@ -209,7 +210,10 @@ class DiscountOutput(serializers.Serializer):
 
 
 class DiscountCreateInput(InputSerializer):
-    student_id = serializers.CharField(**_ID_IN_BODY)
+    """For one student (`student_id`) or for every student of a family (`family_id`)."""
+
+    student_id = serializers.CharField(required=False, **_ID_IN_BODY)
+    family_id = serializers.CharField(required=False, **_ID_IN_BODY)
     kind = serializers.ChoiceField(choices=DiscountKind.choices)
     percent = serializers.IntegerField(
         min_value=1, max_value=100, required=False, allow_null=True, default=None,
@@ -228,6 +232,7 @@ class DiscountCreateInput(InputSerializer):
 
 class DiscountUpdateInput(InputSerializer):
     student_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
+    family_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
     kind = serializers.ChoiceField(choices=DiscountKind.choices, required=False)
     percent = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
     amount = MoneyField(required=False, allow_null=True)

@@ -8,12 +8,14 @@ school's ADMINs. A parent id in a body outside the caller's schools is a 404.
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api import parse
 from core.filters import StrictOrderingFilter
 from core.openapi import error_responses, uuid_path_parameter
+from families.selectors import family_get
 from fees import selectors, services
 from fees.api import serializers as s
 from fees.models import Discount, Enrollment, FeePlan, LateFeePolicy, SchoolYear
@@ -258,9 +260,16 @@ class DiscountListApi(_ListCreateApi):
     select = staticmethod(selectors.discount_list)
 
     def resolve(self, user, data):
-        student = student_get(user=user, student_id=data.pop("student_id"))
-        data["student_id"] = student.pk
-        return student.school_id
+        student_id, family_id = data.pop("student_id", None), data.pop("family_id", None)
+        if (student_id is None) == (family_id is None):
+            raise ValidationError({"student_id": ["Give either student_id or family_id."]})
+        if student_id is not None:
+            student = student_get(user=user, student_id=student_id)
+            data["student_id"] = student.pk
+            return student.school_id
+        family = family_get(user=user, family_id=family_id)
+        data["family_id"] = family.pk
+        return family.school_id
 
     def create(self, data, user):
         return services.discount_create(actor=user, **data)

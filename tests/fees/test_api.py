@@ -199,3 +199,16 @@ def test_errors_inside_lists_read_as_flat_messages(school_admin, school):
     assert all(isinstance(message, str) for messages in fields.values() for message in messages)
     assert any(message.startswith("[0].amount: ") for message in fields["items"])
     assert fields["grades"][0].startswith("[0]: ")
+
+
+def test_a_discount_can_be_for_a_whole_family(school, school_admin):
+    from families.services import family_create
+
+    family = family_create(school_id=school.pk, name="Familia Pérez")
+    body = {"family_id": str(family.pk), "kind": "SIBLING", "percent": 10, "concept_kinds": ["TUITION"],
+            "valid_from": "2026-08-01", "reason": "Hermanos"}
+    answer = school_admin.post("/api/v1/discounts", body, format="json")
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["family_id"] == str(family.pk) and answer.json()["student_id"] is None
+    both = {**body, "student_id": str(StudentFactory(school=school).pk)}
+    assert school_admin.post("/api/v1/discounts", both, format="json").status_code == 400
