@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fees.calendar import Period, next_business_day
@@ -212,6 +212,8 @@ def discount_terms(draw):
     return DiscountTerm(key, kind, covered, amount=draw(money), early_payment_day=5)
 
 
+# No per-example deadline: on a loaded machine a slow example is not a wrong one.
+@settings(deadline=None)
 @given(
     charges=st.lists(st.tuples(kinds, money), min_size=1, max_size=4),
     discounts=st.lists(discount_terms(), max_size=4),
