@@ -45,8 +45,7 @@ app.conf.beat_schedule = {
         "args": ["purge_expired"],
     },
     "send-reminders": {
-        "task": "core.tasks.nightly_command",
+        "task": "reminders.tasks.send_reminders",
         "schedule": crontab(hour=9, minute=0),
-        "args": ["send_reminders"],
     },
 }

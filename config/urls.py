@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("fees.api.urls")),
     path("", include("accounting.api.urls")),
     path("", include("banking.api.urls")),
+    path("", include("reminders.api.urls")),
     path("reports/", include("reports.api.urls")),
     path("ai/", include("ai_agent.api.urls")),
 ]

@@ -8,3 +8,9 @@ class RemindersConfig(AppConfig):
     name = "reminders"
     verbose_name = _("Reminders")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The admin modules are loaded (autodiscover runs in the admin app's ready, listed first).
+        from reminders.admin import extend_family_admin
+
+        extend_family_admin()

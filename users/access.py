@@ -43,6 +43,8 @@ class Action(StrEnum):
     BILLING_RUN = "billing_run"
     SURCHARGE_WAIVE = "surcharge_waive"
     BANK_COLLECTIONS = "bank_collections"
+    # Reminder policies and the reminder log (what was sent to which family).
+    REMINDERS_MANAGE = "reminders_manage"
 
 
 REQUIRED_ROLE: dict[Action, Role] = {
@@ -65,6 +67,7 @@ REQUIRED_ROLE: dict[Action, Role] = {
     Action.SURCHARGE_WAIVE: Role.ADMIN,
     # Bank accounts, statement imports and the review queue of bank lines.
     Action.BANK_COLLECTIONS: Role.ACCOUNTANT,
+    Action.REMINDERS_MANAGE: Role.ADMIN,
 }
 
 

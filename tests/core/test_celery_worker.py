@@ -152,6 +152,7 @@ def test_beat_schedule_holds_the_nightly_jobs():
         (entry["task"], tuple(entry.get("args", ()))) for entry in celery_app.conf.beat_schedule.values()
     }
     assert ("billing.tasks.sweep_overdue", ()) in scheduled
-    for command in ("apply_late_fees", "purge_expired", "send_reminders"):
+    assert ("reminders.tasks.send_reminders", ()) in scheduled
+    for command in ("apply_late_fees", "purge_expired"):
         assert ("core.tasks.nightly_command", (command,)) in scheduled
     call_command("check")

@@ -8,6 +8,7 @@ from django.db import transaction
 from core.db_session import statement_timeout_lift
 from demo.management.commands._progress import ProgressBar
 from demo.seeding import seed_counts, seed_data_load, seed_data_reset
+from reminders.demo import demo_reminders_prepare
 
 
 def _positive_or_zero(value: str) -> int:
@@ -64,7 +65,11 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 progress=bar,
             )
+            # Families for the students (siblings by last names) and each school's default reminder
+            # policy, before the bank statements so their deposits can carry family references.
+            families = demo_reminders_prepare()["families"]
         self._print_summary(summary, reset=options["reset"], counts=counts)
+        self.stdout.write(f"  families       : {families} (each school with the default reminder policy)")
         self._bank_statements(options["seed"])
 
     def _bank_statements(self, seed: int) -> None:

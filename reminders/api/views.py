@@ -1,0 +1,140 @@
+"""Reminder policies (one per school) and the reminder log. ADMINs of the school only."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from core.api import parse
+from core.filters import StrictOrderingFilter
+from core.openapi import error_responses, uuid_path_parameter
+from reminders import selectors, services
+from reminders.api.serializers import PolicyCreateInput, PolicyOutput, PolicyUpdateInput, ReminderOutput
+from reminders.models import Reminder, ReminderPolicy
+from users.access import Action, require
+from users.selectors import school_get
+
+POLICY_ID = uuid_path_parameter("policy_id", "Reminder policy id.")
+ADMIN_ONLY = {
+    403: "Only the school's ADMINs (and platform admins) see and change reminders (`permission_denied`).",
+}
+INVALID = {
+    400: "`validation_error` (with `fields`), `invalid_reminder_policy` (fields name the step, e.g. "
+    "`steps[0]`), or `profeco_violation` (a text threatens to withhold documents, grades or exams, or "
+    "mentions a suspension outside a suspension notice).",
+}
+
+
+class PolicyListApi(GenericAPIView):
+    """Reminder policies of the schools where you are an ADMIN."""
+
+    queryset = ReminderPolicy.objects.none()
+    serializer_class = PolicyOutput
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = selectors.PolicyFilter
+    ordering_fields = ["created_at", "updated_at"]
+    ordering = ["created_at"]
+
+    def get_queryset(self):
+        return selectors.policy_list(user=self.request.user)
+
+    @extend_schema(operation_id="reminder_policies_list", tags=["reminders"],
+                   responses={200: PolicyOutput(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(PolicyOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="reminder_policies_create",
+        tags=["reminders"],
+        request=PolicyCreateInput,
+        responses={201: PolicyOutput, **error_responses(400, 403, 404, 409, descriptions={
+            **INVALID, **ADMIN_ONLY, 409: "The school already has a policy (`reminder_policy_exists`).",
+        })},
+        description="A school's reminder policy: steps relative to the due date, each with a channel and "
+        "an optional Spanish/English text (empty: the built-in template). `send_reminders` (nightly) sends "
+        "one reminder per family, step and invoice set, at most once.",
+    )
+    def post(self, request):
+        data = parse(PolicyCreateInput, request.data)
+        school = school_get(user=request.user, school_id=data.pop("school_id"))
+        require(request.user, Action.REMINDERS_MANAGE, school.pk)
+        policy = services.policy_create(school_id=school.pk, actor=request.user, **data)
+        return Response(PolicyOutput(policy).data, status=status.HTTP_201_CREATED)
+
+
+class PolicyDetailApi(GenericAPIView):
+    serializer_class = PolicyOutput
+    filter_backends: list = []
+
+    @extend_schema(operation_id="reminder_policies_retrieve", tags=["reminders"], parameters=[POLICY_ID],
+                   responses={200: PolicyOutput, **error_responses(403, descriptions=ADMIN_ONLY)})
+    def get(self, request, policy_id):
+        return Response(PolicyOutput(selectors.policy_get(user=request.user, policy_id=policy_id)).data)
+
+    @extend_schema(
+        operation_id="reminder_policies_update", tags=["reminders"], parameters=[POLICY_ID],
+        request=PolicyUpdateInput,
+        responses={200: PolicyOutput, **error_responses(400, 403, descriptions={**INVALID, **ADMIN_ONLY})},
+        description="Change the policy: only the fields sent change (`steps` replaces all the steps).",
+    )
+    def put(self, request, policy_id):
+        policy = selectors.policy_get(user=request.user, policy_id=policy_id)
+        data = parse(PolicyUpdateInput, request.data)
+        policy = services.policy_update(policy_id=policy.pk, actor=request.user, **data)
+        return Response(PolicyOutput(policy).data)
+
+    @extend_schema(
+        operation_id="reminder_policies_partial_update", tags=["reminders"], parameters=[POLICY_ID],
+        request=PolicyUpdateInput,
+        responses={200: PolicyOutput, **error_responses(400, 403, descriptions={**INVALID, **ADMIN_ONLY})},
+        description="Same as PUT: only the fields sent change.",
+    )
+    def patch(self, request, policy_id):
+        return self.put(request, policy_id)
+
+    @extend_schema(
+        operation_id="reminder_policies_destroy", tags=["reminders"], parameters=[POLICY_ID],
+        responses={204: None, **error_responses(403, descriptions=ADMIN_ONLY)},
+        description="The school stops sending reminders; the log of those sent stays.",
+    )
+    def delete(self, request, policy_id):
+        policy = selectors.policy_get(user=request.user, policy_id=policy_id)
+        services.policy_delete(policy_id=policy.pk, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReminderListApi(GenericAPIView):
+    """The reminder log: every reminder attempted, with its text as sent and its outcome."""
+
+    queryset = Reminder.objects.none()
+    serializer_class = ReminderOutput
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = selectors.ReminderFilter
+    ordering_fields = ["created_at", "sent_at", "as_of", "step_offset"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        return selectors.reminder_list(user=self.request.user)
+
+    @extend_schema(
+        operation_id="reminders_list", tags=["reminders"], responses={200: ReminderOutput(many=True)},
+        description="Filters: `family_id`, `status` (SENDING, SENT, FAILED; FAILED ones are retried by the "
+        "next run), `channel`, `kind`, `step_offset`, `school_id`.",
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(ReminderOutput(page, many=True).data)
+
+
+class ReminderDetailApi(GenericAPIView):
+    serializer_class = ReminderOutput
+    filter_backends: list = []
+
+    @extend_schema(operation_id="reminders_retrieve", tags=["reminders"],
+                   parameters=[uuid_path_parameter("reminder_id", "Reminder id.")],
+                   responses={200: ReminderOutput, **error_responses(403, descriptions=ADMIN_ONLY)})
+    def get(self, request, reminder_id):
+        reminder = selectors.reminder_get(user=request.user, reminder_id=reminder_id)
+        return Response(ReminderOutput(reminder).data)
