@@ -17,10 +17,12 @@ class PolicyStepInput(InputSerializer):
         help_text="Days from the due date: -3 three days before, 0 the day, 7 a week late.",
     )
     channel = serializers.ChoiceField(choices=list(Channel.values))  # the AI agent's channel set
-    kind = serializers.ChoiceField(
-        choices=StepKind.choices, default=StepKind.REMINDER,
-        help_text="SUSPENSION_NOTICE: sent only to families with three unpaid colegiaturas, announcing the "
-        "suspension date at least `suspension_notice_days` (>= 15) ahead (PROFECO).",
+    # Plain text, checked by the service (a shared "kind" enum name would collide in the schema).
+    kind = serializers.CharField(
+        default=StepKind.REMINDER, max_length=20,
+        help_text="REMINDER (default) or SUSPENSION_NOTICE: sent only to families with three unpaid "
+        "colegiaturas, announcing the suspension date at least `suspension_notice_days` (>= 15) ahead "
+        "(PROFECO).",
     )
     subject_es = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     body_es = serializers.CharField(
@@ -56,7 +58,7 @@ class PolicyCreateInput(PolicyUpdateInput):
 class PolicyStepOutput(serializers.Serializer):
     offset_days = serializers.IntegerField()
     channel = serializers.ChoiceField(choices=list(Channel.values))  # the AI agent's channel set
-    kind = serializers.ChoiceField(choices=StepKind.choices)
+    kind = serializers.CharField(help_text="REMINDER or SUSPENSION_NOTICE.")
     subject_es = serializers.CharField()
     body_es = serializers.CharField()
     subject_en = serializers.CharField()
@@ -84,6 +86,7 @@ class ReminderOutput(serializers.ModelSerializer):
         help_text="SENDING (claimed, outcome pending), SENT, or FAILED (retried by the next run)."
     )
     channel = serializers.ChoiceField(choices=list(Channel.values))
+    kind = serializers.CharField(help_text="REMINDER or SUSPENSION_NOTICE.")
     invoice_ids = serializers.ListField(child=serializers.UUIDField())
     amount_due = MoneyField()
     balance = MoneyField()
