@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.api import InputSerializer, MoneyField
+from fees.api.serializers import FlatList
 from reminders.models import (
     MIN_SUSPENSION_NOTICE_DAYS,
     Channel,
@@ -47,12 +48,13 @@ class PolicyUpdateInput(InputSerializer):
     attach_statement = serializers.BooleanField(required=False)
     suspension_notice_days = serializers.IntegerField(min_value=MIN_SUSPENSION_NOTICE_DAYS, max_value=365,
                                                       required=False)
-    steps = PolicyStepInput(many=True, required=False, max_length=MAX_STEPS, min_length=1)
+    # Errors inside the list read as flat messages ("[0].channel: ..."), as the error shape requires.
+    steps = FlatList(child=PolicyStepInput(), required=False, max_length=MAX_STEPS, min_length=1)
 
 
 class PolicyCreateInput(PolicyUpdateInput):
     school_id = serializers.UUIDField()
-    steps = PolicyStepInput(many=True, max_length=MAX_STEPS, min_length=1)
+    steps = FlatList(child=PolicyStepInput(), max_length=MAX_STEPS, min_length=1)
 
 
 class PolicyStepOutput(serializers.Serializer):

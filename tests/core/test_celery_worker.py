@@ -55,13 +55,14 @@ def redis_client():
 def worker(redis_client):
     """A worker subprocess on its own queue of the local Redis; stopped and its keys removed after."""
     queue = f"test-{uuid.uuid4().hex}"
-    keys_before = set(redis_client.keys("*"))
     log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)
     env = app_env(
         database_url=_database_url(),
         CELERY_BROKER_URL=_redis_url(),
         CELERY_RESULT_BACKEND=_redis_url(),
         CELERY_TASK_ALWAYS_EAGER="false",
+        # No remote-control mailbox: it would leave kombu keys shared with other workers behind.
+        CELERY_WORKER_ENABLE_REMOTE_CONTROL="false",
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool=solo",
@@ -70,8 +71,9 @@ def worker(redis_client):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     client = Celery(broker=_redis_url(), backend=_redis_url())
+    sent: list[str] = []
     try:
-        yield client, queue, Path(log.name)
+        yield client, queue, Path(log.name), sent
     finally:
         process.terminate()
         try:
@@ -80,20 +82,23 @@ def worker(redis_client):
             process.kill()
             process.wait()
         client.close()
-        # Only the keys this test made: its queue, its result, kombu's bindings and acks.
-        created = set(redis_client.keys("*")) - keys_before
-        if created:
-            redis_client.delete(*created)
+        # Only this test's keys: its queue and kombu's binding of it (both carry the queue's unique
+        # name) and its results; other processes may share the Redis database.
+        mine = [key for key in redis_client.scan_iter(match=f"*{queue}*")]
+        mine += [f"celery-task-meta-{task_id}" for task_id in sent]
+        if mine:
+            redis_client.delete(*mine)
         Path(log.name).unlink(missing_ok=True)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_overdue_sweep_from_the_broker(worker, redis_client):
-    client, queue, log = worker
+    client, queue, log, sent = worker
     late = InvoiceFactory(due_date=local_today() - datetime.timedelta(days=3), status=InvoiceStatus.PENDING)
     InvoiceFactory(due_date=local_today() + datetime.timedelta(days=3), status=InvoiceStatus.PENDING)
 
     result = client.send_task("billing.tasks.sweep_overdue", queue=queue)
+    sent.append(result.id)
     try:
         answer = result.get(timeout=90)
     except Exception as exc:  # the worker's log says why (a failed start, a task error)
@@ -103,7 +108,9 @@ def test_a_real_worker_runs_the_overdue_sweep_from_the_broker(worker, redis_clie
     late.refresh_from_db()
     assert late.status == InvoiceStatus.OVERDUE
     # Idempotent: the same task again changes nothing.
-    assert client.send_task("billing.tasks.sweep_overdue", queue=queue).get(timeout=60) == {}
+    again = client.send_task("billing.tasks.sweep_overdue", queue=queue)
+    sent.append(again.id)
+    assert again.get(timeout=60) == {}
 
 
 @pytest.mark.django_db
