@@ -244,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - started
         app_cpu = time.process_time() - cpu_started
         backend_cpu = _backend_cpu(connection) - backend_started if backend_started is not None else None
+        if args.profile:
+            by_shape: dict[str, list[float]] = {}
+            for query in queries.captured_queries:
+                shape = query["sql"].split(" WHERE ")[0][:150]
+                by_shape.setdefault(shape, []).append(float(query["time"]))
+            for shape, times in sorted(by_shape.items(), key=lambda kv: -sum(kv[1]))[:12]:
+                print(f"{sum(times):8.2f}s {len(times):6d}x  {shape}", file=sys.stderr)
         if profiler is not None:
             import pstats
 
