@@ -73,6 +73,12 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
+# The deployment targets (deploy/aws, deploy/k8s): cfn-lint, kubernetes-validate and checkov, from
+# their own venv (.venv-deploy, pins in deploy/requirements.txt). README, "Deploying".
+.PHONY: deploy-lint
+deploy-lint:
+	PYTHON=$(PYTHON) deploy/lint
+
 # Spanish catalogue: collect the strings, fill them from locale/translate_es.py, compile the .mo
 # (committed, so serving never needs gettext). Needs gettext: apt-get install gettext.
 .PHONY: messages
