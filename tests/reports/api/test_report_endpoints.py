@@ -181,6 +181,8 @@ def test_csv_can_be_asked_for_with_the_accept_header(dataset, admin_client):
     response = admin_client.get(url("schools/summary"), HTTP_ACCEPT="text/csv")
 
     assert response["Content-Type"].startswith("text/csv")
+    # Read to the end, as a server does: the export's cursor is open until the body is consumed.
+    assert _csv_rows(response)
 
 
 def test_csv_format_wins_over_a_json_accept_header(dataset, admin_client):
@@ -188,6 +190,7 @@ def test_csv_format_wins_over_a_json_accept_header(dataset, admin_client):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+    assert _csv_rows(response)  # read to the end, as a server does (closes the export's cursor)
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(db, admin_client):
