@@ -162,8 +162,7 @@ class StudentAdmin(SchoolScopedAdmin):
             )
             if data.get("is_active") is False:
                 saved = student_update(student_id=saved.pk, actor=request.user, is_active=False)
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-        obj._state.adding = False
+        self.saved_by_service(obj, saved)
 
     def get_urls(self):
         return [

@@ -107,8 +107,7 @@ class BankAccountAdmin(SchoolScopedAdmin):
                 csv_mapping=data["csv_mapping"],
                 actor=request.user,
             )
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-        obj._state.adding = False
+        self.saved_by_service(obj, saved)
 
     def get_urls(self):
         return [

@@ -292,8 +292,7 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
                 student_id=obj.student_id, amount=obj.amount, due_date=obj.due_date,
                 description=obj.description, actor=request.user,
             )
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-        obj._state.adding = False
+        self.saved_by_service(obj, saved)
 
     def get_urls(self):
         return [

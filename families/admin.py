@@ -91,8 +91,7 @@ class FamilyAdmin(SchoolScopedAdmin):
             )
             if data.get("is_active") is False:
                 saved = family_update(family_id=saved.pk, actor=request.user, is_active=False)
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-        obj._state.adding = False
+        self.saved_by_service(obj, saved)
 
     def get_inlines(self, request, obj):
         # A family being registered has no children yet.

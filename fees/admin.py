@@ -38,10 +38,6 @@ class _FeeSetupAdmin(SchoolScopedAdmin):
                                   level=messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    def _saved(self, obj, saved):
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-        obj._state.adding = False
-
     @staticmethod
     def _changes(form, fields) -> dict:
         return {field: form.cleaned_data[field] for field in form.changed_data if field in fields}
@@ -76,7 +72,7 @@ class SchoolYearAdmin(_FeeSetupAdmin):
                 school_id=data["school"].pk, actor=request.user,
                 **{field: data[field] for field in self._EDITABLE if field != "is_active"},
             )
-        self._saved(obj, saved)
+        self.saved_by_service(obj, saved)
 
 
 class FeePlanItemForm(forms.ModelForm):
@@ -156,7 +152,7 @@ class FeePlanAdmin(_FeeSetupAdmin):
                 school_year_id=year.pk, name=data["name"], grades=data.get("grades") or [], items=items,
                 actor=request.user,
             )
-        self._saved(obj, saved)
+        self.saved_by_service(obj, saved)
 
 
 class EnrollGradeForm(forms.Form):
@@ -212,7 +208,7 @@ class EnrollmentAdmin(_FeeSetupAdmin):
                 student_id=data["student"].pk, plan_id=data["plan"].pk, starts_on=data.get("starts_on"),
                 actor=request.user,
             )
-        self._saved(obj, saved)
+        self.saved_by_service(obj, saved)
 
     def get_urls(self):
         return [
@@ -283,7 +279,7 @@ class DiscountAdmin(_FeeSetupAdmin):
                 family_id=data["family"].pk if data.get("family") else None, actor=request.user,
                 **{field: data.get(field) for field in self._EDITABLE if field != "is_active"},
             )
-        self._saved(obj, saved)
+        self.saved_by_service(obj, saved)
 
 
 @admin.register(LateFeePolicy)
@@ -312,4 +308,4 @@ class LateFeePolicyAdmin(_FeeSetupAdmin):
                 school_id=data["school"].pk, actor=request.user,
                 **{field: data.get(field) for field in self._EDITABLE if field != "is_active"},
             )
-        self._saved(obj, saved)
+        self.saved_by_service(obj, saved)

@@ -31,5 +31,4 @@ class SchoolAdmin(SchoolScopedAdmin):
         else:
             data = {f: form.cleaned_data.get(f, "") for f in ("name", "address", "phone", "email")}
             saved = services.school_create(actor=request.user, **data)
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-        obj._state.adding = False
+        self.saved_by_service(obj, saved)

@@ -2,6 +2,7 @@
 changes something a cached statement or report shows (the name, whether it is active)."""
 
 from collections.abc import Iterable
+from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from core.exceptions import NotFound
+from core.unchanged import UNCHANGED, Unchanged, given
 from schools.models import School
 
 if TYPE_CHECKING:  # users sits above schools: the actor is only a type here
@@ -16,7 +18,6 @@ if TYPE_CHECKING:  # users sits above schools: the actor is only a type here
 
 # Fields a cached statement or report shows: changing them must invalidate the cache.
 _CACHED_FIELDS = {"name", "is_active"}
-_EDITABLE_FIELDS = ("name", "address", "phone", "email", "is_active", "earliest_payment_date")
 
 
 def school_cache_version_bump(*, school_ids: Iterable[UUID]) -> None:
@@ -42,15 +43,25 @@ def school_create(
 
 
 @transaction.atomic
-def school_update(*, school_id: UUID, actor: "User | None" = None, **changes) -> School:
-    """Change a school's contact data, name or active flag; only the fields given change.
+def school_update(
+    *,
+    school_id: UUID,
+    actor: "User | None" = None,
+    name: str | Unchanged = UNCHANGED,
+    address: str | Unchanged = UNCHANGED,
+    phone: str | Unchanged = UNCHANGED,
+    email: str | Unchanged = UNCHANGED,
+    is_active: bool | Unchanged = UNCHANGED,
+    earliest_payment_date: date | None | Unchanged = UNCHANGED,
+) -> School:
+    """Change a school's contact data, name, active flag or payment date limit; only the fields
+    given change.
 
     Locks the school row. Bumps the cache version when the name or the active flag changes,
     in the same transaction. Raises NotFound. Safe to retry.
     """
-    unknown = set(changes) - set(_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
+    changes = given(name=name, address=address, phone=phone, email=email, is_active=is_active,
+                    earliest_payment_date=earliest_payment_date)
     school = School.objects.select_for_update().filter(pk=school_id).first()
     if school is None:
         raise NotFound()

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.exceptions import NotFound
+from core.unchanged import UNCHANGED, Unchanged, given
 from families.exceptions import FamilyInactive, FamilyOfAnotherSchool
 from families.models import Family
 from families.validators import normalise_curp
@@ -16,10 +17,6 @@ from schools.models import School
 from schools.services import school_cache_version_bump
 from students.models import Student
 from users.models import User
-
-_EDITABLE_FIELDS = (
-    "first_name", "last_name", "email", "grade", "enrolled_at", "is_active", "family_id", "curp", "level",
-)
 
 
 def _check_family(*, family_id: UUID | None, school_id: UUID) -> None:
@@ -71,7 +68,21 @@ def student_create(
 
 
 @transaction.atomic
-def student_update(*, student_id: UUID, actor: User | None = None, **changes) -> Student:
+def student_update(
+    *,
+    student_id: UUID,
+    actor: User | None = None,
+    first_name: str | Unchanged = UNCHANGED,
+    last_name: str | Unchanged = UNCHANGED,
+    email: str | Unchanged = UNCHANGED,
+    grade: str | Unchanged = UNCHANGED,
+    enrolled_at: date | None | Unchanged = UNCHANGED,
+    is_active: bool | Unchanged = UNCHANGED,
+    family_id: UUID | None | Unchanged = UNCHANGED,
+    curp: str | Unchanged = UNCHANGED,
+    level: str | Unchanged = UNCHANGED,
+    school_id: UUID | Unchanged = UNCHANGED,
+) -> Student:
     """Change a student's data; only the fields given change. A student never changes school:
     their invoices were issued by this one.
 
@@ -80,14 +91,13 @@ def student_update(*, student_id: UUID, actor: User | None = None, **changes) ->
     an invalid CURP or level; FamilyOfAnotherSchool (400), FamilyInactive (409) for a family the
     student cannot join (`family_id=None` takes them out of their family). Safe to retry.
     """
-    school_id = changes.pop("school_id", None)
-    unknown = set(changes) - set(_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
+    changes = given(first_name=first_name, last_name=last_name, email=email, grade=grade,
+                    enrolled_at=enrolled_at, is_active=is_active, family_id=family_id, curp=curp,
+                    level=level)
     student = Student.objects.select_for_update().filter(pk=student_id).first()
     if student is None:
         raise NotFound()
-    if school_id is not None and school_id != student.school_id:
+    if school_id not in (UNCHANGED, None) and school_id != student.school_id:
         raise ValidationError(
             {"school_id": ["A student cannot move to another school; enrol them there as a new student."]}
         )

@@ -87,6 +87,12 @@ class SchoolScopedAdmin(BoundedAdminSearchMixin, admin.ModelAdmin):
         # Nothing with money attached is hard-deleted; soft delete and cancel are actions.
         return False
 
+    def saved_by_service(self, obj, saved) -> None:
+        """In save_model, after a service wrote the row: the form's object takes the saved state
+        (number, status, timestamps), so the admin logs and redirects to what was really written."""
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+
     def _changeform_view(self, request, object_id, form_url, extra_context):
         # A service refusing the save (e.g. an amount below what was paid, a closed school) is
         # told to the user in their language; nothing was written.

@@ -1,0 +1,26 @@
+"""`UNCHANGED`: the default of an update service's typed keyword arguments ("leave this field as it
+is"), so a call names exactly the fields it changes and None stays a value (a nullable field set to
+null).
+
+    def student_update(*, student_id: UUID, email: str | Unchanged = UNCHANGED, ...) -> Student:
+        changes = given(email=email, ...)
+"""
+
+from enum import Enum
+from typing import Literal
+
+
+class _Unchanged(Enum):
+    UNCHANGED = "unchanged"
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged.UNCHANGED
+Unchanged = Literal[_Unchanged.UNCHANGED]
+
+
+def given(**fields) -> dict:
+    """The fields a caller passed, in the order named."""
+    return {name: value for name, value in fields.items() if value is not UNCHANGED}
