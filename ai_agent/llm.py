@@ -16,8 +16,12 @@ network): callers gather their data first; `_in_transaction()` refuses the call 
 """
 
 import json
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -271,6 +275,44 @@ def _reason(exc: Exception) -> str:
     return "openai_error"
 
 
+# Who is asking (set by the AI views): the per-user bound below counts their waiting calls.
+ai_caller: ContextVar[str | None] = ContextVar("ai_caller", default=None)
+_waiting_lock = threading.Lock()
+_waiting: Counter = Counter()  # "*" for the process, and one entry per caller
+
+
+@contextmanager
+def _waiting_slot():
+    """Yields True when this call may wait on OpenAI, False when the bounds are reached.
+
+    A slow model holds a gunicorn thread for up to OPENAI_TIMEOUT_SECONDS; without a bound, a few
+    users could occupy every thread of a process. At most AI_MAX_WAITING_PER_PROCESS calls wait at
+    once in one process, and at most AI_MAX_WAITING_PER_USER of one user; beyond that the answer
+    comes from the rules at once (logged as `ai_fallback` with reason `busy`).
+    """
+    caller = ai_caller.get()
+    with _waiting_lock:
+        full = _waiting["*"] >= settings.AI_MAX_WAITING_PER_PROCESS or (
+            caller is not None and _waiting[caller] >= settings.AI_MAX_WAITING_PER_USER
+        )
+        if not full:
+            _waiting["*"] += 1
+            if caller is not None:
+                _waiting[caller] += 1
+    if full:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        with _waiting_lock:
+            _waiting["*"] -= 1
+            if caller is not None:
+                _waiting[caller] -= 1
+                if not _waiting[caller]:
+                    del _waiting[caller]
+
+
 def answer_with_fallback(
     *, operation: str, openai_answer: Callable[[LLMSession], T], rules_answer: Callable[[], T]
 ) -> tuple[T, str]:
@@ -280,18 +322,29 @@ def answer_with_fallback(
     errors are not swallowed: the rules would hit the same database.
     """
     if llm_mode() == "openai":
-        session = LLMSession(operation=operation)
-        try:
-            answer = openai_answer(session)
-        except LLMUnavailable as exc:
-            _record(operation=operation, succeeded=False, error=exc.reason)
-            logger.warning("ai_fallback", operation=operation, reason=exc.reason, detail=exc.detail)
-        except DatabaseError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any failure of the optional path falls back
-            _record(operation=operation, succeeded=False, error="unexpected_error")
-            logger.exception("ai_fallback", operation=operation, reason="unexpected_error", detail=str(exc))
-        else:
-            _record(operation=operation, succeeded=True)
-            return answer, "openai"
+        with _waiting_slot() as may_wait:
+            if not may_wait:
+                logger.warning("ai_fallback", operation=operation, reason="busy",
+                               detail="too many OpenAI calls waiting (process or user bound)")
+                return rules_answer(), "rules"
+            return _openai_or_rules(operation, openai_answer, rules_answer)
+    return rules_answer(), "rules"
+
+
+def _openai_or_rules(operation, openai_answer, rules_answer):
+    """The OpenAI answer, or the rules' when the OpenAI path fails (reason logged)."""
+    session = LLMSession(operation=operation)
+    try:
+        answer = openai_answer(session)
+    except LLMUnavailable as exc:
+        _record(operation=operation, succeeded=False, error=exc.reason)
+        logger.warning("ai_fallback", operation=operation, reason=exc.reason, detail=exc.detail)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of the optional path falls back
+        _record(operation=operation, succeeded=False, error="unexpected_error")
+        logger.exception("ai_fallback", operation=operation, reason="unexpected_error", detail=str(exc))
+    else:
+        _record(operation=operation, succeeded=True)
+        return answer, "openai"
     return rules_answer(), "rules"

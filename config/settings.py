@@ -374,6 +374,9 @@ OPENAI_API_KEY = env_str("OPENAI_API_KEY") or None
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL") or None
 OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o")
 OPENAI_TIMEOUT_SECONDS = env_int("OPENAI_TIMEOUT_SECONDS", 20)
+# OpenAI calls that may wait at once, per process and per user; past either, the rules answer.
+AI_MAX_WAITING_PER_PROCESS = env_int("AI_MAX_WAITING_PER_PROCESS", 2)
+AI_MAX_WAITING_PER_USER = env_int("AI_MAX_WAITING_PER_USER", 1)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

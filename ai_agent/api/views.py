@@ -36,7 +36,7 @@ from ai_agent.api.serializers import (
 )
 from ai_agent.assistant import assistant_answer
 from ai_agent.exceptions import NothingToCollect
-from ai_agent.llm import llm_last_call, llm_mode
+from ai_agent.llm import ai_caller, llm_last_call, llm_mode
 from ai_agent.messages import CollectionFacts, collection_message_build, default_tone
 from ai_agent.risk import risk_analysis_get
 from ai_agent.summary import executive_summary_get
@@ -68,6 +68,11 @@ def _require_some_school(user) -> None:
 
 class _AIView(APIView):
     throttle_classes = [AIRateThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # For the per-user bound on OpenAI calls waiting at once (ai_agent.llm).
+        ai_caller.set(str(request.user.pk))
 
 
 class _LanguageQuery(serializers.Serializer):
