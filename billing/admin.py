@@ -5,10 +5,12 @@ admin only displays, collects input and reports the service's refusals in the st
 """
 
 import copy
+import uuid
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,6 +29,7 @@ from core.csv_export import counted_values, csv_response
 from core.dates import local_today
 from core.exceptions import DomainError
 from core.formats import money
+from core.models import IdempotencyRecord
 from core.money import MAX_AMOUNT, ZERO
 from core.pdf import pdf_response
 from users.access import Action, user_can
@@ -44,6 +47,15 @@ class PaymentRegisterForm(forms.Form):
         help_text=_("Empty: today."),
     )
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    # One token per rendered form: a second POST of the same form (double click, resubmit after a
+    # timeout) finds it used and records nothing (core.models.IdempotencyRecord, in the payment's
+    # transaction).
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission"] = uuid.uuid4().hex
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
@@ -56,6 +68,18 @@ class PaymentRegisterForm(forms.Form):
         if day is not None and day > local_today():
             raise forms.ValidationError(gettext("A payment cannot be dated in the future."))
         return day
+
+
+def _submission_claim(user, token: str) -> bool:
+    """Claim a payment form's token; False when a previous POST of the same form already did."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                user=user, scope="admin.payment_register", key=token, request_fingerprint=""
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- list filters ---------------------------------------------------------------------------
@@ -343,10 +367,17 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                payment = services.payment_record(
-                    invoice_id=invoice.pk, amount=data["amount"], method=data["method"],
-                    payment_date=data["payment_date"], reference=data["reference"], actor=request.user,
-                )
+                with transaction.atomic():
+                    if data["submission"] and not _submission_claim(request.user, data["submission"]):
+                        self.message_user(
+                            request, gettext("This payment form was already submitted; nothing was recorded "
+                                             "again."), level=messages.WARNING,
+                        )
+                        return HttpResponseRedirect(change_url)
+                    payment = services.payment_record(
+                        invoice_id=invoice.pk, amount=data["amount"], method=data["method"],
+                        payment_date=data["payment_date"], reference=data["reference"], actor=request.user,
+                    )
             except DomainError as refusal:
                 field = {"overpayment": "amount", "invalid_amount": "amount",
                          "payment_date_too_old": "payment_date"}.get(refusal.code)
