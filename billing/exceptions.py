@@ -91,3 +91,60 @@ class StudentChangeNotAllowed(BillingError):
     code = "student_change_not_allowed"
     status = HTTPStatus.BAD_REQUEST
     default_detail = _("An invoice's student cannot be changed; cancel it and issue a new one.")
+
+
+class RecordImmutable(BillingError):
+    code = "record_immutable"
+    status = HTTPStatus.METHOD_NOT_ALLOWED
+    default_detail = _("Allocations, credit notes, reversals and refunds cannot be changed or deleted.")
+
+
+class AllocationsExceedPayment(BillingError):
+    code = "allocations_exceed_payment"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("The allocations add up to more than the payment.")
+
+
+class InvalidAllocations(BillingError):
+    code = "invalid_allocations"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("The allocations are invalid.")
+
+
+class CreditNoteAboveBalance(BillingError):
+    code = "credit_note_above_balance"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("A credit note cannot exceed what is still owed on the invoice.")
+
+
+class PaymentAlreadyReversed(BillingError):
+    code = "payment_already_reversed"
+    status = HTTPStatus.CONFLICT
+    default_detail = _("This payment was already reversed.")
+
+
+class PaymentCreditRefunded(BillingError):
+    code = "payment_credit_refunded"
+    status = HTTPStatus.CONFLICT
+    default_detail = _(
+        "Part of this payment's credit was refunded to the family: reversing it would make the "
+        "family's credit negative."
+    )
+
+
+class InvalidReversalDate(BillingError):
+    code = "invalid_reversal_date"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("A reversal is dated between its payment's date and today.")
+
+
+class RefundAboveCredit(BillingError):
+    code = "refund_above_credit"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("A refund cannot exceed the family's credit balance.")
+
+
+class InvalidReason(BillingError):
+    code = "invalid_reason"
+    status = HTTPStatus.BAD_REQUEST
+    default_detail = _("Say why: a correction needs a reason.")

@@ -8,7 +8,10 @@ from billing.querysets import InvoiceQuerySet, InvoiceStatus, PaymentQuerySet
 from core.models import BaseModel
 from core.money import ZERO, MoneyField
 
-__all__ = ["DocumentSequence", "Invoice", "InvoiceStatus", "Payment", "PaymentMethod"]
+__all__ = [
+    "Allocation", "CreditNote", "DocumentSequence", "Invoice", "InvoiceStatus", "Payment", "PaymentMethod",
+    "PaymentReversal", "Refund", "RefundSource", "ReversalReason",
+]
 
 
 class PaymentMethod(models.TextChoices):
@@ -33,7 +36,9 @@ class AuditHistory(models.Model):
 class Invoice(BaseModel):
     """A charge a school issues to a student.
 
-    `paid_amount` and `status` are derived: only billing.services writes them.
+    `paid_amount` (the sum of the allocations of payments that are not reversed), `credited_amount`
+    (the sum of its credit notes) and `status` are derived: only billing.services writes them, under
+    the invoice's row lock. Its balance is `amount - paid_amount - credited_amount`.
     """
 
     number = models.CharField(_("number"), max_length=20, editable=False)
@@ -46,6 +51,8 @@ class Invoice(BaseModel):
     )
     amount = MoneyField(_("amount"))
     paid_amount = MoneyField(_("paid amount"), default=0, editable=False)
+    # db_default: bulk loaders (the seed, bench) that insert invoices in raw SQL need not know it.
+    credited_amount = MoneyField(_("credited amount"), default=0, db_default=0, editable=False)
     due_date = models.DateField(_("due date"))
     status = models.CharField(
         _("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.PENDING,
@@ -71,6 +78,11 @@ class Invoice(BaseModel):
             models.CheckConstraint(
                 condition=Q(paid_amount__lte=F("amount")), name="invoice_paid_not_above_amount"
             ),
+            models.CheckConstraint(condition=Q(credited_amount__gte=0), name="invoice_credited_not_negative"),
+            models.CheckConstraint(
+                condition=Q(paid_amount__lte=F("amount") - F("credited_amount")),
+                name="invoice_paid_and_credited_not_above_amount",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=InvoiceStatus.values), name="invoice_status_valid"
             ),
@@ -87,16 +99,28 @@ class Invoice(BaseModel):
         return self.number
 
     @property
+    def balance(self):
+        return self.amount - self.paid_amount - self.credited_amount
+
+    @property
     def pending_amount(self):
         if self.status == InvoiceStatus.CANCELLED:
             return ZERO
-        return self.amount - self.paid_amount
+        return self.amount - self.paid_amount - self.credited_amount
 
 
 class Payment(BaseModel):
-    """Money received against one invoice. Immutable: never updated, never deleted.
+    """Money received. Immutable: never updated, never deleted, never edited to correct it.
 
-    `school` is copied from the invoice so receipt numbers can be unique per school.
+    A payment is applied to invoices by its allocations: one, to `invoice`, for a payment against
+    an invoice (`POST /payments`); any number for a family's payment (`family` set, `invoice`
+    empty), whose unallocated part is the family's credit. Only the three running figures change
+    after the insert, by billing.services under the family's (or the invoice's) lock:
+    `allocated_amount` (sum of its allocations), `refunded_amount` (sum of the refunds drawn from
+    it) and `is_reversed` (false -> true, once, with its PaymentReversal). The database refuses any
+    other change (trigger, billing 0006) and keeps allocated + refunded <= amount (CHECK).
+
+    `school` is copied from the invoice or the family so receipt numbers can be unique per school.
     """
 
     number = models.CharField(_("receipt number"), max_length=20, editable=False)
@@ -104,9 +128,17 @@ class Payment(BaseModel):
         "schools.School", on_delete=models.PROTECT, related_name="payments", editable=False,
     )
     invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice")
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("invoice"),
+    )
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("family"),
     )
     amount = MoneyField(_("amount"))
+    allocated_amount = MoneyField(_("allocated"), default=0, db_default=0, editable=False)
+    refunded_amount = MoneyField(_("refunded"), default=0, db_default=0, editable=False)
+    is_reversed = models.BooleanField(_("reversed"), default=False, db_default=False, editable=False)
     payment_date = models.DateField(_("payment date"))
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
@@ -128,15 +160,36 @@ class Payment(BaseModel):
             models.CheckConstraint(
                 condition=Q(method__in=PaymentMethod.values), name="payment_method_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=False) | Q(family__isnull=False),
+                name="payment_has_invoice_or_family",
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated_amount__gte=0) & Q(refunded_amount__gte=0),
+                name="payment_applied_not_negative",
+            ),
+            # The allocations (and refunds) of a payment never exceed its amount.
+            models.CheckConstraint(
+                condition=Q(allocated_amount__lte=F("amount") - F("refunded_amount")),
+                name="payment_applied_not_above_amount",
+            ),
         ]
         indexes = [
             models.Index(fields=["invoice", "payment_date"], name="payment_invoice_date_idx"),
+            models.Index(fields=["family", "payment_date"], name="payment_family_date_idx"),
             models.Index(fields=["payment_date"], name="payment_date_idx"),
             models.Index(fields=["school", "payment_date"], name="payment_school_date_idx"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def unallocated_amount(self):
+        """What is left of it for the family's credit: nothing once reversed."""
+        if self.is_reversed:
+            return ZERO
+        return self.amount - self.allocated_amount - self.refunded_amount
 
     def save(self, *args, **kwargs):
         from billing.exceptions import PaymentImmutable
@@ -151,15 +204,192 @@ class Payment(BaseModel):
         raise PaymentImmutable()
 
 
+class ImmutableRecord(BaseModel):
+    """A money record that is written once and never changed or deleted (a correction is another
+    record). Refused here for the ORM; billing 0006 refuses it in SQL too."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        from billing.exceptions import RecordImmutable
+
+        if not self._state.adding:
+            raise RecordImmutable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from billing.exceptions import RecordImmutable
+
+        raise RecordImmutable()
+
+
+class Allocation(ImmutableRecord):
+    """The part of a payment applied to one invoice. Counts in the invoice's `paid_amount` while its
+    payment is not reversed."""
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment")
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("invoice")
+    )
+    amount = MoneyField(_("amount"))
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "invoice"], name="allocation_unique_payment_invoice"),
+        ]
+        indexes = [models.Index(fields=["invoice", "payment"], name="allocation_invoice_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} -> {self.invoice_id}: {self.amount}"
+
+
+class CreditNote(ImmutableRecord):
+    """Lowers what is owed on one invoice (a beca granted late, a discount, an error in the amount):
+    the invoice's `credited_amount`. Numbered in its own series per school."""
+
+    number = models.CharField(_("number"), max_length=20, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+", editable=False)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credit_notes", verbose_name=_("invoice")
+    )
+    amount = MoneyField(_("amount"))
+    reason = models.CharField(_("reason"), max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("issued by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="credit_note_unique_number_per_school"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_note_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["invoice"], name="credit_note_invoice_idx"),
+            models.Index(fields=["school", "created_at"], name="credit_note_school_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReversalReason(models.TextChoices):
+    BOUNCED_CHECK = "BOUNCED_CHECK", _("Bounced check")
+    CHARGEBACK = "CHARGEBACK", _("Chargeback")
+    ENTRY_ERROR = "ENTRY_ERROR", _("Entry error")
+    OTHER = "OTHER", _("Other")
+
+
+class PaymentReversal(ImmutableRecord):
+    """A payment that did not really come in (a bounced cheque, a chargeback, a wrong entry): its
+    allocations stop counting from `reversal_date`, and its unallocated part leaves the credit."""
+
+    number = models.CharField(_("number"), max_length=20, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+", editable=False)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="reversal", verbose_name=_("payment")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ReversalReason.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    reversal_date = models.DateField(_("reversal date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("reversed by"),
+    )
+
+    class Meta:
+        ordering = ["-reversal_date", "-created_at"]
+        verbose_name = _("payment reversal")
+        verbose_name_plural = _("payment reversals")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="reversal_unique_number_per_school"),
+            models.CheckConstraint(
+                condition=Q(reason__in=ReversalReason.values), name="reversal_reason_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "reversal_date"], name="reversal_school_date_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Refund(ImmutableRecord):
+    """Money paid back to a family out of its credit, drawn from its payments' unallocated parts
+    (oldest first, RefundSource)."""
+
+    number = models.CharField(_("number"), max_length=20, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+", editable=False)
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("family")
+    )
+    amount = MoneyField(_("amount"))
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    refund_date = models.DateField(_("refund date"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("refunded by"),
+    )
+
+    class Meta:
+        ordering = ["-refund_date", "-created_at"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="refund_unique_number_per_school"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="refund_method_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["family", "refund_date"], name="refund_family_date_idx"),
+            models.Index(fields=["school", "refund_date"], name="refund_school_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RefundSource(ImmutableRecord):
+    """The part of a refund drawn from one payment's unallocated amount."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="sources")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refund_sources")
+    amount = MoneyField(_("amount"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_source_amount_positive"),
+            models.UniqueConstraint(fields=["refund", "payment"], name="refund_source_unique"),
+        ]
+        indexes = [models.Index(fields=["payment"], name="refund_source_payment_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id} <- {self.payment_id}: {self.amount}"
+
+
 class DocumentSequence(models.Model):
     """Per school, per kind and per year, the last number handed out ("2026-000123")."""
 
     class Kind(models.TextChoices):
         INVOICE = "INVOICE"
         RECEIPT = "RECEIPT"
+        CREDIT_NOTE = "CREDIT_NOTE"
+        REVERSAL = "REVERSAL"
+        REFUND = "REFUND"
 
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     year = models.PositiveSmallIntegerField()
     last_value = models.PositiveIntegerField(default=0)
 

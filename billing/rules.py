@@ -61,7 +61,7 @@ class InvoiceStatus(models.TextChoices):
 
 # The one switch for credit notes: the name of the invoice's credited-amount column, or None while
 # there is none (credited = 0). See the module docstring.
-CREDITED_FIELD: str | None = None
+CREDITED_FIELD: str | None = "credited_amount"
 # The columns a reader must load (`.only()`, `.values()`) to apply the Python spelling to a row.
 CREDIT_FIELDS: tuple[str, ...] = (CREDITED_FIELD,) if CREDITED_FIELD else ()
 BALANCE_FIELDS: tuple[str, ...] = ("amount", "paid_amount", *CREDIT_FIELDS)

@@ -7,9 +7,9 @@ so an invoice past its due date reads OVERDUE before the nightly sweep has run.
 from datetime import date
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from billing.models import Invoice, Payment
+from billing.models import Allocation, CreditNote, Invoice, Payment, Refund
 from users.access import get_visible_or_404, scope_to_user
 from users.models import User
 
@@ -28,11 +28,42 @@ def invoice_get(*, user: User, invoice_id: UUID | str) -> Invoice:
     )
 
 
+def _payments():
+    """Payments with their invoice, student and reversal joined and their allocations prefetched
+    (`allocation_list`, invoice joined): one query for the page, one for its allocations."""
+    return Payment.objects.select_related("invoice__student", "reversal").prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=Allocation.objects.select_related("invoice").order_by("created_at", "invoice__number"),
+            to_attr="allocation_list",
+        )
+    )
+
+
 def payment_list(*, user: User) -> QuerySet[Payment]:
-    """Payments of the caller's schools, with their invoice and student joined."""
-    return scope_to_user(Payment.objects.select_related("invoice__student"), user)
+    """Payments of the caller's schools, with their invoice, student, reversal and allocations."""
+    return scope_to_user(_payments(), user)
 
 
 def payment_get(*, user: User, payment_id: UUID | str) -> Payment:
     """One payment of the caller's schools; 404 (NotFound) otherwise."""
-    return get_visible_or_404(Payment.objects.select_related("invoice__student"), user, payment_id)
+    return get_visible_or_404(_payments(), user, payment_id)
+
+
+def allocation_list(*, payment: Payment) -> QuerySet[Allocation]:
+    """A payment's allocations, oldest first, invoice joined."""
+    return payment.allocations.select_related("invoice").order_by("created_at", "invoice__number")
+
+
+def credit_note_list(*, user: User) -> QuerySet[CreditNote]:
+    """Credit notes of the caller's schools, invoice joined."""
+    return scope_to_user(CreditNote.objects.select_related("invoice"), user)
+
+
+def credit_note_get(*, user: User, credit_note_id: UUID | str) -> CreditNote:
+    return get_visible_or_404(CreditNote.objects.select_related("invoice"), user, credit_note_id)
+
+
+def refund_list(*, user: User) -> QuerySet[Refund]:
+    """Refunds of the caller's schools."""
+    return scope_to_user(Refund.objects.all(), user)

@@ -1,7 +1,18 @@
 """Every write that touches an invoice's money. Each function is one transaction.
 
-Lock order, everywhere: invoice rows, then the document sequence row, then the school row
-(cache version). Keeping one order means two requests can never deadlock each other.
+Lock order, everywhere (here, in billing.credit and billing.corrections):
+
+    1. the family row (any write that reads or changes a family's credit: family payments, credit
+       applied to new invoices, refunds, reversals of a family's payment);
+    2. the payment row (a reversal);
+    3. invoice rows, in id order;
+    4. the document sequence row (numbers of invoices, receipts, credit notes, reversals, refunds);
+    5. the school row (cache version).
+
+A write takes the locks it needs in that order and never goes back up the list, so two requests
+can never deadlock each other. A payment's running figures (allocated, refunded, reversed) are only
+written under its family's lock (or, for a payment without a family, its own row lock), so two
+writers never race on them.
 """
 
 import time
@@ -12,7 +23,7 @@ from uuid import UUID
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -30,10 +41,11 @@ from billing.exceptions import (
     Overpayment,
     PaymentDateTooOld,
 )
-from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.models import Allocation, DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, overdue_q
 from core.dates import local_today
 from core.money import MAX_AMOUNT, ZERO, to_money
+from families.models import Family
 from schools.services import school_cache_version_bump
 from students.models import Student
 from users.access import Action, user_can
@@ -62,13 +74,110 @@ def document_number_next(*, school_id: UUID, kind: str, year: int) -> str:
     return f"{year}-{value:06d}"
 
 
-def _checked_amount(amount: Decimal) -> Decimal:
+def _checked_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
     amount = to_money(amount)
     if amount <= ZERO or amount > MAX_AMOUNT:
-        raise InvalidAmount(
-            fields={"amount": [f"Must be greater than 0 and at most {MAX_AMOUNT}."]}
-        )
+        raise InvalidAmount(fields={field: [f"Must be greater than 0 and at most {MAX_AMOUNT}."]})
     return amount
+
+
+def _checked_method(method: str) -> str:
+    if method not in PaymentMethod.values:
+        raise InvalidPaymentMethod(fields={"method": [f"Unknown payment method {method!r}."]})
+    return method
+
+
+def _checked_past_date(day: date | None, *, field: str, today: date) -> date:
+    # Money is recorded when it moves: a post-dated entry would count in today's balance and in a
+    # future day's collections at once.
+    if day is not None and day > today:
+        raise FuturePaymentDate(fields={field: [f"Must be {today} or earlier."]})
+    return day or today
+
+
+def family_lock(family_id: UUID) -> Family:
+    """Lock a family's row: step 1 of the lock order, before anything that reads or moves its credit."""
+    return Family.objects.select_for_update().get(pk=family_id)
+
+
+def invoices_save_money(invoices: Iterable[Invoice], *, today: date) -> None:
+    """Store the new paid/credited amounts of locked invoices and their status, in one UPDATE."""
+    invoices = list(invoices)
+    for invoice in invoices:
+        invoice.status = invoice_current_status(invoice, today=today)
+        invoice.updated_at = timezone.now()
+    if len(invoices) == 1:
+        invoices[0].save(update_fields=["paid_amount", "credited_amount", "status", "updated_at"])
+    elif invoices:
+        Invoice.objects.bulk_update(invoices, ["paid_amount", "credited_amount", "status", "updated_at"])
+
+
+def family_credit_payments(family_id: UUID):
+    """The family's payments with credit left, oldest first: the order credit is spent and refunded."""
+    return (
+        Payment.objects.filter(family_id=family_id, is_reversed=False)
+        .filter(allocated_amount__lt=F("amount") - F("refunded_amount"))
+        .order_by("payment_date", "created_at", "number")
+    )
+
+
+def family_credit_apply_locked(*, family_id: UUID, invoices: list[Invoice]) -> list[Allocation]:
+    """Pay open invoices from the family's credit, oldest credit first, invoices by due date.
+
+    The caller holds the family lock (so the payments' unallocated parts cannot move) and the
+    invoices' row locks (or created them in this transaction); the caller saves the invoices
+    (`invoices_save_money`) and bumps the school. Returns the allocations made.
+    """
+    payments = list(family_credit_payments(family_id))
+    if not payments:
+        return []
+    left = {payment.pk: payment.unallocated_amount for payment in payments}
+    allocations = []
+    for invoice in sorted(invoices, key=lambda i: (i.due_date, i.number)):
+        if invoice.status == InvoiceStatus.CANCELLED:
+            continue
+        for payment in payments:
+            balance = invoice_balance(invoice)
+            if balance <= ZERO:
+                break
+            part = min(left[payment.pk], balance)
+            if part <= ZERO:
+                continue
+            allocations.append(Allocation(payment=payment, invoice=invoice, amount=part))
+            left[payment.pk] -= part
+            invoice.paid_amount += part
+    if allocations:
+        Allocation.objects.bulk_create(allocations)
+        drawn: dict[UUID, Decimal] = {}
+        for allocation in allocations:
+            drawn[allocation.payment_id] = drawn.get(allocation.payment_id, ZERO) + allocation.amount
+        for payment_id, part in drawn.items():
+            Payment.objects.filter(pk=payment_id).running_figures_update(
+                allocated_amount=F("allocated_amount") + part
+            )
+    return allocations
+
+
+@transaction.atomic
+def family_credit_apply(*, family_id: UUID, invoice_ids: Iterable[UUID]) -> list[Allocation]:
+    """Pay these invoices of a family from its credit (billing runs call it for the invoices they
+    issued; `invoice_create` does the same for one invoice by itself).
+
+    Locks the family, then the invoices in id order, then bumps the school. Invoices of other
+    families' students are ignored. Safe to retry: settled invoices and an empty credit take nothing.
+    """
+    family = family_lock(family_id)
+    invoices = list(
+        Invoice.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(set(invoice_ids)), student__family_id=family_id)
+        .order_by("pk")
+    )
+    today = local_today()
+    allocations = family_credit_apply_locked(family_id=family_id, invoices=invoices)
+    if allocations:
+        invoices_save_money({a.invoice_id: a.invoice for a in allocations}.values(), today=today)
+        school_cache_version_bump(school_ids=[family.school_id])
+    return allocations
 
 
 @transaction.atomic
@@ -80,16 +189,20 @@ def invoice_create(
     description: str = "",
     actor: User | None = None,
 ) -> Invoice:
-    """Issue an invoice to a student; the student's school issues it and numbers it.
+    """Issue an invoice to a student; the student's school issues it and numbers it. When the
+    student's family has credit, the invoice is paid from it at once (oldest credit first), in this
+    transaction: the invoice returned already shows it.
 
     Due dates in the past are allowed (schools load history); the status says OVERDUE then.
-    Raises InvalidAmount, InactiveStudent, Student.DoesNotExist. Not idempotent by itself: the
-    API's Idempotency-Key makes retries safe.
+    Locks the student's family (if any) before numbering. Raises InvalidAmount, InactiveStudent,
+    Student.DoesNotExist. Not idempotent by itself: the API's Idempotency-Key makes retries safe.
     """
     amount = _checked_amount(amount)
     student = Student.objects.select_related("school").get(pk=student_id)
     if not student.is_active or not student.school.is_active:
         raise InactiveStudent()
+    if student.family_id is not None:
+        family_lock(student.family_id)
     invoice = Invoice(
         school_id=student.school_id,
         student=student,
@@ -104,6 +217,10 @@ def invoice_create(
         school_id=student.school_id, kind=DocumentSequence.Kind.INVOICE, year=local_today().year
     )
     invoice.save(force_insert=True)
+    if student.family_id is not None:
+        today = local_today()
+        if family_credit_apply_locked(family_id=student.family_id, invoices=[invoice]):
+            invoices_save_money([invoice], today=today)
     school_cache_version_bump(school_ids=[invoice.school_id])
     return invoice
 
@@ -120,7 +237,7 @@ def invoice_update(
     """Change an open invoice's amount, due date or description; recompute its status.
 
     Locks the invoice row. Raises InvoiceCancelled, InvoiceAlreadyPaid (409),
-    AmountBelowPaid (409) when the new amount is below what was paid, InvalidAmount,
+    AmountBelowPaid (409) when the new amount is below what was paid and credited, InvalidAmount,
     AmountDecreaseNotAllowed (403) when an actor who is not the school's ADMIN lowers the amount
     (it forgives debt; checked under the lock, against the amount as it is now).
     """
@@ -135,10 +252,11 @@ def invoice_update(
             actor, Action.INVOICE_AMOUNT_LOWER, invoice.school_id
         ):
             raise AmountDecreaseNotAllowed()
-        if amount < invoice.paid_amount:
+        settled = invoice.paid_amount + invoice.credited_amount
+        if amount < settled:
             raise AmountBelowPaid(
-                gettext("The amount cannot be lower than the %(paid)s already paid.")
-                % {"paid": invoice.paid_amount}
+                gettext("The amount cannot be lower than the %(paid)s already paid or credited.")
+                % {"paid": settled}
             )
         invoice.amount = amount
     if due_date is not None:
@@ -161,7 +279,7 @@ def invoice_cancel(*, invoice_id: UUID, actor: User | None = None) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled(gettext("This invoice is already cancelled."))
-    if invoice.paid_amount > ZERO or invoice.payments.exists():
+    if invoice.paid_amount > ZERO or invoice.allocations.filter(payment__is_reversed=False).exists():
         raise InvoiceHasPayments()
     invoice.status = InvoiceStatus.CANCELLED
     invoice.save(update_fields=["status", "updated_at"])
@@ -188,13 +306,9 @@ def payment_record(
     idempotent by itself: the API's Idempotency-Key makes retries safe.
     """
     amount = _checked_amount(amount)
-    if method not in PaymentMethod.values:
-        raise InvalidPaymentMethod(fields={"method": [f"Unknown payment method {method!r}."]})
+    _checked_method(method)
     today = local_today()
-    # Money is recorded when it is received: a post-dated entry would count in today's balance
-    # and in a future day's collections at once.
-    if payment_date is not None and payment_date > today:
-        raise FuturePaymentDate(fields={"payment_date": [f"Must be {today} or earlier."]})
+    payment_date = _checked_past_date(payment_date, field="payment_date", today=today)
     # The student comes in the same query (not locked: `of`), for the receipt the API answers.
     invoice = (
         Invoice.objects.select_for_update(of=("self",)).select_related("student", "school").get(pk=invoice_id)
@@ -214,11 +328,15 @@ def payment_record(
             % {"amount": amount, "pending": pending},
             fields={"amount": [f"At most {pending} is pending on this invoice."]},
         )
+    # One payment, one allocation of all of it. The family is noted (its statement lists the
+    # payment) but not locked: a payment that fits the invoice never touches the family's credit.
     payment = Payment(
         school_id=invoice.school_id,
         invoice=invoice,
+        family_id=invoice.student.family_id,
         amount=amount,
-        payment_date=payment_date or today,
+        allocated_amount=amount,
+        payment_date=payment_date,
         method=method,
         reference=reference,
         created_by=actor,
@@ -227,6 +345,7 @@ def payment_record(
         ),
     )
     payment.save(force_insert=True)
+    payment.allocation_list = [Allocation.objects.create(payment=payment, invoice=invoice, amount=amount)]
     invoice.paid_amount += amount
     invoice.status = invoice_current_status(invoice, today=today)
     invoice.save(update_fields=["paid_amount", "status", "updated_at"])

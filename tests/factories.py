@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import factory
 
-from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentMethod
 from families.models import Family
 from families.validators import reference_from_number
 from schools.models import School
@@ -88,12 +88,23 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment against one invoice, with its one allocation (as billing.services.payment_record
+    writes it). The invoice's paid_amount is the caller's to arrange."""
+
     class Meta:
         model = Payment
+        skip_postgeneration_save = True  # payments are immutable: no second save
 
     invoice = factory.SubFactory(InvoiceFactory)
     school = factory.SelfAttribute("invoice.school")
+    family = factory.SelfAttribute("invoice.student.family")
     number = factory.Sequence(lambda n: f"2026-{n:06d}")
     amount = Decimal("100.00")
+    allocated_amount = factory.SelfAttribute("amount")
     payment_date = factory.LazyFunction(datetime.date.today)
     method = PaymentMethod.CASH
+
+    @factory.post_generation
+    def _allocation(obj, create, extracted, **kwargs):
+        if create and obj.invoice_id is not None and obj.allocated_amount > 0:
+            Allocation.objects.create(payment=obj, invoice_id=obj.invoice_id, amount=obj.allocated_amount)

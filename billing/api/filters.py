@@ -3,7 +3,8 @@
 import django_filters
 from django import forms
 
-from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.models import CreditNote, Invoice, InvoiceStatus, Payment, PaymentMethod, Refund
+from core.filters import StrictBooleanFilter
 
 _BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 
@@ -60,6 +61,8 @@ class InvoiceFilter(django_filters.FilterSet):
 class PaymentFilter(django_filters.FilterSet):
     invoice_id = django_filters.UUIDFilter(field_name="invoice_id")
     school_id = django_filters.UUIDFilter(field_name="school_id")
+    family_id = django_filters.UUIDFilter(field_name="family_id")
+    reversed = StrictBooleanFilter(field_name="is_reversed")
     student_id = django_filters.UUIDFilter(field_name="invoice__student_id")
     method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
     date_from = django_filters.DateFilter(field_name="payment_date", lookup_expr="gte")
@@ -67,5 +70,31 @@ class PaymentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Payment
-        fields = ["invoice_id", "school_id", "student_id", "method", "date_from", "date_to"]
+        fields = ["invoice_id", "school_id", "family_id", "student_id", "method", "reversed", "date_from",
+                  "date_to"]
+        form = PaymentFilterForm
+
+
+class CreditNoteFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    invoice_id = django_filters.UUIDFilter(field_name="invoice_id")
+    student_id = django_filters.UUIDFilter(field_name="invoice__student_id")
+    family_id = django_filters.UUIDFilter(field_name="invoice__student__family_id")
+    date_from = django_filters.DateFilter(field_name="created_at__date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="created_at__date", lookup_expr="lte")
+
+    class Meta:
+        model = CreditNote
+        fields = ["school_id", "invoice_id", "student_id", "family_id", "date_from", "date_to"]
+        form = PaymentFilterForm
+
+
+class RefundFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="refund_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="refund_date", lookup_expr="lte")
+    method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
+
+    class Meta:
+        model = Refund
+        fields = ["date_from", "date_to", "method"]
         form = PaymentFilterForm

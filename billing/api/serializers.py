@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.models import InvoiceStatus, PaymentMethod
+from billing.models import InvoiceStatus, PaymentMethod, ReversalReason
 from billing.services import invoice_current_status
 from core.api import InputSerializer, MoneyField, UUIDInBodyField
 
@@ -58,8 +58,13 @@ class InvoiceOutput(serializers.Serializer):
     student_id = serializers.UUIDField()
     student_name = serializers.CharField(source="student.full_name")
     amount = MoneyField()
-    paid_amount = MoneyField()
-    pending_amount = MoneyField(help_text="amount - paid_amount; 0 for a cancelled invoice.")
+    paid_amount = MoneyField(help_text="Sum of the allocations of payments that are not reversed.")
+    credited_amount = MoneyField(help_text="Sum of the invoice's credit notes.")
+    balance = MoneyField(help_text="amount - paid_amount - credited_amount, whatever the status.")
+    pending_amount = MoneyField(help_text="The balance; 0 for a cancelled invoice.")
+    family_id = serializers.UUIDField(
+        source="student.family_id", allow_null=True, help_text="The student's paying family, if any."
+    )
     due_date = serializers.DateField()
     status = CurrentStatusField(
         help_text="Derived with today's date: PAID, OVERDUE (past due, unpaid), PARTIAL, PENDING; "
@@ -87,17 +92,171 @@ class PaymentCreateInput(InputSerializer):
     )
 
 
+class AllocationOutput(serializers.Serializer):
+    """The part of a payment applied to one invoice."""
+
+    invoice_id = serializers.UUIDField()
+    invoice_number = serializers.CharField(source="invoice.number")
+    student_id = serializers.UUIDField(source="invoice.student_id")
+    amount = MoneyField()
+    created_at = serializers.DateTimeField()
+
+
+class ReversalOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField(help_text="Reversal number, unique per school: RV-YYYY-NNNNNN.")
+    school_id = serializers.UUIDField()
+    payment_id = serializers.UUIDField()
+    reason = serializers.ChoiceField(choices=ReversalReason.choices)
+    note = serializers.CharField()
+    reversal_date = serializers.DateField()
+    created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+@extend_schema_field(AllocationOutput(many=True))
+class _AllocationsField(serializers.Field):
+    """A payment's allocations: prefetched by the selectors (`allocation_list`), set by the
+    services on the payment they return, or read here."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, payment):
+        rows = getattr(payment, "allocation_list", None)
+        if rows is None:
+            rows = payment.allocations.select_related("invoice").order_by("created_at", "invoice__number")
+        return AllocationOutput(rows, many=True).data
+
+
+@extend_schema_field(ReversalOutput(allow_null=True))
+class _ReversalField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, payment):
+        reversal = getattr(payment, "reversal", None) if payment.is_reversed else None
+        return ReversalOutput(reversal).data if reversal is not None else None
+
+
 class PaymentOutput(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField(help_text="Receipt number, unique per school: YYYY-NNNNNN.")
-    invoice_id = serializers.UUIDField()
-    invoice_number = serializers.CharField(source="invoice.number")
+    invoice_id = serializers.UUIDField(
+        allow_null=True, help_text="The invoice of a payment against one invoice; null for a family payment."
+    )
+    invoice_number = serializers.CharField(source="invoice.number", allow_null=True)
     school_id = serializers.UUIDField()
-    student_id = serializers.UUIDField(source="invoice.student_id")
-    student_name = serializers.CharField(source="invoice.student.full_name")
+    student_id = serializers.UUIDField(source="invoice.student_id", allow_null=True)
+    student_name = serializers.CharField(source="invoice.student.full_name", allow_null=True)
+    family_id = serializers.UUIDField(allow_null=True, help_text="The paying family, if any.")
     amount = MoneyField()
+    allocations = _AllocationsField(help_text="Where the money went: one row per invoice.")
+    unallocated_amount = MoneyField(
+        help_text="What is left of the payment as the family's credit (0 once reversed or refunded)."
+    )
     payment_date = serializers.DateField()
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     reference = serializers.CharField()
+    reversed = serializers.BooleanField(source="is_reversed")
+    reversal = _ReversalField(help_text="The reversal, when the payment was reversed; else null.")
     created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+
+class AllocationRequestInput(serializers.Serializer):
+    invoice_id = serializers.CharField(**_ID_IN_BODY)
+    amount = MoneyField(help_text="Greater than 0 and at most the invoice's balance.")
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class FamilyPaymentCreateInput(InputSerializer):
+    amount = MoneyField(help_text="Greater than 0. What is not allocated becomes the family's credit.")
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    payment_date = serializers.DateField(
+        required=False, allow_null=True, help_text="YYYY-MM-DD; today when omitted."
+    )
+    reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="",
+        help_text="Bank or gateway reference, for reconciliation.",
+    )
+    allocations = AllocationRequestInput(
+        many=True, required=False, allow_null=True, max_length=500,
+        help_text="Where the money goes. Omitted: oldest due date first across the family's open invoices.",
+    )
+
+
+# --- Corrections -------------------------------------------------------------------------------
+
+
+class CreditNoteOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField(help_text="Credit note number, unique per school: NC-YYYY-NNNNNN.")
+    school_id = serializers.UUIDField()
+    invoice_id = serializers.UUIDField()
+    invoice_number = serializers.CharField(source="invoice.number")
+    student_id = serializers.UUIDField(source="invoice.student_id")
+    amount = MoneyField()
+    reason = serializers.CharField()
+    created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class CreditNoteCreateInput(InputSerializer):
+    amount = MoneyField(help_text="Greater than 0 and at most the invoice's balance.")
+    reason = serializers.CharField(max_length=255, help_text="Why (e.g. \"Beca 50 % otorgada en octubre\").")
+
+
+class PaymentReverseInput(InputSerializer):
+    reason = serializers.ChoiceField(choices=ReversalReason.choices)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    reversal_date = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="YYYY-MM-DD, from the payment's date to today; today when omitted.",
+    )
+
+
+class RefundOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField(help_text="Refund number, unique per school: RE-YYYY-NNNNNN.")
+    school_id = serializers.UUIDField()
+    family_id = serializers.UUIDField()
+    amount = MoneyField()
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    refund_date = serializers.DateField()
+    reference = serializers.CharField()
+    note = serializers.CharField()
+    created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class RefundCreateInput(InputSerializer):
+    amount = MoneyField(help_text="Greater than 0 and at most the family's credit balance.")
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    refund_date = serializers.DateField(
+        required=False, allow_null=True, help_text="YYYY-MM-DD; today when omitted."
+    )
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class CreditPaymentOutput(serializers.Serializer):
+    payment_id = serializers.UUIDField(source="id")
+    number = serializers.CharField()
+    payment_date = serializers.DateField()
+    amount = MoneyField()
+    unallocated_amount = MoneyField()
+
+
+class FamilyCreditOutput(serializers.Serializer):
+    family_id = serializers.UUIDField()
+    reference = serializers.CharField()
+    credit_balance = MoneyField(help_text="Unallocated part of the family's payments, less refunds (>= 0).")
+    payments = CreditPaymentOutput(many=True, help_text="The payments the credit is in, oldest first.")

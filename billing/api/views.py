@@ -8,17 +8,21 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from billing import selectors, services
-from billing.api.filters import InvoiceFilter, PaymentFilter
+from billing import corrections, selectors, services
+from billing.api.filters import CreditNoteFilter, InvoiceFilter, PaymentFilter
 from billing.api.serializers import (
+    AllocationOutput,
+    CreditNoteCreateInput,
+    CreditNoteOutput,
     InvoiceCreateInput,
     InvoiceOutput,
     InvoiceUpdateInput,
     PaymentCreateInput,
     PaymentOutput,
+    PaymentReverseInput,
 )
 from billing.exceptions import StudentChangeNotAllowed
-from billing.models import Invoice, Payment
+from billing.models import CreditNote, Invoice, Payment
 from core.api import parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.idempotency import idempotent_response
@@ -40,6 +44,51 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
 )
 UUID_PATH = uuid_path_parameter("id")
+ADMIN_CORRECTS = "Only the school's ADMINs (and platform admins) correct money (`permission_denied`)."
+
+
+class InvoiceCreditNotesMixin:
+    @extend_schema(
+        methods=["GET"],
+        summary="Credit notes of an invoice",
+        description="The credit notes issued on one invoice of your schools, newest first.",
+        parameters=[UUID_PATH],
+        responses={200: CreditNoteOutput(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Issue a credit note",
+        description=(
+            "Lowers what is owed on the invoice (a beca granted late, a discount, a wrong amount); "
+            "immutable, numbered per school (NC-YYYY-NNNNNN). ADMIN only. An invoice whose balance "
+            "it brings to zero reads PAID."
+        ),
+        parameters=[UUID_PATH],
+        request=CreditNoteCreateInput,
+        responses={
+            201: CreditNoteOutput,
+            **error_responses(400, 403, 409, descriptions={
+                400: "`validation_error`, `invalid_amount`, `invalid_reason`, or "
+                "`credit_note_above_balance` (more than is owed on the invoice).",
+                403: ADMIN_CORRECTS,
+                409: "`invoice_cancelled`.",
+            }),
+        },
+    )
+    @action(
+        detail=True, methods=["get", "post"], url_path="credit-notes", pagination_class=None,
+        filter_backends=[],
+    )
+    def credit_notes(self, request, pk=None):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
+        if request.method == "GET":
+            notes = selectors.credit_note_list(user=request.user).filter(invoice=invoice)
+            notes = notes.order_by("-created_at")
+            return Response(CreditNoteOutput(notes, many=True).data)
+        require(request.user, Action.MONEY_CORRECT, invoice.school_id)
+        data = parse(CreditNoteCreateInput, request.data)
+        note = corrections.credit_note_issue(invoice_id=invoice.pk, actor=request.user, **data)
+        return Response(CreditNoteOutput(note).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -49,7 +98,7 @@ UUID_PATH = uuid_path_parameter("id")
     ),
     retrieve=extend_schema(summary="Get an invoice", parameters=[UUID_PATH]),
 )
-class InvoiceViewSet(viewsets.GenericViewSet):
+class InvoiceViewSet(InvoiceCreditNotesMixin, viewsets.GenericViewSet):
     queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
     serializer_class = InvoiceOutput
     filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
@@ -235,16 +284,57 @@ class PaymentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Payments of an invoice",
-        description="The payments registered against one invoice of your schools, newest first.",
+        description="The payments allocated to one invoice of your schools (its own payments and the "
+        "family payments that paid part of it), newest first.",
         parameters=[uuid_path_parameter("invoice_id", "Invoice id.")],
         responses={200: PaymentOutput(many=True)},
     )
     @action(detail=False, methods=["get"], url_path=r"invoice/(?P<invoice_id>[^/.]+)")
     def for_invoice(self, request, invoice_id=None):
         invoice = selectors.invoice_get(user=request.user, invoice_id=invoice_id)
-        payments = self.filter_queryset(self.get_queryset().filter(invoice=invoice))
+        payments = self.filter_queryset(self.get_queryset().filter(allocations__invoice=invoice))
         page = self.paginate_queryset(payments)
         return self.get_paginated_response(PaymentOutput(page, many=True).data)
+
+    @extend_schema(
+        summary="Allocations of a payment",
+        description="Where a payment's money went: one row per invoice, oldest first.",
+        parameters=[UUID_PATH],
+        responses={200: AllocationOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="allocations", pagination_class=None, filter_backends=[])
+    def allocations(self, request, pk=None):
+        payment = selectors.payment_get(user=request.user, payment_id=pk)
+        return Response(AllocationOutput(selectors.allocation_list(payment=payment), many=True).data)
+
+    @extend_schema(
+        summary="Reverse a payment",
+        description=(
+            "Takes back a payment that did not really come in (bounced cheque, chargeback, entry "
+            "error): its allocations stop counting, its invoices' paid amounts and statuses go back, "
+            "and its unallocated part leaves the family's credit. The payment stays, marked reversed; "
+            "the reversal is numbered per school (RV-YYYY-NNNNNN). ADMIN only. Collections reports "
+            "count the payment on its date and subtract it on the reversal's date."
+        ),
+        parameters=[UUID_PATH],
+        request=PaymentReverseInput,
+        responses={
+            200: PaymentOutput,
+            **error_responses(400, 403, 409, descriptions={
+                400: "`validation_error` or `invalid_reversal_date` (before the payment, or in the future).",
+                403: ADMIN_CORRECTS,
+                409: "`payment_already_reversed`, or `payment_credit_refunded` (part of its credit was "
+                "refunded: the family's credit would go negative).",
+            }),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="reverse", filter_backends=[])
+    def reverse(self, request, pk=None):
+        payment = selectors.payment_get(user=request.user, payment_id=pk)
+        require(request.user, Action.MONEY_CORRECT, payment.school_id)
+        data = parse(PaymentReverseInput, request.data)
+        corrections.payment_reverse(payment_id=payment.pk, actor=request.user, **data)
+        return Response(PaymentOutput(selectors.payment_get(user=request.user, payment_id=payment.pk)).data)
 
 
 # --- a student's invoices ------------------------------------------------------------------
@@ -282,3 +372,36 @@ class StudentInvoiceListApi(GenericAPIView):
     def get(self, request, student_id):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(InvoiceOutput(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List credit notes", description="Credit notes of your schools, newest first."
+    ),
+    retrieve=extend_schema(
+        summary="Get a credit note",
+        description="Credit notes are immutable: there is no update or delete.",
+        parameters=[UUID_PATH],
+    ),
+)
+class CreditNoteViewSet(viewsets.GenericViewSet):
+    """Credit notes are issued on their invoice (`POST /invoices/{id}/credit-notes`), listed here."""
+
+    queryset = CreditNote.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = CreditNoteOutput
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+    filterset_class = CreditNoteFilter
+    search_fields = ["number", "reason", "invoice__number"]
+    ordering_fields = ["created_at", "amount", "number"]
+    ordering = ["-created_at", "-number"]
+
+    def get_queryset(self):
+        return selectors.credit_note_list(user=self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(CreditNoteOutput(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        note = selectors.credit_note_get(user=request.user, credit_note_id=pk)
+        return Response(CreditNoteOutput(note).data)

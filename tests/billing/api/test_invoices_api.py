@@ -16,6 +16,8 @@ URL = "/api/v1/invoices"
 OUTPUT_KEYS = {
     "id", "number", "school_id", "student_id", "student_name", "amount", "paid_amount",
     "pending_amount", "due_date", "status", "description", "created_by", "created_at", "updated_at",
+    # part 2 (families and corrections): keys added, none renamed
+    "credited_amount", "balance", "family_id",
 }
 
 

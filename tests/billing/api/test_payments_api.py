@@ -16,6 +16,8 @@ URL = "/api/v1/payments"
 OUTPUT_KEYS = {
     "id", "number", "invoice_id", "invoice_number", "school_id", "student_id", "student_name", "amount",
     "payment_date", "method", "reference", "created_by", "created_at",
+    # part 2 (families and corrections): keys added, none renamed
+    "family_id", "allocations", "unallocated_amount", "reversed", "reversal",
 }
 
 
@@ -229,7 +231,7 @@ def test_payment_list_runs_a_fixed_number_of_queries(viewer, school, django_asse
     for _ in range(20):
         paid(InvoiceFactory(student__school=school), "10.00")
 
-    with django_assert_max_num_queries(3):  # roles, count, page (invoice and student joined)
+    with django_assert_max_num_queries(4):  # roles, count, page (invoice and student joined), allocations
         response = viewer.get(URL, {"page_size": 100})
 
     assert response.data["count"] == 20
@@ -260,7 +262,7 @@ def test_payments_of_an_invoice(viewer, invoice, school, django_assert_max_num_q
     second = paid(invoice, "200.00", payment_date=datetime.date(2026, 2, 1))
     paid(InvoiceFactory(student__school=school), "10.00")
 
-    with django_assert_max_num_queries(4):  # roles, invoice, count, page
+    with django_assert_max_num_queries(5):  # roles, invoice, count, page, allocations
         response = viewer.get(f"{URL}/invoice/{invoice.pk}")
 
     assert response.status_code == 200
