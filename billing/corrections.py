@@ -119,7 +119,7 @@ def payment_reverse(
     family_id = Payment.objects.filter(pk=payment_id).values_list("family_id", flat=True).first()
     if family_id is not None:
         family_lock(family_id)
-    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    payment = Payment.objects.select_for_update(no_key=True).filter(pk=payment_id).first()
     if payment is None:
         raise NotFound()
     if payment.is_reversed:

@@ -7,7 +7,8 @@ so an invoice past its due date reads OVERDUE before the nightly sweep has run.
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from billing.models import Allocation, CreditNote, Invoice, Payment, Refund
 from users.access import get_visible_or_404, scope_to_user
@@ -67,3 +68,19 @@ def credit_note_get(*, user: User, credit_note_id: UUID | str) -> CreditNote:
 def refund_list(*, user: User) -> QuerySet[Refund]:
     """Refunds of the caller's schools."""
     return scope_to_user(Refund.objects.all(), user)
+
+
+_CREDIT = DecimalField(max_digits=14, decimal_places=2)
+
+
+def family_credit_expression(family_ref: str = "pk") -> Coalesce:
+    """A family's credit balance as a correlated subquery: the unallocated part of its payments
+    that are not reversed (billing.credit). For annotating family lists in one query."""
+    credit = (
+        Payment.objects.filter(family_id=OuterRef(family_ref), is_reversed=False)
+        .order_by()
+        .values("family_id")
+        .annotate(total=Sum(F("amount") - F("allocated_amount") - F("refunded_amount"), output_field=_CREDIT))
+        .values("total")
+    )
+    return Coalesce(Subquery(credit, output_field=_CREDIT), Value(0), output_field=_CREDIT)

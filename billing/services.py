@@ -96,8 +96,16 @@ def _checked_past_date(day: date | None, *, field: str, today: date) -> date:
 
 
 def family_lock(family_id: UUID) -> Family:
-    """Lock a family's row: step 1 of the lock order, before anything that reads or moves its credit."""
-    return Family.objects.select_for_update().get(pk=family_id)
+    """Lock a family's row: step 1 of the lock order, before anything that reads or moves its credit.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a payment against one of the family's invoices (which
+    locks only that invoice) inserts a row referencing the family, and PostgreSQL's deferred
+    foreign-key check takes a KEY SHARE lock on the family at commit. FOR UPDATE would make that
+    check wait for a family payment that is itself waiting for the invoice: a deadlock (found by
+    tests/billing/services/test_family_payments.py). NO KEY UPDATE still serialises every writer
+    of the family's credit, which is what the lock is for.
+    """
+    return Family.objects.select_for_update(no_key=True).get(pk=family_id)
 
 
 def invoices_save_money(invoices: Iterable[Invoice], *, today: date) -> None:

@@ -33,6 +33,20 @@ VIEW_DEFINITIONS: list[tuple[str, dict[str, str]]] = [
             "reports_monthly_revenue": "0001_monthly_revenue",
         },
     ),
+    (
+        # Credit notes and reversals (DESIGN-CYCLE.md "Corrections"): pending is the balance, net of
+        # credit notes; collections are net of reversals on the reversal's date.
+        "0003_views_credit_and_reversals",
+        {
+            "reports_student_balance": "0003_student_balance",
+            "reports_school_summary": "0003_school_summary",
+            "reports_invoice_details": "0003_invoice_details",
+            "reports_overdue_invoices": "0003_overdue_invoices",
+            "reports_payment_history": "0001_payment_history",
+            "reports_daily_collections": "0003_daily_collections",
+            "reports_monthly_revenue": "0003_monthly_revenue",
+        },
+    ),
 ]
 
 

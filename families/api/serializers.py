@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import InputSerializer
+from billing.credit import family_credit_balance
+from core.api import InputSerializer, MoneyField
 from families.models import Family
 
 _SCHOOL_ID_IN_BODY = {"max_length": 64, "help_text": "UUID of one of your schools (404 otherwise)."}
@@ -10,17 +12,35 @@ _RFC_HELP = (
 )
 
 
+@extend_schema_field(MoneyField())
+class _CreditBalanceField(serializers.Field):
+    """The family's credit: annotated by the list (`credit_value`), else read from billing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, family):
+        value = getattr(family, "credit_value", None)
+        if value is None:
+            value = family_credit_balance(family_id=family.pk)
+        return MoneyField().to_representation(value)
+
+
 class FamilyOutput(serializers.ModelSerializer):
     school_id = serializers.UUIDField()
     reference = serializers.CharField(
         help_text="Payment reference to write in a bank transfer's concept (assigned, never changes)."
+    )
+    credit_balance = _CreditBalanceField(
+        help_text="Saldo a favor: what the family paid and was not yet allocated or refunded."
     )
 
     class Meta:
         model = Family
         fields = [
             "id", "school_id", "name", "email", "phone", "reference", "rfc", "legal_name", "tax_regime",
-            "tax_zip", "cfdi_use", "reminders_opt_out", "is_active", "created_at", "updated_at",
+            "tax_zip", "cfdi_use", "reminders_opt_out", "is_active", "credit_balance", "created_at",
+            "updated_at",
         ]
 
 

@@ -4,6 +4,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from billing.selectors import family_credit_expression
 from core.api import parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
@@ -33,7 +34,7 @@ class FamilyListApi(GenericAPIView):
     ordering = ["name"]
 
     def get_queryset(self):
-        return family_list(user=self.request.user)
+        return family_list(user=self.request.user).annotate(credit_value=family_credit_expression())
 
     @extend_schema(
         operation_id="families_list", tags=["families"], responses={200: FamilyOutput(many=True)},
