@@ -79,6 +79,7 @@ def credit_note_issue(
         school_id=invoice.school_id,
         invoice=invoice,
         amount=amount,
+        issue_date=today,
         reason=reason,
         created_by=actor,
         number="NC-"

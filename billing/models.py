@@ -260,6 +260,8 @@ class CreditNote(ImmutableRecord):
         Invoice, on_delete=models.PROTECT, related_name="credit_notes", verbose_name=_("invoice")
     )
     amount = MoneyField(_("amount"))
+    # The school's date when it was issued (TIME_ZONE): where statements and reports place it.
+    issue_date = models.DateField(_("issue date"))
     reason = models.CharField(_("reason"), max_length=255)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -276,7 +278,7 @@ class CreditNote(ImmutableRecord):
         ]
         indexes = [
             models.Index(fields=["invoice"], name="credit_note_invoice_idx"),
-            models.Index(fields=["school", "created_at"], name="credit_note_school_idx"),
+            models.Index(fields=["school", "issue_date"], name="credit_note_school_idx"),
         ]
 
     def __str__(self) -> str:

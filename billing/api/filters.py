@@ -80,8 +80,8 @@ class CreditNoteFilter(django_filters.FilterSet):
     invoice_id = django_filters.UUIDFilter(field_name="invoice_id")
     student_id = django_filters.UUIDFilter(field_name="invoice__student_id")
     family_id = django_filters.UUIDFilter(field_name="invoice__student__family_id")
-    date_from = django_filters.DateFilter(field_name="created_at__date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="created_at__date", lookup_expr="lte")
+    date_from = django_filters.DateFilter(field_name="issue_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="issue_date", lookup_expr="lte")
 
     class Meta:
         model = CreditNote

@@ -204,6 +204,7 @@ class CreditNoteOutput(serializers.Serializer):
     invoice_number = serializers.CharField(source="invoice.number")
     student_id = serializers.UUIDField(source="invoice.student_id")
     amount = MoneyField()
+    issue_date = serializers.DateField()
     reason = serializers.CharField()
     created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
     created_at = serializers.DateTimeField()

@@ -392,8 +392,8 @@ class CreditNoteViewSet(viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
     filterset_class = CreditNoteFilter
     search_fields = ["number", "reason", "invoice__number"]
-    ordering_fields = ["created_at", "amount", "number"]
-    ordering = ["-created_at", "-number"]
+    ordering_fields = ["issue_date", "created_at", "amount", "number"]
+    ordering = ["-issue_date", "-number"]
 
     def get_queryset(self):
         return selectors.credit_note_list(user=self.request.user)
