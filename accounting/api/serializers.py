@@ -175,3 +175,55 @@ class SchoolStatementOutput(serializers.Serializer):
         help_text="When these figures were computed (UTC). A cached statement keeps its time; any "
         "write to the school's money invalidates it."
     )
+
+
+# --- Family statement (documentation) ----------------------------------------------------------
+
+
+class FamilySummaryOutput(StudentSummaryOutput):
+    total_credited = MoneyField(help_text="Credit notes on the period's invoices.")
+
+
+class FamilyStatementInvoiceOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    student_id = serializers.UUIDField()
+    student_name = serializers.CharField()
+    description = serializers.CharField()
+    amount = MoneyField()
+    paid_amount = MoneyField()
+    credited_amount = MoneyField()
+    pending_amount = MoneyField()
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices)
+    due_date = serializers.DateField()
+
+
+class FamilyMovementOutput(serializers.Serializer):
+    date = serializers.DateField()
+    type = serializers.ChoiceField(choices=["CHARGE", "PAYMENT", "CREDIT_NOTE", "REVERSAL", "REFUND"])
+    number = serializers.CharField(help_text="The invoice, receipt, credit note, reversal or refund number.")
+    description = serializers.CharField()
+    charge = MoneyField(help_text="Raises what is owed: an invoice, a reversal, a refund.")
+    credit = MoneyField(help_text="Lowers it: a payment, a credit note.")
+    balance = MoneyField(help_text="What the family owes after this movement; negative: in credit.")
+    allocations = serializers.ListField(
+        child=serializers.DictField(), required=False,
+        help_text="PAYMENT only: `[{invoice_id, invoice_number, student_name, amount}]`.",
+    )
+
+
+class FamilyStatementOutput(serializers.Serializer):
+    family_id = serializers.UUIDField()
+    family_name = serializers.CharField()
+    reference = serializers.CharField(help_text="The family's payment reference.")
+    school_id = serializers.UUIDField()
+    school_name = serializers.CharField()
+    period = PeriodOutput
+    students = serializers.ListField(child=serializers.DictField(), help_text="`[{id, name}]`")
+    summary = FamilySummaryOutput()
+    opening_balance = MoneyField(help_text="Owed before the period (negative: in credit).")
+    closing_balance = MoneyField(help_text="opening + charges - credits of the period.")
+    credit_balance = MoneyField(help_text="The family's credit (saldo a favor) now.")
+    invoices = FamilyStatementInvoiceOutput(many=True)
+    movements = FamilyMovementOutput(many=True)
+    generated_at = serializers.DateTimeField()

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounting.api.serializers import (
     MAX_PAGE_SIZE,
+    FamilyStatementOutput,
     SchoolStatementOutput,
     SchoolStatementQuery,
     StatementQuery,
@@ -15,6 +16,7 @@ from accounting.api.serializers import (
     query_data,
 )
 from accounting.documents import statement_filename, student_statement_pdf
+from accounting.family_statement import family_statement_get, statement_family_get
 from accounting.selectors import (
     Period,
     school_statement_get,
@@ -188,3 +190,24 @@ class SchoolStatementApi(APIView):
         # The links are built per request: the cached statement has none.
         links = page_links(request, number=page["page"], has_next=page["page"] < page["num_pages"])
         return Response({**statement, "invoices_page": {**page, **links}})
+
+
+class FamilyStatementApi(APIView):
+    @extend_schema(
+        operation_id="families_statement",
+        summary="Family account statement",
+        description=(
+            "Every child's invoices and every movement of the family's money (charges, payments with "
+            "their allocations, credit notes, reversals, refunds) with a running balance of what the "
+            "family owes; opening and closing balance of the period (negative: the family is in "
+            "credit) and its credit balance now."
+        ),
+        tags=["families"],
+        parameters=[uuid_path_parameter("family_id", "Family id."), *PERIOD_PARAMETERS],
+        responses={200: FamilyStatementOutput},
+    )
+    def get(self, request, family_id):
+        period_data = parse(StatementQuery, query_data(request, ("from", "to")))
+        family = statement_family_get(user=request.user, family_id=family_id)
+        period = Period(date_from=period_data.get("from"), date_to=period_data.get("to"))
+        return Response(family_statement_get(family=family, period=period))

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from users.access import Action, require
 
 from billing import credit, selectors
 from billing.api.filters import RefundFilter
@@ -24,6 +23,7 @@ from core.filters import StrictOrderingFilter
 from core.idempotency import idempotent_response
 from core.openapi import error_responses, uuid_path_parameter
 from families.selectors import family_get
+from users.access import Action, require
 
 FAMILY_ID = uuid_path_parameter("family_id", "Family id.")
 
