@@ -22,7 +22,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from accounting.selectors import Period, _generated_at, _visible_get
+from accounting.selectors import Period, _generated_at
 from billing import rules
 from billing.credit import family_credit_balance
 from billing.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, PaymentReversal, Refund
@@ -31,6 +31,7 @@ from core.dates import local_today
 from core.money import ZERO
 from families.models import Family
 from schools.cache import cached_for_schools
+from users.access import get_visible_or_404
 from users.models import User
 
 CHARGE, PAYMENT, CREDIT_NOTE, REVERSAL, REFUND = "CHARGE", "PAYMENT", "CREDIT_NOTE", "REVERSAL", "REFUND"
@@ -40,12 +41,7 @@ _ORDER = {CHARGE: 0, PAYMENT: 1, CREDIT_NOTE: 2, REVERSAL: 3, REFUND: 4}
 
 def statement_family_get(*, user: User, family_id) -> Family:
     """The family, school joined, if one of the caller's schools holds it (else NotFound)."""
-    return _visible_get(
-        Family.objects.select_related("school"),
-        user=user,
-        pk=family_id,
-        membership_path="school__memberships__user",
-    )
+    return get_visible_or_404(Family.objects.select_related("school"), user, family_id)
 
 
 def family_statement_get(*, family: Family, period: Period, today: date | None = None) -> dict:
