@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 
 from billing.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentMethod
+from core.dates import local_today
 from families.models import Family
 from families.validators import reference_from_number
 from schools.models import School
@@ -82,7 +83,7 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"2026-{n:06d}")
     amount = Decimal("1000.00")
     paid_amount = Decimal("0.00")
-    due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))
+    due_date = factory.LazyFunction(lambda: local_today() + datetime.timedelta(days=30))
     status = InvoiceStatus.PENDING
     description = "Colegiatura"
 
@@ -101,7 +102,7 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"2026-{n:06d}")
     amount = Decimal("100.00")
     allocated_amount = factory.SelfAttribute("amount")
-    payment_date = factory.LazyFunction(datetime.date.today)
+    payment_date = factory.LazyFunction(local_today)
     method = PaymentMethod.CASH
 
     @factory.post_generation

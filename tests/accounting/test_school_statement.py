@@ -181,6 +181,7 @@ def test_statement_runs_a_fixed_number_of_queries(viewer, school, books, django_
     # charges by day, credits by day
     with django_assert_max_num_queries(8):
         response = viewer.get(url(school.pk), {"page_size": 100})
+    assert response.status_code == 200
 
     assert response.data["invoices_page"]["count"] == 45
 

@@ -125,6 +125,7 @@ def test_the_plan_list_reads_items_in_one_query(school_admin, school, django_ass
         fee_plan(year, name=f"Plan {n}")
     with django_assert_max_num_queries(5):
         answer = school_admin.get("/api/v1/fee-plans")
+    assert answer.status_code == 200
     assert answer.json()["count"] == 3 and all(len(p["items"]) == 1 for p in answer.json()["results"])
 
 

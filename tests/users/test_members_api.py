@@ -38,6 +38,7 @@ def test_member_list_runs_a_bounded_number_of_queries(school, school_admin, djan
     client = authenticated_client(school_admin)
     with django_assert_max_num_queries(4):  # memberships, school, count, page
         response = client.get(_url(school) + "/")
+    assert response.status_code == 200
     assert response.json()["count"] == 21
 
 

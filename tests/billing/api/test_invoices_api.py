@@ -168,6 +168,7 @@ def test_list_runs_a_fixed_number_of_queries(viewer, school, django_assert_max_n
 
     with django_assert_max_num_queries(3):  # roles, count, page (students joined)
         response = viewer.get(URL, {"page_size": 100})
+    assert response.status_code == 200
 
     assert response.data["count"] == 25
 

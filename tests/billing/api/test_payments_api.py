@@ -233,6 +233,7 @@ def test_payment_list_runs_a_fixed_number_of_queries(viewer, school, django_asse
 
     with django_assert_max_num_queries(4):  # roles, count, page (invoice and student joined), allocations
         response = viewer.get(URL, {"page_size": 100})
+    assert response.status_code == 200
 
     assert response.data["count"] == 20
 
@@ -264,6 +265,7 @@ def test_payments_of_an_invoice(viewer, invoice, school, django_assert_max_num_q
 
     with django_assert_max_num_queries(5):  # roles, invoice, count, page, allocations
         response = viewer.get(f"{URL}/invoice/{invoice.pk}")
+    assert response.status_code == 200
 
     assert response.status_code == 200
     assert [row["id"] for row in response.data["results"]] == [str(second.pk), str(first.pk)]

@@ -202,7 +202,10 @@ def test_two_concurrent_sweeps_give_the_result_of_one():
         threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:
             thread.start()
-        time.sleep(0.5)
+        # Both sweeps are queued on the lock (seen in pg_locks), and neither has run.
+        deadline = time.monotonic() + 30
+        while _advisory_lock_waiters() < 2:
+            assert time.monotonic() < deadline, "the sweeps never queued on the lock"
         assert not results, "a sweep ran without the lock"
         assert not Invoice.objects.filter(status=InvoiceStatus.OVERDUE).exists()
     for thread in threads:
@@ -239,3 +242,9 @@ def test_no_wait_refuses_while_another_sweep_holds_the_lock():
     assert isinstance(outcome[0], CommandError)
     assert outcome[0].__cause__.code == "overdue_sweep_running"
     assert status_of(inv) == InvoiceStatus.PENDING
+
+
+def _advisory_lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0]
