@@ -296,6 +296,9 @@ SPECTACULAR_SETTINGS = {
         # Two `status` choice sets: invoices keep the name they always had.
         "StatusEnum": "billing.models.InvoiceStatus",
         "BankLineStatusEnum": "banking.models.BankLineStatus",
+        # Two `role` choice sets: memberships keep theirs; a chat turn's role is the assistant's own.
+        "RoleEnum": "users.models.Role",
+        "ChatRoleEnum": ["user", "assistant", "system"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
