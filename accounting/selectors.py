@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from billing import rules
-from billing.models import Invoice, InvoiceStatus, Payment
+from billing.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, PaymentReversal, Refund
 from billing.rules import current_status_expression
 from core.dates import local_today
 from core.exceptions import NotFound
@@ -46,6 +46,9 @@ _COUNTABLE = rules.countable_q()
 
 CHARGE = "CHARGE"
 PAYMENT = "PAYMENT"
+CREDIT_NOTE = "CREDIT_NOTE"
+REVERSAL = "REVERSAL"
+REFUND = "REFUND"
 
 
 @dataclass(frozen=True)
@@ -90,18 +93,40 @@ def _figures(*, student_id=None, school_id=None, period: Period, today: date) ->
     """
     connection = routed_connection(Invoice)
     invoice, payment = Invoice._meta, Payment._meta
+    # The credits side is every movement that lowers (or, negative, raises back) what is owed, as
+    # (payment_date, amount) rows: a student's allocations on their payment's date, less the
+    # reversed ones on the reversal's date, plus credit notes on their issue date; a school's
+    # payments, less reversals, plus credit notes, less refunds. Each branch filters by its owner.
+    allocation, reversal = Allocation._meta.db_table, PaymentReversal._meta.db_table
+    note, refund = CreditNote._meta.db_table, Refund._meta.db_table
     if student_id is not None:
         owner_pk = Student._meta.pk
         owner_value = owner_pk.get_db_prep_value(owner_pk.to_python(student_id), connection)
         invoice_owner = "i.student_id = %s"
-        payment_from = f"{payment.db_table} p JOIN {invoice.db_table} pi ON pi.id = p.invoice_id"
-        payment_owner = "pi.student_id = %s"
+        payment_from = f"""(
+            SELECT pp.payment_date, a.amount FROM {allocation} a
+                JOIN {payment.db_table} pp ON pp.id = a.payment_id
+                JOIN {invoice.db_table} pi ON pi.id = a.invoice_id WHERE pi.student_id = %s
+            UNION ALL SELECT r.reversal_date, -a.amount FROM {allocation} a
+                JOIN {reversal} r ON r.payment_id = a.payment_id
+                JOIN {invoice.db_table} pi ON pi.id = a.invoice_id WHERE pi.student_id = %s
+            UNION ALL SELECT c.issue_date, c.amount FROM {note} c
+                JOIN {invoice.db_table} pi ON pi.id = c.invoice_id WHERE pi.student_id = %s
+        ) p"""  # noqa: S608 - table names are our models'; every value is a parameter
+        owners = [owner_value] * 3
     else:
         owner_pk = School._meta.pk
         owner_value = owner_pk.get_db_prep_value(owner_pk.to_python(school_id), connection)
         invoice_owner = "i.school_id = %s"
-        payment_from = f"{payment.db_table} p"
-        payment_owner = "p.school_id = %s"
+        payment_from = f"""(
+            SELECT pp.payment_date, pp.amount FROM {payment.db_table} pp WHERE pp.school_id = %s
+            UNION ALL SELECT r.reversal_date, -pp.amount FROM {reversal} r
+                JOIN {payment.db_table} pp ON pp.id = r.payment_id WHERE r.school_id = %s
+            UNION ALL SELECT c.issue_date, c.amount FROM {note} c WHERE c.school_id = %s
+            UNION ALL SELECT f.refund_date, -f.amount FROM {refund} f WHERE f.school_id = %s
+        ) p"""  # noqa: S608 - table names are our models'; every value is a parameter
+        owners = [owner_value] * 4
+    payment_owner = "1 = 1"
 
     def window(column: str) -> tuple[str, list, str, list, str, list]:
         """(in the period, its params), (before it, its params), (not after it, its params)."""
@@ -143,7 +168,7 @@ def _figures(*, student_id=None, school_id=None, period: Period, today: date) ->
     """  # noqa: S608 - table names are our models'; every value is a parameter
     params = [
         *i_in_p, *i_in_p, *i_in_p, *i_in_p, *i_in_p, today, *i_before_p, owner_value, *i_upto_p,
-        *p_in_p, *p_before_p, owner_value, *p_upto_p,
+        *p_in_p, *p_before_p, *owners, *p_upto_p,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -192,7 +217,7 @@ def student_statement_get(*, student: Student, period: Period, today: date | Non
 
 def _student_statement(student: Student, period: Period, today: date) -> dict:
     invoices = Invoice.objects.filter(student_id=student.pk)
-    payments = Payment.objects.filter(invoice__student_id=student.pk)
+    allocations = Allocation.objects.filter(invoice__student_id=student.pk)
     # One query for every figure: a student has few rows, so scalar subqueries cost next to nothing
     # and keep the cold statement within its query budget.
     figures = _figures(student_id=student.pk, period=period, today=today)
@@ -206,14 +231,21 @@ def _student_statement(student: Student, period: Period, today: date) -> dict:
         .values("id", "number", "description", "amount", "paid_amount", "due_date", "current_status",
                 *rules.CREDIT_FIELDS)
     )
-    # Payments of the listed invoices (whatever their date), and payments dated in the period
-    # (whatever their invoice's due date): the first nest under invoices, the second are credits.
+    # What payments put on the listed invoices (whatever their date), and on any of the student's
+    # invoices dated in the period (whatever the due date): the first nest under invoices, the
+    # second are credits. A family payment counts here only for its part on this student's invoices.
     listed_ids = [row["id"] for row in rows]
-    payment_rows = list(
-        payments.filter(Q(invoice_id__in=listed_ids) | period.bounds("payment_date"))
-        .order_by("payment_date", "number")
-        .values("id", "number", "invoice_id", "invoice__number", "amount", "payment_date", "method",
-                "reference")
+    payment_rows = [
+        {"id": r[0], "number": r[1], "invoice_id": r[2], "invoice_number": r[3], "amount": r[4],
+         "payment_date": r[5], "method": r[6], "reference": r[7]}
+        for r in allocations.filter(Q(invoice_id__in=listed_ids) | period.bounds("payment__payment_date"))
+        .order_by("payment__payment_date", "payment__number")
+        .values_list("payment_id", "payment__number", "invoice_id", "invoice__number", "amount",
+                     "payment__payment_date", "payment__method", "payment__reference")
+    ]
+    note_rows = list(
+        CreditNote.objects.filter(invoice__student_id=student.pk).filter(period.bounds("issue_date"))
+        .values("id", "number", "invoice_id", "invoice__number", "amount", "issue_date", "reason")
     )
 
     nested = defaultdict(list)
@@ -248,12 +280,34 @@ def _student_statement(student: Student, period: Period, today: date) -> dict:
     credits = [
         (p["payment_date"], 1, p["number"], {
             "date": p["payment_date"], "type": PAYMENT, "invoice_id": p["invoice_id"],
-            "invoice_number": p["invoice__number"], "payment_id": p["id"], "payment_number": p["number"],
+            "invoice_number": p["invoice_number"], "payment_id": p["id"], "payment_number": p["number"],
             "description": p["method"], "charge": ZERO, "credit": p["amount"],
         })
         for p in payment_rows if _date_in(p["payment_date"], period)
     ]
-    ordered = [movement for *_, movement in sorted(charges + credits, key=_sort_key)]
+    credits += [
+        (n["issue_date"], 2, n["number"], {
+            "date": n["issue_date"], "type": CREDIT_NOTE, "invoice_id": n["invoice_id"],
+            "invoice_number": n["invoice__number"], "payment_id": None, "payment_number": None,
+            "description": n["reason"], "charge": ZERO, "credit": n["amount"],
+        })
+        for n in note_rows
+    ]
+    # A reversed payment's part on this student's invoices comes back on the reversal's date.
+    reversals = [
+        (day, 3, reversal_number, {
+            "date": day, "type": REVERSAL, "invoice_id": invoice_id, "invoice_number": invoice_number,
+            "payment_id": payment_id, "payment_number": payment_number, "description": reversal_number,
+            "charge": amount, "credit": ZERO,
+        })
+        for payment_id, payment_number, invoice_id, invoice_number, amount, day, reversal_number in (
+            allocations.filter(payment__reversal__isnull=False)
+            .filter(period.bounds("payment__reversal__reversal_date"))
+            .values_list("payment_id", "payment__number", "invoice_id", "invoice__number", "amount",
+                         "payment__reversal__reversal_date", "payment__reversal__number")
+        )
+    ]
+    ordered = [movement for *_, movement in sorted(charges + credits + reversals, key=_sort_key)]
     movements = _with_running_balance(opening, ordered, charge="charge", credit="credit")
 
     return {
@@ -309,6 +363,43 @@ def school_statement_get(
                 "today": today},
         compute=lambda: _school_statement(school, period, page, page_size, today),
     )
+
+
+def _school_corrections_by_day(school_id, period: Period) -> list[tuple[date, Decimal, Decimal]]:
+    """(date, charges, credits) of a school's credit notes, reversals and refunds, per day."""
+    connection = routed_connection(Invoice)
+    pk = School._meta.pk
+    owner = pk.get_db_prep_value(pk.to_python(school_id), connection)
+    note, reversal = CreditNote._meta.db_table, PaymentReversal._meta.db_table
+    payment, refund = Payment._meta.db_table, Refund._meta.db_table
+    branches, params = [], []
+    for sql, column in (
+        # Table names are our models'; every value is a parameter.
+        ("SELECT c.issue_date AS d, 0 AS charge, c.amount AS credit FROM " + note + " c "  # noqa: S608
+         "WHERE c.school_id = %s", "c.issue_date"),
+        ("SELECT r.reversal_date, p.amount, 0 FROM " + reversal + " r "  # noqa: S608
+         "JOIN " + payment + " p ON p.id = r.payment_id WHERE r.school_id = %s", "r.reversal_date"),
+        ("SELECT f.refund_date, f.amount, 0 FROM " + refund + " f WHERE f.school_id = %s",  # noqa: S608
+         "f.refund_date"),
+    ):
+        params.append(owner)
+        if period.date_from:
+            sql += f" AND {column} >= %s"
+            params.append(period.date_from)
+        if period.date_to:
+            sql += f" AND {column} <= %s"
+            params.append(period.date_to)
+        branches.append(sql)
+    query = f"SELECT d, SUM(charge), SUM(credit) FROM ({' UNION ALL '.join(branches)}) x GROUP BY d"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    return [(_as_date(d), to_cents(charge), to_cents(credit)) for d, charge, credit in rows]
+
+
+def _as_date(value) -> date:
+    # SQLite hands a date column back as text through a raw cursor.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _school_statement(school: School, period: Period, page: int, page_size: int, today: date) -> dict:
@@ -369,6 +460,11 @@ def _school_statement(school: School, period: Period, page: int, page_size: int,
         .values_list("payment_date", "total", "n")
     ):
         day(d).update(credits=total, payments=n)
+    # Corrections on their own dates: credit notes lower the day's debt; reversed payments and
+    # refunds raise it back (charges of that day, as on a bank statement). One query for the three.
+    for d, charges, credits in _school_corrections_by_day(school.pk, period):
+        day(d)["charges"] += charges
+        day(d)["credits"] += credits
     movements = _with_running_balance(
         opening, [daily[d] for d in sorted(daily)], charge="charges", credit="credits"
     )

@@ -35,9 +35,10 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.utils import timezone
 from faker import Faker
 
-from billing.models import DocumentSequence, Invoice, Payment, PaymentMethod
+from billing.models import Allocation, DocumentSequence, Invoice, Payment, PaymentMethod
 from billing.rules import invoice_status_derive
 from core.dates import local_today
+from demo.family_seeding import FamilySeedSummary, families_seed
 from schools.models import School
 from students.models import Student
 
@@ -98,7 +99,7 @@ STUDENT_COLUMNS = ("id", "created_at", "updated_at", "school_id", "first_name", 
 INVOICE_COLUMNS = ("id", "created_at", "updated_at", "number", "school_id", "student_id", "amount",
                    "paid_amount", "due_date", "status", "description", "created_by_id")
 PAYMENT_COLUMNS = ("id", "created_at", "updated_at", "number", "school_id", "invoice_id", "amount",
-                   "payment_date", "method", "reference", "created_by_id")
+                   "payment_date", "method", "reference", "created_by_id", "allocated_amount")
 
 _CENTS: dict[int, Decimal] = {}
 
@@ -123,6 +124,7 @@ class SeedSummary:
     first_due: date | None = None
     last_due: date | None = None
     seconds: float = 0.0
+    families: FamilySeedSummary | None = None
 
 
 @dataclass
@@ -327,8 +329,10 @@ def _school_rows(
     for paid_on, at, payment_id, invoice_id, cents, method, reference in payments:
         receipt_numbers[paid_on.year] += 1
         number = f"{paid_on.year}-{receipt_numbers[paid_on.year]:06d}"
+        # One payment against one invoice: all of it allocated to it (the allocation rows are
+        # written set-based after the load, see _allocations_insert).
         rows.payments.append((payment_id, at, at, number, school_id, invoice_id, _money(cents), paid_on,
-                              method, reference, None))
+                              method, reference, None, _money(cents)))
     for year, last in invoice_numbers.items():
         rows.sequences[(DocumentSequence.Kind.INVOICE.value, year)] = last
     for year, last in receipt_numbers.items():
@@ -514,8 +518,25 @@ def _bulk_load_mode(models_: Sequence[type[models.Model]]):
 # --- Services --------------------------------------------------------------------------------------
 
 
+def _allocations_insert() -> None:
+    """Each seeded payment's one allocation (its whole amount, to its invoice), in one statement.
+
+    The allocation takes its payment's id: one allocation per seeded payment, so the ids are unique
+    and the same seed gives the same ids.
+    """
+    allocation, payment = Allocation._meta.db_table, Payment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {allocation} (id, created_at, updated_at, payment_id, invoice_id, amount) "  # noqa: S608
+            f"SELECT p.id, p.created_at, p.updated_at, p.id, p.invoice_id, p.amount FROM {payment} p "
+            f"WHERE p.invoice_id IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {allocation} a WHERE a.payment_id = p.id)"
+        )
+
+
 def seed_tables() -> list[type[models.Model]]:
-    return [Payment, Payment.history.model, Invoice, Invoice.history.model, DocumentSequence, Student, School]
+    return [Allocation, Payment, Payment.history.model, Invoice, Invoice.history.model, DocumentSequence,
+            Student, School]
 
 
 def seed_counts() -> dict[str, int]:
@@ -585,6 +606,7 @@ def seed_data_load(
         ),
     )
     sequences: list[DocumentSequence] = []
+    school_ids: list[str] = []
     billed = collected = 0
     with transaction.atomic(), _bulk_load_mode([Student, Invoice, Payment]):
         producer.start()
@@ -602,6 +624,7 @@ def seed_data_load(
                         for (kind, year), last in sorted(rows.sequences.items())
                     )
                     summary.schools += 1
+                    school_ids.append(rows.school[0])
                     summary.students += len(rows.students)
                     summary.invoices += len(rows.invoices)
                     summary.payments += len(rows.payments)
@@ -615,10 +638,14 @@ def seed_data_load(
             producer.stopped.set()
             producer.join()
         DocumentSequence.objects.bulk_create(sequences, batch_size=2000)
+        _allocations_insert()
+    # Families and their money history through the services, once every constraint is back.
+    summary.families = families_seed(school_ids=school_ids, seed=seed, today=today)
     if postgres:
         # Fresh statistics, so the first sweep and report queries get good plans.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(t.table_sql for t in tables))
+            analyzed = [*(t.table_sql for t in tables), Allocation._meta.db_table]
+            cursor.execute("ANALYZE " + ", ".join(analyzed))
     summary.billed = _money(billed)
     summary.collected = _money(collected)
     summary.seconds = time.monotonic() - started

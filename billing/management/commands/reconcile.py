@@ -21,10 +21,12 @@ logger = structlog.get_logger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Check that every invoice's paid_amount equals the sum of its payments, its stored status "
-        "equals the derived one, no invoice is paid above its amount and no cancelled invoice has "
-        "payments. Prints each discrepancy; exits 1 when any is left, 0 when clean. --fix repairs "
-        "paid_amount and status (never payments) and prints what it changed."
+        "Check that every invoice's paid_amount equals the sum of its live allocations and its "
+        "credited_amount the sum of its credit notes, its stored status equals the derived one, no "
+        "invoice is paid or credited above its amount, no cancelled invoice has payments, and every "
+        "payment's allocated, refunded and reversed figures match its rows. Prints each discrepancy; "
+        "exits 1 when any is left, 0 when clean. --fix repairs paid_amount, credited_amount and "
+        "status (never payments or corrections) and prints what it changed."
     )
 
     def add_arguments(self, parser):
@@ -46,10 +48,8 @@ class Command(BaseCommand):
         names = dict(School.objects.values_list("pk", "name"))
 
         for d in report.discrepancies:
-            self.stdout.write(
-                f"{d.kind:<24} {names.get(d.school_id, d.school_id)} invoice {d.invoice_number} "
-                f"({d.invoice_id}): {d.detail}"
-            )
+            where = f"invoice {d.invoice_number} ({d.invoice_id})" if d.invoice_id else f"({d.payment_id})"
+            self.stdout.write(f"{d.kind:<24} {names.get(d.school_id, d.school_id)} {where}: {d.detail}")
         if report.stale_overdue:
             total = sum(report.stale_overdue.values())
             self.stdout.write(

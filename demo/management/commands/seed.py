@@ -110,5 +110,10 @@ class Command(BaseCommand):
         methods = ", ".join(f"{m} {n}" for m, n in sorted(summary.payments_by_method.items()))
         out.write(f"  invoices       : {statuses or '-'}")
         out.write(f"  payments       : {methods or '-'}")
+        if summary.families:
+            f = summary.families
+            out.write(f"  families       : {f.families} ({f.students_in_families} students); "
+                      f"{f.family_payments} paid for two children with credit left, {f.credit_notes} "
+                      f"credit notes, {f.reversals} bounced cheques reversed")
         out.write(f"  billed         : {summary.billed} (cancelled invoices excluded)")
         out.write(f"  collected      : {summary.collected}")
