@@ -31,15 +31,18 @@ def seed(*args: str) -> str:
 
 
 def snapshot() -> dict:
+    # The loader's rows. The command then imports a demo bank statement, whose matched deposits are
+    # new payments recorded like a real import's (and pay invoices): those are left out here, so what
+    # is compared is what the seed itself decides.
+    loaded_payments = Payment.objects.filter(bank_line__isnull=True)
     return {
         "schools": sorted(School.objects.values_list("id", "name", "address")),
         "students": sorted(Student.objects.values_list("id", "school_id", "last_name", "grade")),
         "invoices": sorted(Invoice.objects.values_list(
-            "id", "number", "school_id", "amount", "paid_amount", "status", "due_date", "description"
+            "id", "number", "school_id", "amount", "due_date", "description"
         )),
-        "payments": sorted(Payment.objects.values_list("id", "number", "invoice_id", "amount", "method")),
-        "totals": (Invoice.objects.aggregate(Sum("amount"), Sum("paid_amount")),
-                   Payment.objects.aggregate(Sum("amount"))),
+        "payments": sorted(loaded_payments.values_list("id", "number", "invoice_id", "amount", "method")),
+        "totals": (Invoice.objects.aggregate(Sum("amount")), loaded_payments.aggregate(Sum("amount"))),
     }
 
 
