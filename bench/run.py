@@ -710,10 +710,14 @@ def main(argv: list[str] | None = None) -> int:
                 overpaid = conn.execute(
                     "SELECT count(*) FROM billing_invoice WHERE paid_amount > amount").fetchone()[0]
                 mismatched = conn.execute(
+                    # paid_amount is the sum of the live allocations (payments not reversed), as
+                    # reconcile checks it: a family payment spreads over several invoices.
                     """SELECT count(*) FROM billing_invoice i
-                       LEFT JOIN (SELECT invoice_id, sum(amount) AS total FROM billing_payment
-                                  GROUP BY invoice_id) p ON p.invoice_id = i.id
-                       WHERE coalesce(p.total, 0) <> i.paid_amount""").fetchone()[0]
+                       LEFT JOIN (SELECT a.invoice_id, sum(a.amount) AS total
+                                  FROM billing_allocation a
+                                  JOIN billing_payment p ON p.id = a.payment_id AND NOT p.is_reversed
+                                  GROUP BY a.invoice_id) live ON live.invoice_id = i.id
+                       WHERE coalesce(live.total, 0) <> i.paid_amount""").fetchone()[0]
                 contended_ids = [c["id"] for c in data["contended"]]
                 contended_rows = conn.execute(
                     "SELECT id::text, amount, paid_amount FROM billing_invoice WHERE id = ANY(%s::uuid[])",
@@ -752,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
             lines += [
                 f"After the payment runs: {integrity['overpaid']} invoices with paid_amount > amount, "
                 f"{integrity['paid_amount_mismatch']} whose paid_amount differs from the sum of their "
-                f"payments ({'ok' if ok else 'BROKEN'}). Contended invoices: "
+                f"live allocations ({'ok' if ok else 'BROKEN'}). Contended invoices: "
                 + ", ".join(f"{c['paid']}/{c['amount']}" for c in integrity["contended"]) + ".",
                 "",
             ]
