@@ -65,3 +65,32 @@ def render_api_timestamps_in_utc() -> None:
     sent by a client is read as UTC for the same reason.
     """
     serializers.DateTimeField.timezone = datetime.UTC
+
+
+def _flat_messages(detail, prefix: str = "") -> list[str]:
+    """Nested errors as flat messages (`[1].amount: A valid number is required.`): the error
+    shape's `fields` holds lists of strings, never nested objects."""
+    if isinstance(detail, dict):
+        return [
+            message
+            for key, value in detail.items()
+            for message in _flat_messages(
+                value, f"{prefix}[{key}]" if isinstance(key, int) else
+                prefix if key == "non_field_errors" else f"{prefix}.{key}"
+            )
+        ]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _flat_messages(item, prefix)]
+    return [f"{prefix.lstrip('.')}: {detail}" if prefix else str(detail)]
+
+
+class FlatList(serializers.ListField):
+    """A list in a request body (of values, or of nested objects like `items` and `tiers`) whose
+    errors read as flat messages."""
+
+    def to_internal_value(self, data):
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(_flat_messages(error.detail)) from None
+        return [dict(value) if isinstance(value, dict) else value for value in values]

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from ai_agent.messages import CHANNELS, TONES
 from ai_agent.selectors import AGING_BUCKETS
 from ai_agent.text import LANGUAGES
-from core.api import InputSerializer, MoneyField, UUIDInBodyField
+from core.api import FlatList, InputSerializer, MoneyField, UUIDInBodyField
 from core.money import MAX_AMOUNT, RATE_PLACES
 
 SOURCES = ("openai", "rules")
@@ -155,7 +155,7 @@ class AssistantInput(InputSerializer):
     context = _legacy("accepted, not used.", serializers.JSONField)
     conversation_history = _legacy(
         "earlier turns `[{role, content}]`; accepted, the answer uses the question.",
-        serializers.ListField, child=_HistoryTurn(), max_length=50,
+        FlatList, child=_HistoryTurn(), max_length=50,
     )
 
 

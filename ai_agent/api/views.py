@@ -149,7 +149,13 @@ class CollectionMessageApi(_AIView):
         ),
         request=CollectionMessageInput,
         examples=[_MESSAGE_EXAMPLE],
-        responses={200: CollectionMessageOutput, **error_responses(403, descriptions={403: NO_SCHOOL_403})},
+        responses={
+            200: CollectionMessageOutput,
+            **error_responses(403, 404, descriptions={
+                403: NO_SCHOOL_403,
+                404: "`student_id` (earlier API) is unknown or not in your schools (`not_found`).",
+            }),
+        },
     )
     def post(self, request):
         data = parse(CollectionMessageInput, request.data)

@@ -2,41 +2,12 @@
 
 from rest_framework import serializers
 
-from core.api import InputSerializer, MoneyField
+from core.api import FlatList, InputSerializer, MoneyField
 from fees.models import DiscountKind, DiscountStacking, Schedule
 from fees.services import CHARGEABLE_KINDS
 
 # Ids in a body are plain strings: a malformed id is as unknown as one nobody has (404).
 _ID_IN_BODY = {"max_length": 64, "help_text": "UUID of a row in one of your schools (404 otherwise)."}
-
-
-def _flat_messages(detail, prefix: str = "") -> list[str]:
-    """Nested errors as flat messages (`[1].amount: A valid number is required.`): the error
-    shape's `fields` holds lists of strings, never nested objects."""
-    if isinstance(detail, dict):
-        return [
-            message
-            for key, value in detail.items()
-            for message in _flat_messages(
-                value, f"{prefix}[{key}]" if isinstance(key, int) else
-                prefix if key == "non_field_errors" else f"{prefix}.{key}"
-            )
-        ]
-    if isinstance(detail, list):
-        return [message for item in detail for message in _flat_messages(item, prefix)]
-    return [f"{prefix.lstrip('.')}: {detail}" if prefix else str(detail)]
-
-
-class FlatList(serializers.ListField):
-    """A list in a request body (of values, or of nested objects like `items` and `tiers`) whose
-    errors read as flat messages."""
-
-    def to_internal_value(self, data):
-        try:
-            values = super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            raise serializers.ValidationError(_flat_messages(error.detail)) from None
-        return [dict(value) if isinstance(value, dict) else value for value in values]
 
 
 def _kinds(**kwargs):
