@@ -119,6 +119,9 @@ def column_chart(
             bar_height = chart.plot_height * float(value) / ceiling if ceiling else 0.0
             if value > 0:
                 bar_height = max(bar_height, 1.5)  # a tiny amount stays visible
+            # Collections are net of reversals: a day or month with more reversed than received
+            # draws no column (SVG refuses a negative height); its title still says the figure.
+            bar_height = max(bar_height, 0.0)
             chart.bars.append(
                 Bar(
                     x=round(x0 + s * column, 1),

@@ -1,36 +1,42 @@
 """Selectors behind the back-office dashboard: KPIs, monthly revenue, daily collections, aging, debtors.
 
 Every figure is a SQL aggregate over Decimal columns (never a Python sum over rows), and the whole
-dashboard costs a fixed number of queries whatever the data size: two KPI aggregates and the daily
-series here, and from reports.selectors (one definition of each, shared with the report endpoints
-and the AI agent) the monthly revenue, the aging buckets and the top debtors; plus the cache-version
+dashboard costs a fixed number of queries whatever the data size: three KPI aggregates (invoices,
+collections, what was settled by the month's start) and the daily series here, and from
+reports.selectors (one definition of each, shared with the report endpoints and the AI agent) the
+collections, the monthly revenue, the aging buckets and the top debtors; plus the cache-version
 token. The result is cached per school version (schools.cache), so it is never stale after a payment
 or an invoice write.
 
 Definitions (the ones a school's billing office uses):
 - invoiced in a month: amounts of the non-cancelled invoices *due* in that month (tuition is billed
   by its due month; `created_at` is when a row was typed in, which says nothing about billing);
-- collected in a month: payments *dated* in that month;
+- collected in a month or on a day: payments *dated* in it, less the payments *reversed* in it (a
+  reversed payment counts on its own date and stops counting on the reversal's date, so a closed
+  month's figure never changes): the report views' definition, read from `reports_daily_collections`;
 - pending: unpaid part of every non-cancelled invoice (as the statements' `total_pending`);
 - overdue: unpaid part of the invoices whose due date has passed (the derived status rule), and the
-  same figure rebuilt at the start of the month from the payments dated before it;
+  same figure rebuilt at the start of the month: what was due before it, less what had been
+  allocated to those invoices by then (payments dated before it and not reversed before it) and the
+  credit notes issued before it;
 - rates and changes in percent, two decimals (billing.rules.collection_rate, core.money);
 - aging buckets by days past due: 0-30, 31-60, 61-90, 90+ (as the overdue report).
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Func, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing import rules
-from billing.models import Invoice, Payment
+from billing.models import Allocation, CreditNote, Invoice
 from billing.rules import collection_rate
 from core.dates import local_today
 from core.money import ZERO, change_percent, rate_percent
-from reports.selectors import aging_bucket_list, revenue_by_month_list, top_debtor_list
+from reports.selectors import aging_bucket_list, daily_collection_list, revenue_by_month_list, top_debtor_list
 from schools.cache import cached_for_schools
 
 TOP_DEBTORS = 10
@@ -99,27 +105,50 @@ def _invoice_kpis(invoices, p: Period) -> dict:
     )
 
 
-def _payment_kpis(payments, p: Period) -> dict:
-    return payments.aggregate(
-        collected_this=_money_sum("amount", payment_date__gte=p.this_month, payment_date__lt=p.next_month),
-        collected_last=_money_sum("amount", payment_date__gte=p.last_month, payment_date__lt=p.this_month),
-        payments_this=Count("id", filter=Q(payment_date__gte=p.this_month, payment_date__lt=p.next_month)),
-        # What had been paid, by the start of the month, on invoices already due by then: the
-        # overdue debt at the start of the month is what was due minus this.
-        paid_before_month=_money_sum(
-            "amount", payment_date__lt=p.this_month, invoice__due_date__lt=p.this_month
-        ),
+def _collection_kpis(collections, p: Period) -> dict:
+    """Collected this and last month, net of reversals (reports_daily_collections)."""
+    this_month = Q(collection_date__gte=p.this_month, collection_date__lt=p.next_month)
+    return collections.aggregate(
+        collected_this=_money_sum("total_amount", this_month),
+        collected_last=_money_sum("total_amount", collection_date__gte=p.last_month,
+                                  collection_date__lt=p.this_month),
+        payments_this=Coalesce(Sum("payment_count", filter=this_month), Value(0)),
+    )
+
+
+def _settled_before_month(school_ids: list[UUID] | None, p: Period) -> Decimal:
+    """What had been paid or credited, by the start of the month, on the invoices already due by
+    then: the overdue debt at the start of the month is what was due minus this. Paid is the
+    allocations (a family payment spreads over several invoices) of the payments dated before the
+    month and not reversed before it; credited is the credit notes issued before it."""
+    on_invoices_due_before = rules.countable_q("invoice__") & Q(invoice__due_date__lt=p.this_month)
+    if school_ids is not None:
+        on_invoices_due_before &= Q(invoice__school_id__in=school_ids)
+    # Credit notes ride along as a scalar subquery (one statement for the dashboard's budget).
+    credited = (
+        CreditNote.objects.filter(on_invoices_due_before, issue_date__lt=p.this_month)
+        .order_by()
+        .annotate(total=Func("amount", function="SUM", output_field=_MONEY))
+        .values("total")[:1]
+    )
+    return (
+        Allocation.objects.filter(on_invoices_due_before, payment__payment_date__lt=p.this_month)
+        .exclude(payment__reversal__reversal_date__lt=p.this_month)
+        .aggregate(
+            total=_money_sum("amount")
+            + Coalesce(Subquery(credited, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+        )["total"]
     )
 
 
 def _compute(school_ids: list[UUID] | None, today: date) -> dict:
     p = Period.around(today)
     invoices = _scoped(Invoice.objects.countable(), school_ids)
-    payments = _scoped(Payment.objects.all(), school_ids)
+    collections = daily_collection_list(school_ids=school_ids).order_by()
 
     inv = _invoice_kpis(invoices, p)
-    pay = _payment_kpis(payments, p)
-    overdue_at_month_start = max(inv["due_before_month"] - pay["paid_before_month"], ZERO)
+    pay = _collection_kpis(collections, p)
+    overdue_at_month_start = max(inv["due_before_month"] - _settled_before_month(school_ids, p), ZERO)
 
     by_month = {
         row["month_start"]: row
@@ -138,10 +167,10 @@ def _compute(school_ids: list[UUID] | None, today: date) -> dict:
     ]
 
     daily_rows = {
-        row["payment_date"]: row
-        for row in payments.filter(payment_date__gte=p.first_series_day, payment_date__lte=today)
-        .values("payment_date")
-        .annotate(total=Sum("amount"), count=Count("id"))
+        row["collection_date"]: row
+        for row in collections.filter(collection_date__gte=p.first_series_day, collection_date__lte=today)
+        .values("collection_date")
+        .annotate(total=Sum("total_amount"), count=Sum("payment_count"))
     }
     daily = []
     for offset in range(DAYS):

@@ -6,8 +6,10 @@ from django.urls import reverse
 
 from backoffice.dashboard import dashboard_get, months_back
 from billing import services
+from billing.corrections import credit_note_issue, payment_reverse
+from billing.credit import family_payment_record
 from tests.backoffice.conftest import client_for, invoice, staff_member
-from tests.factories import PaymentFactory, StudentFactory
+from tests.factories import FamilyFactory, PaymentFactory, StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +194,59 @@ def test_index_runs_a_constant_number_of_queries(school, accountant, today, djan
     with django_assert_max_num_queries(14):
         response = client.get(reverse("admin:index"))
     assert response.status_code == 200
+
+
+def test_collected_is_net_of_reversals_on_the_reversals_date_and_counts_family_payments(school, today):
+    """Hand-computed (DESIGN-CYCLE.md "Corrections": a reversed payment counts on its own date and
+    is subtracted on the reversal's date, as the report views do).
+
+    Last month: P1 400 and P2 300 on invoice A, a family payment of 600 (B 200 + C 300, 100 credit).
+    Today: P3 100 (reversed today), P4 500; P2 reversed today; a credit note of 50 on A today.
+    """
+    first = today.replace(day=1)
+    last_month = months_back(first, 1)
+    a = invoice(school, amount="1000.00", due=last_month)
+    family = FamilyFactory(school=school)
+    for amount in ("200.00", "300.00"):  # B and C, two children of one family
+        invoice(school, amount=amount, due=last_month, student=StudentFactory(school=school, family=family))
+    services.payment_record(invoice_id=a.pk, amount=Decimal("400.00"), method="CASH", payment_date=last_month)
+    p2 = services.payment_record(invoice_id=a.pk, amount=Decimal("300.00"), method="CHECK",
+                                 payment_date=last_month)
+    family_payment_record(family_id=family.pk, amount=Decimal("600.00"), method="CASH",
+                          payment_date=last_month)
+    p3 = services.payment_record(invoice_id=a.pk, amount=Decimal("100.00"), method="CHECK",
+                                 payment_date=today)
+    payment_reverse(payment_id=p2.pk, reason="BOUNCED_CHECK", reversal_date=today)
+    payment_reverse(payment_id=p3.pk, reason="BOUNCED_CHECK", reversal_date=today)
+    services.payment_record(invoice_id=a.pk, amount=Decimal("500.00"), method="CASH", payment_date=today)
+    credit_note_issue(invoice_id=a.pk, amount=Decimal("50.00"), reason="Beca")
+
+    dashboard = dashboard_get(school_ids=[school.pk], today=today)
+    kpis = dashboard["kpis"]
+
+    # Last month: 400 + 300 + 600 (P2's reversal falls in this month, a closed month never changes).
+    assert kpis["collected"]["last"] == Decimal("1300.00")
+    # This month: 100 + 500 received, 300 + 100 reversed.
+    assert kpis["collected"]["this"] == Decimal("200.00")
+    assert kpis["collected"]["count"] == 2
+    assert dashboard["daily"][-1] == {"date": today, "total": Decimal("200.00"), "count": 2}
+    # Due before the month: 1000 + 200 + 300; settled by its first day: 400 + 300 (reversed later)
+    # + 200 + 300 (the family payment's allocations); the credit note came after.
+    assert kpis["overdue"]["month_start"] == Decimal("300.00")
+    # Now: A 1000 - 900 paid - 50 credited; B and C paid.
+    assert kpis["overdue"]["total"] == Decimal("50.00")
+    # The report views agree (one definition of collected).
+    months = {row["month"]: row["collected"] for row in dashboard["monthly"]}
+    assert months[first] == Decimal("200.00") and months[last_month] == Decimal("1300.00")
+
+
+def test_a_day_with_more_reversed_than_received_draws_no_negative_column(school, accountant, today):
+    inv = invoice(school, amount="800.00", due=today - datetime.timedelta(days=3))
+    earlier = max(today - datetime.timedelta(days=2), today.replace(day=1))
+    payment = services.payment_record(invoice_id=inv.pk, amount=Decimal("300.00"), method="CHECK",
+                                      payment_date=earlier)
+    payment_reverse(payment_id=payment.pk, reason="BOUNCED_CHECK", reversal_date=today)
+
+    html = client_for(accountant).get(reverse("admin:index")).content.decode()
+
+    assert 'height="-' not in html
