@@ -1,10 +1,12 @@
-"""Invoices and payments: parse -> scope and role check -> service or selector -> serialize."""
+"""Invoices, payments and credit notes: parse -> scope and role check -> service or selector -> serialize.
+
+Explicit views like the other apps (no router): each URL names its view in billing/api/urls.py.
+"""
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
-from rest_framework.decorators import action
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -47,16 +49,192 @@ UUID_PATH = uuid_path_parameter("id")
 ADMIN_CORRECTS = "Only the school's ADMINs (and platform admins) correct money (`permission_denied`)."
 
 
-class InvoiceCreditNotesMixin:
+class _InvoiceListing:
+    """Filters, search and ordering of invoice lists (and the page they answer)."""
+
+    queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = InvoiceOutput
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+    filterset_class = InvoiceFilter
+    search_fields = ["number", "student__first_name", "student__last_name", "student__email"]
+    ordering_fields = [
+        "due_date", "amount", "paid_amount", "number", "created_at", "updated_at",
+        "student__last_name",
+    ]
+    # Newest due date first; the number (then the id, added by the filter) keeps pages stable.
+    ordering = ["-due_date", "-number"]
+
+    def _page(self, invoices):
+        page = self.paginate_queryset(self.filter_queryset(invoices))
+        return self.get_paginated_response(InvoiceOutput(page, many=True).data)
+
+
+class _PaymentListing:
+    queryset = Payment.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = PaymentOutput
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+    filterset_class = PaymentFilter
+    search_fields = ["reference", "number", "invoice__number"]
+    ordering_fields = ["payment_date", "amount", "number", "created_at"]
+    ordering = ["-payment_date", "-number"]
+
+    def _page(self, payments):
+        page = self.paginate_queryset(self.filter_queryset(payments))
+        return self.get_paginated_response(PaymentOutput(page, many=True).data)
+
+
+# One row, or a short list that is not paged: no query filters. (A comment, not a docstring:
+# the schema would read a docstring as the description of every operation that has none.)
+class _Single:
+    filter_backends: list = []
+    pagination_class = None
+
+
+# --- invoices -------------------------------------------------------------------------------
+
+
+class InvoiceListApi(_InvoiceListing, GenericAPIView):
     @extend_schema(
-        methods=["GET"],
+        operation_id="invoices_list",
+        tags=["invoices"],
+        summary="List invoices",
+        description="Invoices of your schools, newest due date first. `status` is derived with today's date.",
+        responses={200: InvoiceOutput(many=True)},
+    )
+    def get(self, request):
+        return self._page(selectors.invoice_list(user=request.user))
+
+    @extend_schema(
+        operation_id="invoices_create",
+        tags=["invoices"],
+        summary="Issue an invoice",
+        description=(
+            "Issues an invoice to a student of one of your schools (ACCOUNTANT or ADMIN); the "
+            "student's school numbers it. Honours `Idempotency-Key`."
+        ),
+        request=InvoiceCreateInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: InvoiceOutput,
+            **error_responses(400, 404, 409, descriptions={
+                400: "`validation_error` (with `fields`) or `invalid_amount`.",
+                404: "`student_id` is unknown or outside your schools (`not_found`); malformed: 400.",
+                409: "`student_inactive` (student or school deactivated) or `idempotency_key_reused`.",
+            }),
+        },
+    )
+    def post(self, request):
+        return idempotent_response(request, scope="invoices.create", perform=lambda: self._create(request))
+
+    def _create(self, request):
+        data = parse(InvoiceCreateInput, request.data)
+        student = get_visible_or_404(Student.objects.all(), request.user, data["student_id"])
+        require(request.user, Action.INVOICE_CREATE, student.school_id)
+        invoice = services.invoice_create(
+            student_id=student.pk,
+            amount=data["amount"],
+            due_date=data["due_date"],
+            description=data["description"],
+            actor=request.user,
+        )
+        return Response(InvoiceOutput(invoice).data, status=status.HTTP_201_CREATED)
+
+
+INVOICE_UPDATE_ERRORS = {
+    403: "`permission_denied` (role), or `amount_decrease_not_allowed` (an ACCOUNTANT "
+    "lowering the amount).",
+    409: "`invoice_cancelled` or `invoice_already_paid` (cannot be edited), or "
+    "`amount_below_paid` (the new amount is below what was paid).",
+}
+
+
+class InvoiceDetailApi(_Single, GenericAPIView):
+    queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = InvoiceOutput
+
+    @extend_schema(operation_id="invoices_retrieve", tags=["invoices"], summary="Get an invoice",
+                   parameters=[UUID_PATH], responses={200: InvoiceOutput})
+    def get(self, request, pk):
+        return Response(InvoiceOutput(selectors.invoice_get(user=request.user, invoice_id=pk)).data)
+
+    @extend_schema(
+        operation_id="invoices_update",
+        tags=["invoices"],
+        summary="Update an invoice",
+        description=(
+            "Changes amount, due date or description of an open invoice (ACCOUNTANT or ADMIN); send "
+            "only the fields to change. The status is recomputed. Lowering the amount forgives debt: "
+            "ADMIN only."
+        ),
+        request=InvoiceUpdateInput,
+        parameters=[UUID_PATH],
+        responses={200: InvoiceOutput, **error_responses(403, 409, descriptions=INVOICE_UPDATE_ERRORS)},
+    )
+    def put(self, request, pk):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
+        require(request.user, Action.INVOICE_EDIT, invoice.school_id)
+        data = dict(parse(InvoiceUpdateInput, request.data))
+        echoed_student = data.pop("student_id", None)
+        if echoed_student is not None and echoed_student != invoice.student_id:
+            raise StudentChangeNotAllowed(fields={"student_id": ["Must be the invoice's own student."]})
+        invoice = services.invoice_update(invoice_id=invoice.pk, actor=request.user, **data)
+        return Response(InvoiceOutput(invoice).data)
+
+    @extend_schema(
+        operation_id="invoices_partial_update",
+        tags=["invoices"],
+        summary="Update an invoice (partial)",
+        description="Same as PUT: only the fields sent change.",
+        request=InvoiceUpdateInput,
+        parameters=[UUID_PATH],
+        responses={200: InvoiceOutput, **error_responses(403, 409)},
+    )
+    def patch(self, request, pk):
+        return self.put(request, pk)
+
+    @extend_schema(
+        operation_id="invoices_destroy",
+        tags=["invoices"],
+        summary="Cancel an invoice",
+        description=(
+            "Cancels (voids) the invoice; final (ADMIN). The row stays, listed as CANCELLED and "
+            "counted in no total. Answers the cancelled invoice."
+        ),
+        parameters=[UUID_PATH],
+        responses={
+            200: InvoiceOutput,
+            **error_responses(409, descriptions={
+                409: "`invoice_has_payments` (refund first) or `invoice_cancelled` (already cancelled).",
+            }),
+        },
+    )
+    def delete(self, request, pk):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
+        require(request.user, Action.INVOICE_CANCEL, invoice.school_id)
+        invoice = services.invoice_cancel(invoice_id=invoice.pk, actor=request.user)
+        return Response(InvoiceOutput(invoice).data)
+
+
+class InvoiceCreditNoteListApi(_Single, GenericAPIView):
+    queryset = CreditNote.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = CreditNoteOutput
+
+    @extend_schema(
+        operation_id="invoices_credit_notes_list",
+        tags=["invoices"],
         summary="Credit notes of an invoice",
         description="The credit notes issued on one invoice of your schools, newest first.",
         parameters=[UUID_PATH],
         responses={200: CreditNoteOutput(many=True)},
     )
+    def get(self, request, pk):
+        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
+        notes = selectors.credit_note_list(user=request.user).filter(invoice=invoice).order_by("-created_at")
+        return Response(CreditNoteOutput(notes, many=True).data)
+
     @extend_schema(
-        methods=["POST"],
+        operation_id="invoices_credit_notes_create",
+        tags=["invoices"],
         summary="Issue a credit note",
         description=(
             "Lowers what is owed on the invoice (a beca granted late, a discount, a wrong amount); "
@@ -75,178 +253,33 @@ class InvoiceCreditNotesMixin:
             }),
         },
     )
-    @action(
-        detail=True, methods=["get", "post"], url_path="credit-notes", pagination_class=None,
-        filter_backends=[],
-    )
-    def credit_notes(self, request, pk=None):
+    def post(self, request, pk):
         invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
-        if request.method == "GET":
-            notes = selectors.credit_note_list(user=request.user).filter(invoice=invoice)
-            notes = notes.order_by("-created_at")
-            return Response(CreditNoteOutput(notes, many=True).data)
         require(request.user, Action.MONEY_CORRECT, invoice.school_id)
         data = parse(CreditNoteCreateInput, request.data)
         note = corrections.credit_note_issue(invoice_id=invoice.pk, actor=request.user, **data)
         return Response(CreditNoteOutput(note).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List invoices",
-        description="Invoices of your schools, newest due date first. `status` is derived with today's date.",
-    ),
-    retrieve=extend_schema(summary="Get an invoice", parameters=[UUID_PATH]),
-)
-class InvoiceViewSet(InvoiceCreditNotesMixin, viewsets.GenericViewSet):
-    queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
-    serializer_class = InvoiceOutput
-    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
-    filterset_class = InvoiceFilter
-    search_fields = ["number", "student__first_name", "student__last_name", "student__email"]
-    ordering_fields = [
-        "due_date", "amount", "paid_amount", "number", "created_at", "updated_at",
-        "student__last_name",
-    ]
-    # Newest due date first; the number (then the id, added by the filter) keeps pages stable.
-    ordering = ["-due_date", "-number"]
-
-    def get_queryset(self):
-        return selectors.invoice_list(user=self.request.user)
-
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(InvoiceOutput(page, many=True).data)
-
-    def retrieve(self, request, pk=None):
-        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
-        return Response(InvoiceOutput(invoice).data)
-
-    @extend_schema(
-        summary="Issue an invoice",
-        description=(
-            "Issues an invoice to a student of one of your schools (ACCOUNTANT or ADMIN); the "
-            "student's school numbers it. Honours `Idempotency-Key`."
-        ),
-        request=InvoiceCreateInput,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={
-            201: InvoiceOutput,
-            **error_responses(400, 404, 409, descriptions={
-                400: "`validation_error` (with `fields`) or `invalid_amount`.",
-                404: "`student_id` is unknown or outside your schools (`not_found`); malformed: 400.",
-                409: "`student_inactive` (student or school deactivated) or `idempotency_key_reused`.",
-            }),
-        },
-    )
-    def create(self, request):
-        return idempotent_response(request, scope="invoices.create", perform=lambda: self._create(request))
-
-    def _create(self, request):
-        data = parse(InvoiceCreateInput, request.data)
-        student = get_visible_or_404(Student.objects.all(), request.user, data["student_id"])
-        require(request.user, Action.INVOICE_CREATE, student.school_id)
-        invoice = services.invoice_create(
-            student_id=student.pk,
-            amount=data["amount"],
-            due_date=data["due_date"],
-            description=data["description"],
-            actor=request.user,
-        )
-        return Response(InvoiceOutput(invoice).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Update an invoice",
-        description=(
-            "Changes amount, due date or description of an open invoice (ACCOUNTANT or ADMIN); send "
-            "only the fields to change. The status is recomputed. Lowering the amount forgives debt: "
-            "ADMIN only."
-        ),
-        request=InvoiceUpdateInput,
-        parameters=[UUID_PATH],
-        responses={
-            200: InvoiceOutput,
-            **error_responses(403, 409, descriptions={
-                403: "`permission_denied` (role), or `amount_decrease_not_allowed` (an ACCOUNTANT "
-                "lowering the amount).",
-                409: "`invoice_cancelled` or `invoice_already_paid` (cannot be edited), or "
-                "`amount_below_paid` (the new amount is below what was paid).",
-            }),
-        },
-    )
-    def update(self, request, pk=None):
-        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
-        require(request.user, Action.INVOICE_EDIT, invoice.school_id)
-        data = dict(parse(InvoiceUpdateInput, request.data))
-        echoed_student = data.pop("student_id", None)
-        if echoed_student is not None and echoed_student != invoice.student_id:
-            raise StudentChangeNotAllowed(fields={"student_id": ["Must be the invoice's own student."]})
-        invoice = services.invoice_update(invoice_id=invoice.pk, actor=request.user, **data)
-        return Response(InvoiceOutput(invoice).data)
-
-    @extend_schema(
-        summary="Update an invoice (partial)",
-        description="Same as PUT: only the fields sent change.",
-        request=InvoiceUpdateInput,
-        parameters=[UUID_PATH],
-        responses={200: InvoiceOutput, **error_responses(403, 409)},
-    )
-    def partial_update(self, request, pk=None):
-        return self.update(request, pk)
-
-    @extend_schema(
-        summary="Cancel an invoice",
-        description=(
-            "Cancels (voids) the invoice; final (ADMIN). The row stays, listed as CANCELLED and "
-            "counted in no total. Answers the cancelled invoice."
-        ),
-        parameters=[UUID_PATH],
-        responses={
-            200: InvoiceOutput,
-            **error_responses(409, descriptions={
-                409: "`invoice_has_payments` (refund first) or `invoice_cancelled` (already cancelled).",
-            }),
-        },
-    )
-    def destroy(self, request, pk=None):
-        invoice = selectors.invoice_get(user=request.user, invoice_id=pk)
-        require(request.user, Action.INVOICE_CANCEL, invoice.school_id)
-        invoice = services.invoice_cancel(invoice_id=invoice.pk, actor=request.user)
-        return Response(InvoiceOutput(invoice).data)
+# --- payments -------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List payments", description="Payments of your schools, newest first."),
-    retrieve=extend_schema(
-        summary="Get a payment",
-        description="Payments are immutable: there is no update or delete (405).",
-        parameters=[UUID_PATH],
-        responses={200: PaymentOutput, **error_responses(405)},
-    ),
-)
-class PaymentViewSet(viewsets.GenericViewSet):
+class PaymentListApi(_PaymentListing, GenericAPIView):
     """Payments can be listed, read and registered; never changed or deleted (405)."""
 
-    queryset = Payment.objects.none()  # for the schema; requests read through billing.selectors
-    serializer_class = PaymentOutput
-    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
-    filterset_class = PaymentFilter
-    search_fields = ["reference", "number", "invoice__number"]
-    ordering_fields = ["payment_date", "amount", "number", "created_at"]
-    ordering = ["-payment_date", "-number"]
-
-    def get_queryset(self):
-        return selectors.payment_list(user=self.request.user)
-
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(PaymentOutput(page, many=True).data)
-
-    def retrieve(self, request, pk=None):
-        payment = selectors.payment_get(user=request.user, payment_id=pk)
-        return Response(PaymentOutput(payment).data)
+    @extend_schema(
+        operation_id="payments_list",
+        tags=["payments"],
+        summary="List payments",
+        description="Payments of your schools, newest first.",
+        responses={200: PaymentOutput(many=True)},
+    )
+    def get(self, request):
+        return self._page(selectors.payment_list(user=request.user))
 
     @extend_schema(
+        operation_id="payments_create",
+        tags=["payments"],
         summary="Register a payment",
         description=(
             "Registers money received against an invoice (ACCOUNTANT or ADMIN). The invoice row is "
@@ -265,7 +298,7 @@ class PaymentViewSet(viewsets.GenericViewSet):
             }),
         },
     )
-    def create(self, request):
+    def post(self, request):
         return idempotent_response(request, scope="payments.create", perform=lambda: self._create(request))
 
     def _create(self, request):
@@ -282,32 +315,64 @@ class PaymentViewSet(viewsets.GenericViewSet):
         )
         return Response(PaymentOutput(payment).data, status=status.HTTP_201_CREATED)
 
+
+class InvoicePaymentListApi(_PaymentListing, GenericAPIView):
     @extend_schema(
+        operation_id="payments_invoice_list",
+        tags=["payments"],
         summary="Payments of an invoice",
         description="The payments allocated to one invoice of your schools (its own payments and the "
         "family payments that paid part of it), newest first.",
         parameters=[uuid_path_parameter("invoice_id", "Invoice id.")],
         responses={200: PaymentOutput(many=True)},
     )
-    @action(detail=False, methods=["get"], url_path=r"invoice/(?P<invoice_id>[^/.]+)")
-    def for_invoice(self, request, invoice_id=None):
+    def get(self, request, invoice_id):
         invoice = selectors.invoice_get(user=request.user, invoice_id=invoice_id)
-        payments = self.filter_queryset(self.get_queryset().filter(allocations__invoice=invoice))
-        page = self.paginate_queryset(payments)
-        return self.get_paginated_response(PaymentOutput(page, many=True).data)
+        return self._page(selectors.payment_list(user=request.user).filter(allocations__invoice=invoice))
+
+
+class PaymentDetailApi(_Single, GenericAPIView):
+    """Payments are immutable: PUT, PATCH and DELETE answer 405."""
+
+    queryset = Payment.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = PaymentOutput
 
     @extend_schema(
+        operation_id="payments_retrieve",
+        tags=["payments"],
+        summary="Get a payment",
+        description="Payments are immutable: there is no update or delete (405).",
+        parameters=[UUID_PATH],
+        responses={200: PaymentOutput, **error_responses(405)},
+    )
+    def get(self, request, pk):
+        return Response(PaymentOutput(selectors.payment_get(user=request.user, payment_id=pk)).data)
+
+
+class PaymentAllocationListApi(_Single, GenericAPIView):
+    queryset = Payment.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = AllocationOutput
+
+    @extend_schema(
+        operation_id="payments_allocations_list",
+        tags=["payments"],
         summary="Allocations of a payment",
         description="Where a payment's money went: one row per invoice, oldest first.",
         parameters=[UUID_PATH],
         responses={200: AllocationOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], url_path="allocations", pagination_class=None, filter_backends=[])
-    def allocations(self, request, pk=None):
+    def get(self, request, pk):
         payment = selectors.payment_get(user=request.user, payment_id=pk)
         return Response(AllocationOutput(selectors.allocation_list(payment=payment), many=True).data)
 
+
+class PaymentReverseApi(_Single, GenericAPIView):
+    queryset = Payment.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = PaymentOutput
+
     @extend_schema(
+        operation_id="payments_reverse_create",
+        tags=["payments"],
         summary="Reverse a payment",
         description=(
             "Takes back a payment that did not really come in (bounced cheque, chargeback, entry "
@@ -328,13 +393,55 @@ class PaymentViewSet(viewsets.GenericViewSet):
             }),
         },
     )
-    @action(detail=True, methods=["post"], url_path="reverse", filter_backends=[])
-    def reverse(self, request, pk=None):
+    def post(self, request, pk):
         payment = selectors.payment_get(user=request.user, payment_id=pk)
         require(request.user, Action.MONEY_CORRECT, payment.school_id)
         data = parse(PaymentReverseInput, request.data)
         corrections.payment_reverse(payment_id=payment.pk, actor=request.user, **data)
         return Response(PaymentOutput(selectors.payment_get(user=request.user, payment_id=payment.pk)).data)
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+class CreditNoteListApi(GenericAPIView):
+    """Credit notes are issued on their invoice (`POST /invoices/{id}/credit-notes`), listed here."""
+
+    queryset = CreditNote.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = CreditNoteOutput
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+    filterset_class = CreditNoteFilter
+    search_fields = ["number", "reason", "invoice__number"]
+    ordering_fields = ["issue_date", "created_at", "amount", "number"]
+    ordering = ["-issue_date", "-number"]
+
+    @extend_schema(
+        operation_id="credit_notes_list",
+        tags=["credit-notes"],
+        summary="List credit notes",
+        description="Credit notes of your schools, newest first.",
+        responses={200: CreditNoteOutput(many=True)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(selectors.credit_note_list(user=request.user)))
+        return self.get_paginated_response(CreditNoteOutput(page, many=True).data)
+
+
+class CreditNoteDetailApi(_Single, GenericAPIView):
+    queryset = CreditNote.objects.none()  # for the schema; requests read through billing.selectors
+    serializer_class = CreditNoteOutput
+
+    @extend_schema(
+        operation_id="credit_notes_retrieve",
+        tags=["credit-notes"],
+        summary="Get a credit note",
+        description="Credit notes are immutable: there is no update or delete.",
+        parameters=[UUID_PATH],
+        responses={200: CreditNoteOutput},
+    )
+    def get(self, request, pk):
+        note = selectors.credit_note_get(user=request.user, credit_note_id=pk)
+        return Response(CreditNoteOutput(note).data)
 
 
 # --- a student's invoices ------------------------------------------------------------------
@@ -349,19 +456,13 @@ class StudentInvoiceFilter(InvoiceFilter):
         fields = ["status", "due_date_from", "due_date_to", "overdue"]
 
 
-class StudentInvoiceListApi(GenericAPIView):
+class StudentInvoiceListApi(_InvoiceListing, GenericAPIView):
     """A student's invoices, with the status derived today, newest due date first."""
 
-    queryset = Invoice.objects.none()  # for the schema; requests read through billing.selectors
-    serializer_class = InvoiceOutput
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = StudentInvoiceFilter
     ordering_fields = ["due_date", "amount", "paid_amount", "number", "created_at"]
     ordering = ["-due_date", "-created_at"]
-
-    def get_queryset(self):
-        student = student_get(user=self.request.user, student_id=self.kwargs["student_id"])
-        return selectors.invoice_list(user=self.request.user).filter(student_id=student.pk)
 
     @extend_schema(
         operation_id="student_invoices_list",
@@ -370,38 +471,5 @@ class StudentInvoiceListApi(GenericAPIView):
         responses={200: InvoiceOutput(many=True)},
     )
     def get(self, request, student_id):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(InvoiceOutput(page, many=True).data)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List credit notes", description="Credit notes of your schools, newest first."
-    ),
-    retrieve=extend_schema(
-        summary="Get a credit note",
-        description="Credit notes are immutable: there is no update or delete.",
-        parameters=[UUID_PATH],
-    ),
-)
-class CreditNoteViewSet(viewsets.GenericViewSet):
-    """Credit notes are issued on their invoice (`POST /invoices/{id}/credit-notes`), listed here."""
-
-    queryset = CreditNote.objects.none()  # for the schema; requests read through billing.selectors
-    serializer_class = CreditNoteOutput
-    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
-    filterset_class = CreditNoteFilter
-    search_fields = ["number", "reason", "invoice__number"]
-    ordering_fields = ["issue_date", "created_at", "amount", "number"]
-    ordering = ["-issue_date", "-number"]
-
-    def get_queryset(self):
-        return selectors.credit_note_list(user=self.request.user)
-
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CreditNoteOutput(page, many=True).data)
-
-    def retrieve(self, request, pk=None):
-        note = selectors.credit_note_get(user=request.user, credit_note_id=pk)
-        return Response(CreditNoteOutput(note).data)
+        student = student_get(user=request.user, student_id=student_id)
+        return self._page(selectors.invoice_list(user=request.user).filter(student_id=student.pk))
