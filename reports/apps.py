@@ -1,7 +1,12 @@
+import functools
+
+import structlog
 from django.apps import AppConfig
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate, pre_migrate
+
+logger = structlog.get_logger(__name__)
 
 
 class ReportsConfig(AppConfig):
@@ -9,34 +14,75 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        pre_migrate.connect(_drop_views_before_migrate, sender=self)
-        post_migrate.connect(_create_views_after_migrate, sender=self)
+        pre_migrate.connect(_guard_views_in_plan, sender=self)
+        post_migrate.connect(_create_missing_views, sender=self)
 
 
-def _drop_views_before_migrate(sender, using, plan=None, **kwargs):
-    """Views read other apps' tables; drop them while migrations may rebuild those tables.
+def _applied_definitions(connection) -> dict[str, str] | None:
+    from reports.sqlviews import latest_applied_definitions
 
-    SQLite rebuilds a table to alter it and its final RENAME fails while a view names the old
-    table; PostgreSQL refuses to change a column a view uses. The views come back, in their latest
-    applied definition, when the run is over.
-    """
-    if not plan:
-        return
-    from reports.sqlviews import all_view_names, views_drop
-
-    connection = connections[using]
-    views_drop(connection, all_view_names())
-    connection.reports_views_deferred = True
-
-
-def _create_views_after_migrate(sender, using, plan=None, **kwargs):
-    if not plan:
-        return
-    from reports.sqlviews import latest_applied_definitions, views_create
-
-    connection = connections[using]
-    connection.reports_views_deferred = False
     applied = [name for app, name in MigrationRecorder(connection).applied_migrations() if app == "reports"]
-    definitions = latest_applied_definitions(applied)
-    if definitions:
-        views_create(connection, definitions)
+    return latest_applied_definitions(applied)
+
+
+def _guarded(run, migration, project_state, schema_editor, collect_sql=False):
+    """Run a migration (apply or unapply); around it, if it rewrites a table the views read, drop
+    the views and recreate them in the migration's transaction.
+
+    Atomic migration (every migration on PostgreSQL and SQLite unless `atomic = False`): the drop,
+    the migration and the recreate commit together, so other sessions never see the views missing
+    (PostgreSQL makes a report read wait for the commit), and a failure rolls the drop back with
+    the rest. A non-atomic migration that fails gets its views recreated here before the error
+    goes on.
+    """
+    from reports.sqlviews import migration_rewrites_view_tables, views_create, views_drop
+
+    connection = schema_editor.connection
+    if collect_sql or not migration_rewrites_view_tables(migration, project_state, connection.vendor):
+        return run(project_state, schema_editor, collect_sql)
+    definitions = _applied_definitions(connection)
+    if not definitions:
+        return run(project_state, schema_editor, collect_sql)  # no views yet (a fresh database)
+    views_drop(connection, definitions)
+    try:
+        state = run(project_state, schema_editor, collect_sql)
+    except BaseException:
+        if not schema_editor.atomic_migration:
+            try:
+                views_create(connection, definitions)
+            except Exception:
+                logger.exception("report_views_restore_failed", migration=str(migration))
+        raise
+    views_create(connection, definitions)
+    return state
+
+
+def _guard_views_in_plan(sender, using, plan=None, **kwargs):
+    """pre_migrate: wrap each migration of the run in `_guarded` (as contenttypes injects its
+    rename operations into the plan); only those that rewrite a view's table touch the views."""
+    for migration, _backwards in plan or ():
+        if getattr(migration, "_report_views_guarded", False):
+            continue
+        migration.apply = functools.partial(_guarded, migration.apply, migration)
+        migration.unapply = functools.partial(_guarded, migration.unapply, migration)
+        migration._report_views_guarded = True
+
+
+def _create_missing_views(sender, using, plan=None, **kwargs):
+    """post_migrate: a database whose views were lost (dropped by hand, or by an interrupted run of
+    an older release, which dropped them for the whole run) gets them back; present ones are left
+    as they are. Not on `flush` (plan None), which never touches them."""
+    if plan is None:
+        return
+    from reports.sqlviews import views_create
+
+    connection = connections[using]
+    definitions = _applied_definitions(connection)
+    if not definitions:
+        return
+    with connection.cursor() as cursor:
+        present = {info.name for info in connection.introspection.get_table_list(cursor) if info.type == "v"}
+    missing = {name: stem for name, stem in definitions.items() if name not in present}
+    if missing:
+        logger.warning("report_views_recreated", views=sorted(missing))
+        views_create(connection, missing)

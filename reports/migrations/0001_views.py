@@ -1,8 +1,8 @@
 """The seven report views, one .sql file per view and per database vendor (migrations/sql/).
 
 RunPython rather than RunSQL because the SQL differs between PostgreSQL and SQLite; any other
-database fails loudly. The reverse drops the views. See reports/sqlviews.py for why `migrate`
-also drops and recreates them around every run.
+database fails loudly. The reverse drops the views. See reports/sqlviews.py for how `migrate`
+keeps them through later migrations of the tables they read.
 """
 
 from django.db import migrations
@@ -14,10 +14,6 @@ DEFINITIONS = dict(VIEW_DEFINITIONS)[MIGRATION_NAME]
 
 
 def create_views(apps, schema_editor):
-    if getattr(schema_editor.connection, "reports_views_deferred", False):
-        # Inside `migrate`: the views are created once every migration of the run is applied
-        # (reports.apps), so a later migration in the same run can still rebuild their tables.
-        return
     views_create(schema_editor.connection, DEFINITIONS)
 
 

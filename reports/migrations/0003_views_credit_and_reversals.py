@@ -14,14 +14,10 @@ PREVIOUS = dict(VIEW_DEFINITIONS)["0001_views"]
 
 
 def create_views(apps, schema_editor):
-    if getattr(schema_editor.connection, "reports_views_deferred", False):
-        return  # inside `migrate`: reports.apps creates the latest views once the run is over
     views_create(schema_editor.connection, DEFINITIONS)
 
 
 def restore_previous_views(apps, schema_editor):
-    if getattr(schema_editor.connection, "reports_views_deferred", False):
-        return
     views_create(schema_editor.connection, PREVIOUS)
 
 
