@@ -80,11 +80,3 @@ class BankLineNoSuggestion(BankingError):
 class BankLineTargetInvalid(BankingError):
     code = "bank_line_target_invalid"
     default_detail = _("Send exactly one of family_id and invoice_id.")
-
-
-class FamilyPaymentsUnavailable(BankingError):
-    """The families app (issue 14) is not installed yet: a line cannot become a family payment."""
-
-    code = "family_payments_unavailable"
-    status = HTTPStatus.CONFLICT
-    default_detail = _("Family payments are not available yet; confirm the line against an invoice.")

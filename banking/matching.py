@@ -24,14 +24,14 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from banking.exceptions import FamilyPaymentsUnavailable
 from banking.models import BankLine, BankLineStatus
 from banking.parsers import normalize_name
+from billing.credit import AllocationRequest, family_payment_record
 from billing.models import Invoice, Payment, PaymentMethod
+from billing.payments_many import FamilyPaymentRequest, family_payments_record_many
 from billing.rules import balance_expression, invoice_balance, open_q
 from core.exceptions import DomainError, NotFound
 from core.money import ZERO
@@ -54,16 +54,6 @@ def _name_words(text: str) -> set[str]:
 
 def _bank_reference(line: BankLine) -> str:
     return (line.reference or line.description)[:100]
-
-
-def _family_payment_service():
-    """billing.credit.family_payment_record (issue 14) and its allocation type, or None while that
-    service is not installed: the one switch between "family payments" and "invoice payments only"."""
-    try:
-        from billing.credit import AllocationRequest, family_payment_record
-    except ImportError:
-        return None
-    return family_payment_record, AllocationRequest
 
 
 def line_payment_create(
@@ -93,28 +83,23 @@ def line_payment_create(
         "reference": _bank_reference(line),
         "actor": actor,
     }
-    family_service = _family_payment_service()
     if invoice_id is not None:
         try:
             invoice = Invoice.objects.select_related("student").get(pk=invoice_id, school_id=line.school_id)
         except (Invoice.DoesNotExist, ValueError, TypeError, ValidationError):  # malformed ids too
             raise NotFound("No such invoice in this line's school.") from None
-        if family_service is None or invoice.student.family_id is None:
+        if invoice.student.family_id is None:
             return billing_services.payment_record(invoice_id=invoice.pk, **common)
-        family_payment_record, allocation = family_service
         balance = invoice_balance(invoice)
         part = min(line.amount, balance) if balance > ZERO else line.amount
         return family_payment_record(
-            family_id=invoice.student.family_id, allocations=[allocation(invoice.pk, part)], **common
+            family_id=invoice.student.family_id, allocations=[AllocationRequest(invoice.pk, part)], **common
         )
     if not family_of_school:
         try:
             family_id = Family.objects.only("pk").get(pk=family_id, school_id=line.school_id).pk
         except (Family.DoesNotExist, ValueError, TypeError, ValidationError):
             raise NotFound("No such family in this line's school.") from None
-    if family_service is None:
-        raise FamilyPaymentsUnavailable()
-    family_payment_record, _allocation = family_service
     return family_payment_record(family_id=family_id, **common)
 
 
@@ -145,7 +130,7 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
     if not by_reference:
         return
     references = list(by_reference)
-    payments_available = _family_payment_service() is not None
+    referenced: list[tuple[BankLine, str]] = []
     for line in lines:
         found = references_in(f"{line.reference} {line.description}")
         if not found:
@@ -156,13 +141,7 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
             family_id = families.pop()
             ref = next(ref for ref in valid if by_reference.get(ref) == family_id)
             line.suggested_family_id = family_id
-            if not payments_available:
-                line.status = BankLineStatus.SUGGESTED
-                line.match_note = f"Family reference {ref}; {FamilyPaymentsUnavailable.default_detail}"[:255]
-            elif _payment_in_savepoint(line, actor=actor, family_id=family_id, family_of_school=True):
-                line.match_note = f"Family reference {ref}."
-            else:
-                line.status = BankLineStatus.SUGGESTED  # the family is known; the refusal is in the note
+            referenced.append((line, ref))
             continue
         if len(families) > 1:
             line.match_note = "Several family references in one deposit; a person decides."
@@ -184,18 +163,36 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
             line.match_note = f"Reference {found[0]} has a typo; family reference {ref} is one digit away."
         else:
             line.match_note = f"Reference {found[0]} fails its check digits."
+    _family_payments_record(referenced, actor=actor)
 
 
-def _payment_in_savepoint(line: BankLine, *, actor: User | None, **target) -> bool:
-    """Record the line's payment; False (and the refusal in the note) when the service refuses it."""
-    try:
-        with transaction.atomic():
-            line.payment = line_payment_create(line=line, actor=actor, **target)
-    except DomainError as refusal:
-        line.match_note = f"Reference found, but the payment was refused: {refusal.detail}"[:255]
-        return False
-    line.status = BankLineStatus.MATCHED
-    return True
+def _family_payments_record(referenced: list[tuple[BankLine, str]], *, actor: User | None) -> None:
+    """The payments of the lines matched by reference, all at once, in the lines' order (billing's
+    set-based service, the same allocations as one family_payment_record per line). A line whose
+    payment the service refuses stays SUGGESTED to its family, with the refusal in its note."""
+    if not referenced:
+        return
+    outcomes = family_payments_record_many(
+        requests=[
+            FamilyPaymentRequest(
+                family_id=line.suggested_family_id,
+                amount=line.amount,
+                method=PaymentMethod.BANK_TRANSFER,
+                payment_date=line.date,
+                reference=_bank_reference(line),
+            )
+            for line, _ref in referenced
+        ],
+        actor=actor,
+    )
+    for (line, ref), outcome in zip(referenced, outcomes, strict=True):
+        if isinstance(outcome, DomainError):
+            line.status = BankLineStatus.SUGGESTED  # the family is known; the refusal is in the note
+            line.match_note = f"Reference found, but the payment was refused: {outcome.detail}"[:255]
+        else:
+            line.payment = outcome
+            line.status = BankLineStatus.MATCHED
+            line.match_note = f"Family reference {ref}."
 
 
 # --- suggestions (step 2) -------------------------------------------------------------------

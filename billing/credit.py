@@ -6,7 +6,7 @@ credit balance = the unallocated part of the family's payments that are not reve
 so the credit can never go negative. Lock order: see billing.services.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -63,6 +63,25 @@ def family_credit_balance(*, family_id: UUID) -> Decimal:
         )
     )["credit"]
     return Decimal(total).quantize(Decimal("0.01"))
+
+
+def allocation_plan_oldest_first(
+    invoices: Iterable[Invoice], amount: Decimal
+) -> list[tuple[Invoice, Decimal]]:
+    """Where `amount` goes among a family's open invoices: oldest due date first (then by number),
+    each taking at most its balance. Pure: reads the invoices' figures, changes nothing; what it
+    does not place is the family's credit. The one allocation rule of family payments, one at a
+    time (family_payment_record) or many at once (billing.payments_many)."""
+    plan: list[tuple[Invoice, Decimal]] = []
+    left = amount
+    for invoice in sorted(invoices, key=lambda i: (i.due_date, i.number)):
+        if left <= ZERO:
+            break
+        part = min(left, invoice_balance(invoice))
+        if part > ZERO:
+            plan.append((invoice, part))
+            left -= part
+    return plan
 
 
 def _parse_requests(requests: Sequence[AllocationRequest]) -> list[tuple[UUID, Decimal]]:
@@ -150,14 +169,7 @@ def family_payment_record(
             .filter(paid_amount__lt=F("amount") - F("credited_amount"))
             .order_by("pk")
         )
-        left = amount
-        for invoice in sorted(open_invoices, key=lambda i: (i.due_date, i.number)):
-            if left <= ZERO:
-                break
-            part = min(left, invoice_balance(invoice))
-            if part > ZERO:
-                plan.append((invoice, part))
-                left -= part
+        plan = allocation_plan_oldest_first(open_invoices, amount)
 
     allocated = sum((part for _, part in plan), ZERO)
     payment = Payment(

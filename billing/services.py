@@ -74,6 +74,26 @@ def document_number_next(*, school_id: UUID, kind: str, year: int) -> str:
     return f"{year}-{value:06d}"
 
 
+def document_numbers_next(*, school_id: UUID, kind: str, year: int, count: int) -> list[str]:
+    """`count` consecutive numbers of a school's series in one upsert (the series that
+    document_number_next hands out one by one): what set-based writers number their rows with."""
+    if count <= 0:
+        return []
+    table = DocumentSequence._meta.db_table
+    school_field = DocumentSequence._meta.get_field("school")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (school_id, kind, year, last_value) VALUES (%s, %s, %s, %s)
+            ON CONFLICT (school_id, kind, year) DO UPDATE SET last_value = {table}.last_value + %s
+            RETURNING last_value
+            """,  # noqa: S608 - the table name is our own constant; values are parameters
+            [school_field.get_db_prep_value(school_id, connection), kind, year, count, count],
+        )
+        (last,) = cursor.fetchone()
+    return [f"{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+
+
 def _checked_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
     amount = to_money(amount)
     if amount <= ZERO or amount > MAX_AMOUNT:

@@ -35,15 +35,26 @@ def client_ip(request) -> str | None:
         return None
 
 
+def history_request_attrs() -> dict:
+    """The audit columns of a history row written now: the request id and the client's IP (both
+    empty outside a request). For writers that bulk-insert history rows (simple-history's
+    `bulk_history_create(custom_historical_attrs=...)` sends no signal)."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id") or ""
+    request = getattr(HistoricalRecords.context, "request", None)
+    return {
+        "request_id": str(request_id)[:REQUEST_ID_MAX_LENGTH],
+        "ip_address": client_ip(request) if request is not None else None,
+    }
+
+
 def history_request_stamp(sender, history_instance, **kwargs) -> None:
     """pre_create_historical_record receiver: copy the request id and IP onto the history row."""
     if not hasattr(history_instance, "request_id"):
         return  # a history model without the audit columns
-    request_id = structlog.contextvars.get_contextvars().get("request_id") or ""
-    history_instance.request_id = str(request_id)[:REQUEST_ID_MAX_LENGTH]
-    request = getattr(HistoricalRecords.context, "request", None)
-    if request is not None and not history_instance.ip_address:
-        history_instance.ip_address = client_ip(request)
+    attrs = history_request_attrs()
+    history_instance.request_id = attrs["request_id"]
+    if attrs["ip_address"] is not None and not history_instance.ip_address:
+        history_instance.ip_address = attrs["ip_address"]
 
 
 def request_id_header(sender, request, response, **kwargs) -> None:

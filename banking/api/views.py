@@ -235,8 +235,7 @@ class BankLineConfirmApi(GenericAPIView):
                     "suggestion), `overpayment` (more than the invoice's balance), `validation_error`.",
                     404: "The line, or the `family_id`/`invoice_id`, is unknown or not of the line's school.",
                     409: "`bank_line_already_matched` (a line becomes at most one payment: a retry or a "
-                    "double click lands here), `invoice_cancelled`, `invoice_already_paid`, "
-                    "`family_payments_unavailable`.",
+                    "double click lands here), `invoice_cancelled`, `invoice_already_paid`.",
                 },
             ),
         },

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from banking.exceptions import BankLineAlreadyMatched
-from banking.matching import _family_payment_service, references_in
+from banking.matching import references_in
 from banking.models import BankLine, BankLineStatus
 from banking.services import bank_line_confirm, bank_statement_import
 from billing import services as billing_services
@@ -16,11 +16,6 @@ from tests.banking.factories import BankAccountFactory, csv_file
 from tests.factories import FamilyFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
-
-# The family payment service (billing.credit, issue 14) may land after this app: the tests of what
-# a line does with it run once it is there, the test of the seam's refusal until then.
-available = pytest.mark.skipif(_family_payment_service() is None, reason="no family payment service yet")
-unavailable = pytest.mark.skipif(_family_payment_service() is not None, reason="family payments exist")
 
 
 def _import(account, *rows):
@@ -106,16 +101,6 @@ def test_two_equal_invoices_of_one_family_suggest_the_family(family):
     assert (line.suggested_family_id, line.suggested_invoice_id) == (family.pk, None)
 
 
-@unavailable
-def test_until_the_family_payment_service_lands_a_valid_reference_waits_for_a_person(family):
-    _child(family, "Lucía", "3500.00")
-    (line,) = _import(family.account, ("SPEI RECIBIDO", family.reference, "3500.00"))
-    assert line.suggested_family_id == family.pk
-    assert line.status == BankLineStatus.SUGGESTED
-    assert "not available" in line.match_note
-
-
-@available
 def test_a_valid_reference_becomes_the_familys_payment_at_once_oldest_invoice_first(family):
     later = _child(family, "Lucía", "3500.00", days=20)
     older = _child(family, "Tomás", "2000.00", days=3)
@@ -135,7 +120,6 @@ def test_a_valid_reference_becomes_the_familys_payment_at_once_oldest_invoice_fi
     assert line.match_note == f"Family reference {family.reference}."
 
 
-@available
 def test_a_reference_in_the_description_and_a_deposit_above_what_is_owed_leaves_credit(family):
     from billing.credit import family_credit_balance
 
@@ -145,7 +129,6 @@ def test_a_reference_in_the_description_and_a_deposit_above_what_is_owed_leaves_
     assert family_credit_balance(family_id=family.pk) == Decimal("1500.00")
 
 
-@available
 def test_confirming_a_typo_suggestion_pays_the_family(family):
     _child(family, "Lucía", "3500.00")
     ref = family.reference
@@ -156,7 +139,6 @@ def test_confirming_a_typo_suggestion_pays_the_family(family):
         bank_line_confirm(line_id=line.pk, family_id=family.pk)
 
 
-@available
 def test_assigning_to_an_invoice_of_a_familys_student_keeps_the_excess_as_credit(family):
     from billing.credit import family_credit_balance
 
@@ -175,3 +157,104 @@ def test_a_family_of_another_school_is_not_found(family):
         bank_line_confirm(line_id=line.pk, family_id=FamilyFactory().pk)
     with pytest.raises(NotFound):
         bank_line_confirm(line_id=line.pk, family_id="not-a-uuid")
+
+
+def test_a_familys_deposits_in_one_statement_are_paid_in_order_each_seeing_what_the_last_left(family):
+    """The import records its referenced deposits all at once (billing.payments_many): the same
+    allocations as one payment per line in the file's order; a re-import records nothing again."""
+    older = _child(family, "Lucía", "3500.00", days=3)
+    later = _child(family, "Tomás", "2000.00", days=20)
+    other = FamilyFactory(school=family.school, name="Ana Ruiz", reference=reference_from_number(158))
+    theirs = _child(other, "Eva", "1000.00")
+    rows = [
+        ("SPEI RECIBIDO", family.reference, "3000.00"),
+        ("SPEI RECIBIDO", other.reference, "400.00"),
+        ("SPEI RECIBIDO", family.reference, "3000.00"),
+    ]
+    first, second, third = _import(family.account, *rows)
+    assert {line.status for line in (first, second, third)} == {BankLineStatus.MATCHED}
+    assert [(a.invoice_id, a.amount) for a in first.payment.allocations.all()] == [
+        (older.pk, Decimal("3000.00"))
+    ]
+    assert sorted((a.invoice_id, a.amount) for a in third.payment.allocations.all()) == sorted(
+        [(older.pk, Decimal("500.00")), (later.pk, Decimal("2000.00"))]
+    )
+    assert [(a.invoice_id, a.amount) for a in second.payment.allocations.all()] == [
+        (theirs.pk, Decimal("400.00"))
+    ]
+    assert int(third.payment.number[-6:]) == int(first.payment.number[-6:]) + 2  # numbered in file order
+    from billing.credit import family_credit_balance
+    from billing.models import Payment
+
+    assert family_credit_balance(family_id=family.pk) == Decimal("500.00")
+    _import(family.account, *rows)
+    assert Payment.objects.count() == 3 and BankLine.objects.count() == 3
+
+
+def test_a_referenced_deposit_the_payment_service_refuses_waits_for_a_person_and_the_rest_is_paid(family):
+    _child(family, "Lucía", "3500.00")
+    tomorrow = (date.today() + timedelta(days=1)).strftime("%d/%m/%Y")
+    yesterday = (date.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    bank_statement_import(
+        account_id=family.account.pk,
+        content=csv_file(
+            [
+                f"{tomorrow},SPEI RECIBIDO,{family.reference},100.00",
+                f"{yesterday},SPEI,{family.reference},200.00",
+            ]
+        ),
+        file_name="s.csv",
+    )
+    future, past = BankLine.objects.order_by("-date")
+    assert (future.status, future.suggested_family_id, future.payment) == (
+        BankLineStatus.SUGGESTED,
+        family.pk,
+        None,
+    )
+    assert future.match_note.startswith("Reference found, but the payment was refused")
+    assert past.status == BankLineStatus.MATCHED and past.payment.amount == Decimal("200.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_one_statement_at_once_record_each_deposit_once():
+    """The same file imported twice at the same moment (two tabs, a retried upload): the account
+    lock queues the second import, which then finds every line known; a line becomes one payment."""
+    import threading
+
+    from django.db import connection
+
+    from billing.models import Payment
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    account = BankAccountFactory()
+    families = [
+        FamilyFactory(school=account.school, name=f"Familia {n}", reference=reference_from_number(200 + n))
+        for n in range(5)
+    ]
+    for family in families:
+        _child(family, "Lucía", "1500.00")
+    yesterday = (date.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    content = csv_file([f"{yesterday},SPEI,{f.reference},{700 + n}.00" for n, f in enumerate(families * 2)])
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            statement = bank_statement_import(
+                account_id=account.pk, content=content, file_name="s.csv"
+            ).statement
+            outcomes.append((statement.imported, statement.duplicates))
+        except Exception as error:  # noqa: BLE001 - the test reports any other outcome
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == [(0, 10), (10, 0)]
+    assert Payment.objects.count() == 10 == BankLine.objects.filter(status=BankLineStatus.MATCHED).count()
