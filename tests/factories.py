@@ -80,7 +80,9 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
 
     student = factory.SubFactory(StudentFactory)
     school = factory.SelfAttribute("student.school")
-    number = factory.Sequence(lambda n: f"2026-{n:06d}")
+    # Far above what a school's document sequence hands out in a test (it starts at 000001 per
+    # school): a factory row never takes the number the service gives the next one.
+    number = factory.Sequence(lambda n: f"2026-{800000 + n:06d}")
     amount = Decimal("1000.00")
     paid_amount = Decimal("0.00")
     due_date = factory.LazyFunction(lambda: local_today() + datetime.timedelta(days=30))
@@ -99,7 +101,9 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     invoice = factory.SubFactory(InvoiceFactory)
     school = factory.SelfAttribute("invoice.school")
     family = factory.SelfAttribute("invoice.student.family")
-    number = factory.Sequence(lambda n: f"2026-{n:06d}")
+    # Far above what a school's document sequence hands out in a test (it starts at 000001 per
+    # school): a factory row never takes the number the service gives the next one.
+    number = factory.Sequence(lambda n: f"2026-{800000 + n:06d}")
     amount = Decimal("100.00")
     allocated_amount = factory.SelfAttribute("amount")
     payment_date = factory.LazyFunction(local_today)
