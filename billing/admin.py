@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,7 +29,7 @@ from core.csv_export import counted_values, csv_response
 from core.dates import local_today
 from core.exceptions import DomainError
 from core.formats import money
-from core.models import IdempotencyRecord
+from core.idempotency import form_submission_claim
 from core.money import MAX_AMOUNT, ZERO
 from core.pdf import pdf_response
 from users.access import Action, user_can
@@ -68,18 +68,6 @@ class PaymentRegisterForm(forms.Form):
         if day is not None and day > local_today():
             raise forms.ValidationError(gettext("A payment cannot be dated in the future."))
         return day
-
-
-def _submission_claim(user, token: str) -> bool:
-    """Claim a payment form's token; False when a previous POST of the same form already did."""
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                user=user, scope="admin.payment_register", key=token, request_fingerprint=""
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 # --- list filters ---------------------------------------------------------------------------
@@ -368,7 +356,9 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    if data["submission"] and not _submission_claim(request.user, data["submission"]):
+                    if data["submission"] and not form_submission_claim(
+                        request.user, data["submission"], scope="admin.payment_register"
+                    ):
                         self.message_user(
                             request, gettext("This payment form was already submitted; nothing was recorded "
                                              "again."), level=messages.WARNING,
@@ -422,32 +412,40 @@ class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
                     "method", "reference", "receipt_link"]
     list_display_links = ["number"]
     list_filter = ["method", "payment_date", ("school", ScopedSchoolFilter)]
-    list_select_related = ["invoice", "invoice__student", "school"]
+    list_select_related = ["invoice", "invoice__student", "family", "school"]
     list_per_page = 50
     search_fields = ["number", "reference", "invoice__number", "invoice__student__first_name",
-                     "invoice__student__last_name", "invoice__student__email"]
-    search_help_text = _("Search by receipt number, reference, invoice number or student.")
+                     "invoice__student__last_name", "invoice__student__email", "family__name",
+                     "family__reference"]
+    search_help_text = _("Search by receipt number, reference, invoice number, student or family.")
     ordering = ["-payment_date", "-number"]
     date_hierarchy = None
-    fields = ["number", "school", "invoice", "amount", "payment_date", "method", "reference",
-              "created_by", "created_at"]
+    fields = ["number", "school", "invoice", "family", "amount", "allocated_amount", "refunded_amount",
+              "is_reversed", "payment_date", "method", "reference", "created_by", "created_at"]
     readonly_fields = fields
     show_full_result_count = False
     change_form_template = "admin/billing/payment/change_form.html"
 
     def has_add_permission(self, request):
-        return False  # registered from the invoice page, through the service
+        return False  # registered from the invoice or family page, through the services
 
     def has_change_permission(self, request, obj=None):
         return False
 
+    # A family payment (billing.credit) has no invoice of its own: it is spread over its
+    # allocations, and the family is who paid.
     @admin.display(description=_("Invoice"), ordering="invoice__number")
     def invoice_link(self, obj):
+        if obj.invoice_id is None:
+            return gettext("Family payment")
         return format_html('<a href="{}">{}</a>',
                            reverse("admin:billing_invoice_change", args=[obj.invoice_id]), obj.invoice.number)
 
     @admin.display(description=_("Student"), ordering="invoice__student__last_name")
     def student_name(self, obj):
+        if obj.invoice_id is None:
+            return format_html('<a href="{}">{}</a>',
+                               reverse("admin:families_family_change", args=[obj.family_id]), obj.family.name)
         return obj.invoice.student.full_name
 
     @admin.display(description=_("Amount"), ordering="amount")
@@ -485,7 +483,8 @@ class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             return pdf_response(receipt_pdf(payment, request=request), filename=receipt_filename(payment))
         context = {
             **receipt_context(payment),
-            "back_url": reverse("admin:billing_invoice_change", args=[payment.invoice_id]),
+            "back_url": reverse("admin:billing_invoice_change", args=[payment.invoice_id])
+            if payment.invoice_id else reverse("admin:families_family_change", args=[payment.family_id]),
             "pdf_url": "?format=pdf",
         }
         return TemplateResponse(request, RECEIPT_TEMPLATE, context)

@@ -10,7 +10,9 @@ from uuid import UUID
 from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from billing.models import Allocation, CreditNote, Invoice, Payment, Refund
+from billing import rules
+from billing.models import Allocation, CreditNote, Invoice, Payment, Refund, RefundSource
+from core.money import ZERO
 from users.access import get_visible_or_404, scope_to_user
 from users.models import User
 
@@ -84,3 +86,67 @@ def family_credit_expression(family_ref: str = "pk") -> Coalesce:
         .values("total")
     )
     return Coalesce(Subquery(credit, output_field=_CREDIT), Value(0), output_field=_CREDIT)
+
+
+def family_open_invoice_list(*, family_id: UUID) -> QuerySet[Invoice]:
+    """The open invoices of a family's students (where a family payment can go), in the order a
+    payment without explicit allocations spends them: oldest due date first, then by number.
+    Student joined; `current_status` and `balance_value` annotated."""
+    return (
+        Invoice.objects.open()
+        .filter(student__family_id=family_id)
+        .select_related("student")
+        .with_current_status()
+        .annotate(balance_value=rules.balance_expression())
+        .order_by("due_date", "number")
+    )
+
+
+def family_credit_get(*, family_id: UUID) -> dict:
+    """Where a family's credit (saldo a favor) came from and where it went, for the credit page.
+
+    - `credit_balance`: the credit now, as billing.credit defines it: the unallocated part of the
+      payments that are not reversed (`unallocated`), less what was refunded out of it (`refunded`);
+    - `payments`: the family's payments with something left unallocated, oldest first (the order
+      credit is spent and refunded), each with its allocated, refunded and remaining parts
+      (`unallocated_amount`) and its reversal if any (a reversed payment's leftover left the credit);
+    - `refunds`: money paid back out of the credit, each with the payments it was drawn from;
+    - `credit_notes`: credit notes on the children's invoices. They lower what is owed on one
+      invoice (never below zero), so they add nothing to the credit; they are listed because a
+      family asking why it owes less reads them next to it.
+    Five queries, whatever the family's size.
+    """
+    totals = Payment.objects.filter(family_id=family_id, is_reversed=False).aggregate(
+        unallocated=Coalesce(Sum(F("amount") - F("allocated_amount"), output_field=_CREDIT), Value(ZERO),
+                             output_field=_CREDIT),
+        refunded=Coalesce(Sum("refunded_amount", output_field=_CREDIT), Value(ZERO), output_field=_CREDIT),
+    )
+    payments = list(
+        Payment.objects.filter(family_id=family_id, allocated_amount__lt=F("amount"))
+        .select_related("reversal")
+        .order_by("payment_date", "created_at", "number")
+    )
+    refunds = list(
+        Refund.objects.filter(family_id=family_id)
+        .prefetch_related(
+            Prefetch(
+                "sources",
+                queryset=RefundSource.objects.select_related("payment").order_by("payment__number"),
+                to_attr="source_list",
+            )
+        )
+        .order_by("refund_date", "created_at", "number")
+    )
+    notes = list(
+        CreditNote.objects.filter(invoice__student__family_id=family_id)
+        .select_related("invoice__student")
+        .order_by("issue_date", "created_at", "number")
+    )
+    return {
+        "credit_balance": totals["unallocated"] - totals["refunded"],
+        "unallocated": totals["unallocated"],
+        "refunded": totals["refunded"],
+        "payments": payments,
+        "refunds": refunds,
+        "credit_notes": notes,
+    }

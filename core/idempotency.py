@@ -118,6 +118,18 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
     return response
 
 
+def form_submission_claim(user, token: str, *, scope: str) -> bool:
+    """Claim an admin form's one-time token (a hidden field rendered with the form); False when a
+    previous POST of the same rendered form already did. Call it inside the write's transaction: a
+    refused write rolls the claim back with it, so the corrected form can be sent again."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(user=user, scope=scope, key=token, request_fingerprint="")
+    except IntegrityError:
+        return False
+    return True
+
+
 def idempotency_records_purge(*, older_than) -> int:
     """Forget keys recorded before `older_than` (a datetime); returns how many were removed."""
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=older_than).delete()

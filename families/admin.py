@@ -1,14 +1,146 @@
-from django.contrib import admin
-from django.db.models import Count, Q
-from django.urls import reverse
+"""The family desk: the paying account's data and children, and for billing staff its money: the
+credit page, the printable family statement (and its PDF) and the family payment form.
+
+Every figure comes from billing's selectors and accounting's statement, every write from billing's
+services (billing.credit.family_payment_record): this module only collects input, shows the
+services' answers and says their refusals in the staff's language.
+"""
+
+import uuid
+from datetime import date
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounting.documents import (
+    FAMILY_STATEMENT_TEMPLATE,
+    family_statement_context,
+    family_statement_filename,
+    family_statement_pdf,
+)
+from accounting.selectors import Period
+from backoffice.admin import StatementPeriodForm
+from billing import rules, selectors
+from billing.credit import AllocationRequest, family_payment_record
+from billing.models import Invoice, PaymentMethod
+from core.dates import local_today
+from core.exceptions import DomainError
+from core.formats import money
+from core.idempotency import form_submission_claim
+from core.money import MAX_AMOUNT, ZERO
+from core.pdf import pdf_response
 from families.models import Family
 from families.services import family_create, family_update
 from students.models import Student
-from users.access import Action
+from users.access import Action, user_can
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+OLDEST_FIRST, AS_CHOSEN = "oldest", "chosen"
+
+
+def _pending_expression() -> Coalesce:
+    """What the family's children owe (open invoices' balances), as a correlated subquery."""
+    owed = (
+        Invoice.objects.open()
+        .filter(student__family_id=OuterRef("pk"))
+        .order_by()
+        .values("student__family_id")
+        .annotate(total=Sum(rules.balance_expression(), output_field=_MONEY))
+        .values("total")
+    )
+    return Coalesce(Subquery(owed, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+class FamilyPaymentForm(forms.Form):
+    """One deposit for the whole family: oldest due date first, or the amounts typed per invoice.
+
+    Shape only (a positive amount, two decimals, a past date); what may be allocated where is the
+    service's to say (billing.credit.family_payment_record), and its refusals are shown here.
+    """
+
+    amount = forms.DecimalField(
+        label=_("Amount received"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices,
+                               initial=PaymentMethod.BANK_TRANSFER)
+    payment_date = forms.DateField(
+        label=_("Payment date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: today."),
+    )
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    mode = forms.ChoiceField(
+        label=_("Apply the payment"), widget=forms.RadioSelect, initial=OLDEST_FIRST,
+        choices=[
+            (OLDEST_FIRST, _("To the oldest invoices first (by due date); the rest becomes credit")),
+            (AS_CHOSEN, _("As typed below, invoice by invoice; the rest becomes credit")),
+        ],
+    )
+    # One token per rendered form (as the invoice payment form): a second POST of the same form
+    # finds it used and records nothing.
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, invoices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission"] = uuid.uuid4().hex
+        self.invoices = list(invoices)
+        for invoice in self.invoices:
+            self.fields[self.allocation_field(invoice.pk)] = forms.DecimalField(
+                label=invoice.number, required=False, max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
+                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "class": "bo-alloc"}),
+            )
+
+    @staticmethod
+    def allocation_field(invoice_id) -> str:
+        return f"allocation_{invoice_id}"
+
+    def invoice_rows(self):
+        """(invoice, its amount field) for the template, in the order a payment spends them."""
+        return [(invoice, self[self.allocation_field(invoice.pk)]) for invoice in self.invoices]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= ZERO:
+            raise forms.ValidationError(gettext("The amount must be greater than zero."))
+        return amount
+
+    def clean_payment_date(self):
+        day = self.cleaned_data.get("payment_date")
+        if day is not None and day > local_today():
+            raise forms.ValidationError(gettext("A payment cannot be dated in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        for invoice in self.invoices:
+            name = self.allocation_field(invoice.pk)
+            value = data.get(name)
+            if value is not None and value <= ZERO:
+                self.add_error(name, gettext("The amount must be greater than zero."))
+        if data.get("mode") == AS_CHOSEN and not self.allocations():
+            raise forms.ValidationError(gettext("Type the amount for at least one invoice, or apply the "
+                                                "payment to the oldest invoices first."))
+        return data
+
+    def allocations(self) -> list[AllocationRequest]:
+        """The amounts typed per invoice (as chosen), in the list's order."""
+        data = getattr(self, "cleaned_data", {})
+        return [
+            AllocationRequest(invoice_id=invoice.pk, amount=data[self.allocation_field(invoice.pk)])
+            for invoice in self.invoices
+            if data.get(self.allocation_field(invoice.pk))
+        ]
 
 
 class ChildrenInline(admin.TabularInline):
@@ -43,7 +175,8 @@ class ChildrenInline(admin.TabularInline):
 class FamilyAdmin(SchoolScopedAdmin):
     add_action = Action.FAMILY_WRITE
     change_action = Action.FAMILY_WRITE
-    list_display = ["name", "reference", "rfc", "school", "children", "email", "is_active"]
+    list_display = ["name", "reference", "rfc", "school", "children", "owes", "credit", "statement_link",
+                    "is_active"]
     list_filter = ["is_active", ("school", ScopedSchoolFilter)]
     list_select_related = ["school"]
     list_per_page = 50
@@ -59,15 +192,31 @@ class FamilyAdmin(SchoolScopedAdmin):
     ]
     inlines = [ChildrenInline]
     show_full_result_count = False
+    change_form_template = "admin/families/family/change_form.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            children_count=Count("students", filter=Q(students__is_active=True))
+            children_count=Count("students", filter=Q(students__is_active=True)),
+            pending_value=_pending_expression(),
+            credit_value=selectors.family_credit_expression(),
         )
 
     @admin.display(description=_("Children"), ordering="children_count")
     def children(self, obj):
         return obj.children_count
+
+    @admin.display(description=_("Owes"), ordering="pending_value")
+    def owes(self, obj):
+        return money(obj.pending_value)
+
+    @admin.display(description=_("Credit"), ordering="credit_value")
+    def credit(self, obj):
+        return money(obj.credit_value)
+
+    @admin.display(description=_("Statement"))
+    def statement_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:families_family_statement", args=[obj.pk]),
+                           gettext("Statement"))
 
     def get_readonly_fields(self, request, obj=None):
         # A family never changes school; its reference is assigned once.
@@ -96,3 +245,183 @@ class FamilyAdmin(SchoolScopedAdmin):
     def get_inlines(self, request, obj):
         # A family being registered has no children yet.
         return self.inlines if obj is not None else []
+
+    # --- the family's money -------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/credit/", view(self.credit_view), name="families_family_credit"),
+            path("<path:object_id>/statement/", view(self.statement_view),
+                 name="families_family_statement"),
+            path("<path:object_id>/pay/", view(self.payment_view), name="families_family_payment"),
+            *super().get_urls(),
+        ]
+
+    def _money_links(self, request, family) -> dict:
+        return {
+            "family_pending": family.pending_value,
+            "family_credit": family.credit_value,
+            "credit_url": reverse("admin:families_family_credit", args=[family.pk]),
+            "statement_url": reverse("admin:families_family_statement", args=[family.pk]),
+            "payment_url": reverse("admin:families_family_payment", args=[family.pk])
+            if user_can(request.user, Action.PAYMENT_RECORD, family.school_id) else None,
+        }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        family = self.get_object(request, object_id)
+        if family is not None:
+            extra_context = {**self._money_links(request, family), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _page(self, request, family, template: str, title: str, context: dict) -> TemplateResponse:
+        return TemplateResponse(request, template, {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": family,
+            "family": family,
+            "title": title,
+            "change_url": reverse("admin:families_family_change", args=[family.pk]),
+            **self._money_links(request, family),
+            **context,
+        })
+
+    def credit_view(self, request, object_id):
+        """The family's credit (saldo a favor): how much, and from which payments, refunds and
+        reversals it comes (billing.selectors.family_credit_get)."""
+        family = self.get_object(request, object_id)
+        if family is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return self._page(
+            request, family, "admin/families/family/credit.html",
+            gettext("Credit of %(family)s") % {"family": family.name},
+            {"credit": selectors.family_credit_get(family_id=family.pk),
+             "method_labels": dict(PaymentMethod.choices)},
+        )
+
+    def statement_view(self, request, object_id):
+        """The printable family statement: every child's invoices and every movement of the
+        family's money with a running balance; period selectable, A4 or Letter, or a PDF."""
+        family = self.get_object(request, object_id)
+        if family is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = StatementPeriodForm(request.GET or None)
+        period, paper = Period(), "a4"
+        if form.is_bound and form.is_valid():
+            period = Period(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+            paper = form.cleaned_data["paper"] or "a4"
+        if request.GET.get("format") == "pdf":
+            return pdf_response(family_statement_pdf(family, period=period, paper=paper, request=request),
+                                filename=family_statement_filename(family))
+        today = local_today()
+        query = request.GET.copy()
+        query["format"] = "pdf"
+        context = {
+            **family_statement_context(family, period=period, paper=paper),
+            "form": form,
+            "presets": [
+                (gettext("Everything"), "", ""),
+                (gettext("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
+                (gettext("Last year"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+            ],
+            "back_url": reverse("admin:families_family_change", args=[family.pk]),
+            "pdf_url": f"?{query.urlencode()}",
+        }
+        return TemplateResponse(request, FAMILY_STATEMENT_TEMPLATE, context)
+
+    def payment_view(self, request, object_id):
+        """One deposit for the whole family (ACCOUNTANT or ADMIN of its school), recorded by
+        billing.credit.family_payment_record: oldest invoices first or as typed, the rest credit."""
+        family = self.get_object(request, object_id)
+        if family is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        page_url = reverse("admin:families_family_payment", args=[family.pk])
+        if not user_can(request.user, Action.PAYMENT_RECORD, family.school_id):
+            self.message_user(
+                request, gettext("Your role in this school does not allow registering payments."),
+                level=messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:families_family_change", args=[family.pk]))
+        invoices = selectors.family_open_invoice_list(family_id=family.pk)
+        if request.method != "POST":
+            return self._payment_page(request, family, FamilyPaymentForm(invoices=invoices))
+        form = FamilyPaymentForm(request.POST, invoices=invoices)
+        if not form.is_valid():
+            return self._payment_page(request, family, form)
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if data["submission"] and not form_submission_claim(
+                    request.user, data["submission"], scope="admin.family_payment"
+                ):
+                    self.message_user(
+                        request,
+                        gettext("This payment form was already submitted; nothing was recorded again."),
+                        level=messages.WARNING,
+                    )
+                    return HttpResponseRedirect(page_url)
+                payment = family_payment_record(
+                    family_id=family.pk, amount=data["amount"], method=data["method"],
+                    payment_date=data["payment_date"], reference=data["reference"],
+                    allocations=form.allocations() if data["mode"] == AS_CHOSEN else None,
+                    actor=request.user,
+                )
+        except DomainError as refusal:
+            # The form again over the list as it is now: a refusal can mean that another desk
+            # paid one of these invoices meanwhile.
+            invoices = selectors.family_open_invoice_list(family_id=family.pk)
+            form = FamilyPaymentForm(request.POST, invoices=invoices)
+            form.is_valid()
+            self._payment_refusal(form, refusal)
+            return self._payment_page(request, family, form)
+        allocated = payment.allocated_amount
+        self.message_user(
+            request,
+            format_html(
+                "{} {}",
+                ngettext(
+                    "Payment %(number)s registered: %(allocated)s applied to %(count)d invoice, "
+                    "%(credit)s left as the family's credit.",
+                    "Payment %(number)s registered: %(allocated)s applied to %(count)d invoices, "
+                    "%(credit)s left as the family's credit.",
+                    len(payment.allocation_list),
+                ) % {"number": payment.number, "allocated": money(allocated),
+                     "count": len(payment.allocation_list), "credit": money(payment.amount - allocated)},
+                format_html('<a href="{}">{}</a>',
+                            reverse("admin:billing_payment_receipt", args=[payment.pk]),
+                            gettext("Print the receipt")),
+            ),
+            level=messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:families_family_credit", args=[family.pk]))
+
+    def _payment_page(self, request, family, form) -> TemplateResponse:
+        return self._page(
+            request, family, "admin/families/family/payment.html",
+            gettext("Register a family payment · %(family)s") % {"family": family.name},
+            {"form": form, "open_total": sum((i.balance_value for i in form.invoices), ZERO)},
+        )
+
+    def _payment_refusal(self, form, refusal: DomainError) -> None:
+        """The service's refusal on the form, in the staff's language, with the figure needed next."""
+        code = refusal.code
+        if code == "allocations_exceed_payment":
+            form.add_error(None, gettext("The amounts typed per invoice add up to more than the payment."))
+        elif code == "overpayment":
+            balances = {invoice.pk: invoice.balance_value for invoice in form.invoices}
+            flagged = [item for item in form.allocations() if item.amount > balances[item.invoice_id]]
+            for item in flagged:
+                form.add_error(
+                    form.allocation_field(item.invoice_id),
+                    gettext("At most %(pending)s is pending on this invoice.")
+                    % {"pending": money(balances[item.invoice_id])},
+                )
+            if not flagged:
+                form.add_error(None, str(refusal.detail))
+        elif code in ("invoice_cancelled", "invoice_already_paid", "not_found"):
+            form.add_error(None, gettext("An invoice of the list was paid or cancelled meanwhile; the list "
+                                         "shows the invoices open now. Check the amounts and send again."))
+        elif code in ("invalid_amount", "future_payment_date", "payment_date_too_old"):
+            form.add_error("payment_date" if "date" in code else "amount", str(refusal.detail))
+        else:
+            form.add_error(None, str(refusal.detail))

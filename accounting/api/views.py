@@ -15,7 +15,12 @@ from accounting.api.serializers import (
     StudentStatementOutput,
     query_data,
 )
-from accounting.documents import statement_filename, student_statement_pdf
+from accounting.documents import (
+    family_statement_filename,
+    family_statement_pdf,
+    statement_filename,
+    student_statement_pdf,
+)
 from accounting.family_statement import family_statement_get, statement_family_get
 from accounting.selectors import (
     Period,
@@ -192,7 +197,9 @@ class SchoolStatementApi(APIView):
         return Response({**statement, "invoices_page": {**page, **links}})
 
 
-class FamilyStatementApi(APIView):
+class FamilyStatementApi(PdfViewMixin, APIView):
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
     @extend_schema(
         operation_id="families_statement",
         summary="Family account statement",
@@ -200,14 +207,22 @@ class FamilyStatementApi(APIView):
             "Every child's invoices and every movement of the family's money (charges, payments with "
             "their allocations, credit notes, reversals, refunds) with a running balance of what the "
             "family owes; opening and closing balance of the period (negative: the family is in "
-            "credit) and its credit balance now."
+            "credit) and its credit balance now. `?format=pdf` (or `Accept: application/pdf`) answers "
+            "the printable family statement as a PDF, the same page as the admin's print view."
         ),
         tags=["families"],
-        parameters=[uuid_path_parameter("family_id", "Family id."), *PERIOD_PARAMETERS],
-        responses={200: FamilyStatementOutput},
+        parameters=[uuid_path_parameter("family_id", "Family id."), *PERIOD_PARAMETERS, FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): FamilyStatementOutput,
+            (200, PDF_MEDIA_TYPE): OpenApiTypes.BINARY,
+            **PDF_UNAVAILABLE_RESPONSE,
+        },
     )
     def get(self, request, family_id):
         period_data = parse(StatementQuery, query_data(request, ("from", "to")))
         family = statement_family_get(user=request.user, family_id=family_id)
         period = Period(date_from=period_data.get("from"), date_to=period_data.get("to"))
+        if self.wants_pdf(request):
+            return pdf_api_response(family_statement_pdf(family, period=period, request=request),
+                                    filename=family_statement_filename(family))
         return Response(family_statement_get(family=family, period=period))

@@ -18,7 +18,8 @@ class PaymentReceiptApi(PdfViewMixin, APIView):
         summary="Payment receipt (PDF)",
         description=(
             "The receipt of one payment of your schools as a PDF: school, receipt number, amount, "
-            "method, the invoice it paid and what is pending on it today. Errors answer JSON."
+            "method, the invoice it paid and what is pending on it today; for a family payment, the "
+            "family, every invoice it was allocated to and what was left as credit. Errors answer JSON."
         ),
         tags=["payments"],
         parameters=[uuid_path_parameter("payment_id", "Payment id.")],
