@@ -4,13 +4,14 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from billing.concepts import ConceptKind
 from billing.querysets import InvoiceQuerySet, InvoiceStatus, PaymentQuerySet
 from core.models import BaseModel
 from core.money import ZERO, MoneyField
 
 __all__ = [
-    "Allocation", "CreditNote", "DocumentSequence", "Invoice", "InvoiceStatus", "Payment", "PaymentMethod",
-    "PaymentReversal", "Refund", "RefundSource", "ReversalReason",
+    "Allocation", "CreditNote", "DocumentSequence", "FeeConcept", "Invoice", "InvoiceLine", "InvoiceStatus",
+    "LineSource", "Payment", "PaymentMethod", "PaymentReversal", "Refund", "RefundSource", "ReversalReason",
 ]
 
 
@@ -63,6 +64,22 @@ class Invoice(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("created by"),
     )
+    # Pronto pago: paid by this day, `early_payment_amount` settles the invoice (the difference
+    # is credited by a credit note in the payment's transaction).
+    early_payment_until = models.DateField(
+        _("early payment until"), null=True, blank=True, editable=False
+    )
+    early_payment_amount = MoneyField(_("early payment amount"), null=True, blank=True, editable=False)
+    # A recargo: the overdue invoice it surcharges and the policy tier (slot) it charges.
+    surcharge_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="surcharges",
+        editable=False, verbose_name=_("surcharge of"),
+    )
+    surcharge_tier = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # db_default: bulk loaders (the seed, bench) that insert invoices in raw SQL need not know it.
+    cancel_reason = models.CharField(
+        _("cancellation reason"), max_length=255, blank=True, default="", db_default="", editable=False
+    )
 
     objects = InvoiceQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditHistory], excluded_fields=["updated_at"])
@@ -85,6 +102,23 @@ class Invoice(BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=InvoiceStatus.values), name="invoice_status_valid"
+            ),
+            # Each tier of a recargo is charged once per invoice, whatever runs at once; a waived
+            # (cancelled) one keeps its slot.
+            models.UniqueConstraint(
+                fields=["surcharge_of", "surcharge_tier"], condition=Q(surcharge_of__isnull=False),
+                name="invoice_one_surcharge_per_tier",
+            ),
+            models.CheckConstraint(
+                condition=Q(surcharge_of__isnull=True, surcharge_tier__isnull=True)
+                | Q(surcharge_of__isnull=False, surcharge_tier__isnull=False),
+                name="invoice_surcharge_has_tier",
+            ),
+            models.CheckConstraint(
+                condition=Q(early_payment_amount__isnull=True, early_payment_until__isnull=True)
+                | Q(early_payment_amount__gt=0, early_payment_amount__lt=F("amount"),
+                    early_payment_until__isnull=False),
+                name="invoice_early_payment_below_amount",
             ),
         ]
         indexes = [
@@ -402,3 +436,90 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.year}: {self.last_value}"
+
+
+class FeeConcept(BaseModel):
+    """What an invoice line charges for: colegiatura, inscripción, materials, transport, recargo.
+
+    `deductible` marks tuition a family may deduct (the CFDI's IEDU complement)."""
+
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="fee_concepts", verbose_name=_("school")
+    )
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=ConceptKind.choices)
+    deductible = models.BooleanField(_("deductible (IEDU)"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("fee concept")
+        verbose_name_plural = _("fee concepts")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "code"], name="feeconcept_unique_code"),
+            models.CheckConstraint(condition=Q(kind__in=ConceptKind.values), name="feeconcept_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LineSource(models.TextChoices):
+    PLAN_ITEM = "PLAN_ITEM", _("Fee plan item")
+    DISCOUNT = "DISCOUNT", _("Discount")
+    LATE_FEE = "LATE_FEE", _("Late-fee policy")
+    MANUAL = "MANUAL", _("Typed in")
+
+
+class InvoiceLine(BaseModel):
+    """One line of an invoice. The invoice's amount is the sum of its lines; a discount line is
+    negative. A plan item's line is issued once per student, concept and period (UNIQUE), which is
+    what makes the billing run idempotent."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="lines", verbose_name=_("invoice")
+    )
+    # Copied from the invoice for the UNIQUE (student, concept, period) below.
+    student = models.ForeignKey(
+        "students.Student", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    concept = models.ForeignKey(
+        FeeConcept, on_delete=models.PROTECT, related_name="+", verbose_name=_("concept")
+    )
+    description = models.CharField(_("description"), max_length=255)
+    amount = MoneyField(_("amount"))
+    period = models.CharField(_("period"), max_length=7, null=True, blank=True, help_text="YYYY-MM")
+    source = models.CharField(
+        _("source"), max_length=10, choices=LineSource.choices, default=LineSource.MANUAL
+    )
+    # The plan item, discount or late-fee policy that made the line.
+    source_id = models.UUIDField(null=True, blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "concept", "period"], condition=Q(source=LineSource.PLAN_ITEM),
+                name="invoiceline_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) | Q(source=LineSource.DISCOUNT, amount__lt=0),
+                name="invoiceline_only_discounts_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=LineSource.values), name="invoiceline_source_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["period", "student"], condition=Q(source=LineSource.PLAN_ITEM),
+                name="invoiceline_period_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description

@@ -299,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         # Two `role` choice sets: memberships keep theirs; a chat turn's role is the assistant's own.
         "RoleEnum": "users.models.Role",
         "ChatRoleEnum": ["user", "assistant", "system"],
+        "FeeConceptKindEnum": "billing.concepts.ConceptKind",
+        "DiscountKindEnum": "fees.models.DiscountKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

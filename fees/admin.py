@@ -1,7 +1,7 @@
 """Fee setup in the back office: school years, fee plans with their items, enrollments (one by
 one or a whole grade at once), discounts and becas, late-fee policies.
 
-School ADMINs write (users.policy: FEES_WRITE), everyone in the school reads. Saves go through
+School ADMINs write (users.access: FEES_WRITE), everyone in the school reads. Saves go through
 fees.services, like the API; a refusal is shown as a message and nothing is written.
 """
 
@@ -14,8 +14,22 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing.concepts import ConceptKind, fee_concept_create, fee_concept_update
+from billing.models import FeeConcept
+from core.dates import local_today
 from fees import services
-from fees.models import Discount, Enrollment, FeePlan, FeePlanItem, LateFeePolicy, SchoolYear
+from fees.calendar import Period
+from fees.models import (
+    BillingRun,
+    Discount,
+    Enrollment,
+    FeePlan,
+    FeePlanItem,
+    LateFeePolicy,
+    LateFeeRun,
+    SchoolYear,
+)
+from fees.runs import billing_run_execute
 from users.access import Action, school_ids_where, user_can, user_can_anywhere
 from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
 
@@ -76,11 +90,18 @@ class SchoolYearAdmin(_FeeSetupAdmin):
 
 
 class FeePlanItemForm(forms.ModelForm):
+    """A concept, or just its kind (the school's default concept of that kind is used)."""
+
     class Meta:
         model = FeePlanItem
-        fields = ["concept_kind", "description", "amount", "schedule", "due_date", "months", "due_day"]
-        widgets = {"concept_kind": forms.Select(choices=[(k, k) for k in services.CHARGEABLE_KINDS]),
-                   "due_date": _DATE_INPUT}
+        fields = ["concept", "concept_kind", "description", "amount", "schedule", "due_date", "months",
+                  "due_day"]
+        widgets = {"concept_kind": forms.Select(choices=[("", "---------")] + [
+            (k, k) for k in services.CHARGEABLE_KINDS]), "due_date": _DATE_INPUT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["concept_kind"].required = False
 
 
 class FeePlanItemInline(admin.TabularInline):
@@ -99,6 +120,13 @@ class FeePlanItemInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "concept":
+            allowed = school_ids_where(request.user, Action.FEES_WRITE)
+            concepts = FeeConcept.objects.filter(is_active=True).exclude(kind=ConceptKind.SURCHARGE)
+            kwargs["queryset"] = concepts if allowed is None else concepts.filter(school_id__in=allowed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(FeePlan)
@@ -134,7 +162,10 @@ class FeePlanAdmin(_FeeSetupAdmin):
             for item_form in formset.forms:
                 data = getattr(item_form, "cleaned_data", None)
                 if data and not data.get("DELETE"):
-                    items.append({key: data.get(key) for key in FeePlanItemForm.Meta.fields})
+                    spec = {key: data.get(key) for key in FeePlanItemForm.Meta.fields[1:]}
+                    if data.get("concept") is not None:
+                        spec["concept_id"] = data["concept"].pk
+                    items.append(spec)
             # The service wrote the items; the change message reads these lists.
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         data = form.cleaned_data
@@ -309,3 +340,108 @@ class LateFeePolicyAdmin(_FeeSetupAdmin):
                 **{field: data.get(field) for field in self._EDITABLE if field != "is_active"},
             )
         self.saved_by_service(obj, saved)
+
+
+@admin.register(FeeConcept)
+class FeeConceptAdmin(_FeeSetupAdmin):
+    list_display = ["code", "name", "kind", "deductible", "is_active", "school"]
+    list_filter = ["kind", "is_active", ("school", ScopedSchoolFilter)]
+    list_select_related = ["school"]
+    search_fields = ["code", "name"]
+    fields = ["school", "code", "name", "kind", "deductible", "is_active", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "school"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = fee_concept_update(
+                concept_id=obj.pk, actor=request.user,
+                **self._changes(form, ["code", "name", "kind", "deductible", "is_active"]),
+            )
+        else:
+            if not user_can(request.user, Action.FEES_WRITE, data["school"].pk):
+                raise PermissionDenied
+            saved = fee_concept_create(
+                school_id=data["school"].pk, code=data["code"], name=data["name"], kind=data["kind"],
+                deductible=data.get("deductible", False), actor=request.user,
+            )
+        self.saved_by_service(obj, saved)
+
+
+class BillingRunForm(forms.Form):
+    school = forms.ModelChoiceField(label=_("School"), queryset=None)
+    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7,
+                              help_text=_("YYYY-MM"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from schools.models import School
+
+        allowed = school_ids_where(user, Action.BILLING_RUN)
+        schools = School.objects.filter(is_active=True).order_by("name")
+        self.fields["school"].queryset = schools if allowed is None else schools.filter(pk__in=allowed)
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(SchoolScopedAdmin):
+    """The record of every billing run, and the page that issues a month (preview first)."""
+
+    list_display = ["period", "school", "invoices_created", "already_issued", "total_amount",
+                    "credit_applied", "created_by", "created_at", "duration_ms"]
+    list_filter = ["period", ("school", ScopedSchoolFilter)]
+    list_select_related = ["school", "created_by"]
+    change_list_template = "admin/fees/billingrun/change_list.html"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("issue/", self.admin_site.admin_view(self.issue_view), name="fees_billing_run_issue"),
+            *super().get_urls(),
+        ]
+
+    def issue_view(self, request):
+        """Issue this month's invoices: the preview (counts and totals of a dry run), then issue."""
+        if not user_can_anywhere(request.user, Action.BILLING_RUN):
+            raise PermissionDenied
+        today = local_today()
+        form = BillingRunForm(request.POST or request.GET or None, user=request.user,
+                              initial={"period": f"{today.year:04d}-{today.month:02d}"})
+        preview = None
+        if form.is_bound and form.is_valid():
+            school = form.cleaned_data["school"]
+            period = Period.parse(form.cleaned_data["period"])
+            if request.method == "POST" and "issue" in request.POST:
+                result = billing_run_execute(school_id=school.pk, period=period, actor=request.user)
+                self.message_user(
+                    request,
+                    gettext(
+                        "%(period)s: %(count)d invoice(s) issued for %(total)s; %(already)d already issued."
+                    ) % {"period": period, "count": result.invoices_created, "total": result.total_amount,
+                       "already": result.already_issued},
+                    level=messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:fees_billingrun_changelist"))
+            preview = billing_run_execute(school_id=school.pk, period=period, dry_run=True)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Issue a month's invoices"),
+            "form": form,
+            "preview": preview,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/fees/billing_run_issue.html", context)
+
+
+@admin.register(LateFeeRun)
+class LateFeeRunAdmin(SchoolScopedAdmin):
+    list_display = ["as_of", "school", "surcharges_created", "total_amount", "created_by", "created_at"]
+    list_filter = [("school", ScopedSchoolFilter)]
+    list_select_related = ["school", "created_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -104,6 +104,11 @@ class FeePlanItem(BaseModel):
     """One charge of a plan: once on a date (inscripción) or every listed month on a day (colegiatura)."""
 
     plan = models.ForeignKey(FeePlan, on_delete=models.CASCADE, related_name="items", verbose_name=_("plan"))
+    concept = models.ForeignKey(
+        "billing.FeeConcept", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        verbose_name=_("concept"),
+    )
+    # The concept's kind, copied so pricing needs no join.
     concept_kind = models.CharField(_("concept kind"), max_length=12)
     description = models.CharField(_("description"), max_length=100, blank=True)
     amount = MoneyField(_("amount"))
@@ -267,3 +272,56 @@ class LateFeePolicy(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.grace_days} + {len(self.tiers or [])}"
+
+
+class BillingRun(BaseModel):
+    """One issuing of a school's invoices for a period: who ran it, when, and what it issued."""
+
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
+    )
+    period = models.CharField(_("period"), max_length=7)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("run by"),
+    )
+    students = models.PositiveIntegerField(_("students billed"), default=0)
+    invoices_created = models.PositiveIntegerField(_("invoices issued"), default=0)
+    lines_created = models.PositiveIntegerField(_("lines"), default=0)
+    already_issued = models.PositiveIntegerField(_("already issued"), default=0)
+    total_amount = MoneyField(_("total"), default=0)
+    credit_applied = MoneyField(_("paid from family credit"), default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        indexes = [models.Index(fields=["school", "period"], name="billingrun_school_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.invoices_created})"
+
+
+class LateFeeRun(BaseModel):
+    """One charging of a school's recargos as of a day."""
+
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
+    )
+    as_of = models.DateField(_("as of"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("run by"),
+    )
+    surcharges_created = models.PositiveIntegerField(_("recargos charged"), default=0)
+    total_amount = MoneyField(_("total"), default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("late-fee run")
+        verbose_name_plural = _("late-fee runs")
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({self.surcharges_created})"

@@ -5,6 +5,8 @@ from uuid import UUID
 import django_filters
 from django.db.models import Prefetch, QuerySet
 
+from billing.concepts import ConceptKind
+from billing.models import FeeConcept
 from core.filters import StrictBooleanFilter
 from fees.models import Discount, DiscountKind, Enrollment, FeePlan, FeePlanItem, LateFeePolicy, SchoolYear
 from users.access import get_visible_or_404, scope_to_user
@@ -108,3 +110,21 @@ def late_fee_policy_list(*, user: User) -> QuerySet[LateFeePolicy]:
 
 def late_fee_policy_get(*, user: User, policy_id: UUID | str) -> LateFeePolicy:
     return get_visible_or_404(LateFeePolicy.objects.all(), user, policy_id)
+
+
+class FeeConceptFilter(django_filters.FilterSet):
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    kind = django_filters.ChoiceFilter(choices=ConceptKind.choices)
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = FeeConcept
+        fields = ["school_id", "kind", "is_active"]
+
+
+def fee_concept_list(*, user: User) -> QuerySet[FeeConcept]:
+    return scope_to_user(FeeConcept.objects.all(), user)
+
+
+def fee_concept_get(*, user: User, concept_id: UUID | str) -> FeeConcept:
+    return get_visible_or_404(FeeConcept.objects.all(), user, concept_id)

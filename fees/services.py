@@ -15,7 +15,8 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from billing.concepts import ConceptKind
+from billing.concepts import ConceptKind, fee_concept_default
+from billing.models import FeeConcept
 from core.exceptions import NotFound
 from core.money import MAX_AMOUNT, ZERO, to_money
 from families.models import Family
@@ -184,15 +185,30 @@ def _item_check(item: FeePlanItem, year: SchoolYear) -> None:
         raise ValidationError({"items": [f"schedule: one of {', '.join(Schedule.values)}."]})
 
 
+def _item_concept(school_id: UUID, spec: dict):
+    """The item's concept: the one named by `concept_id` (of this school, not a recargo), or the
+    school's default concept of `concept_kind`."""
+    concept_id = spec.get("concept_id")
+    if concept_id is None:
+        kind = spec.get("concept_kind")
+        return fee_concept_default(school_id=school_id, kind=kind) if kind in CHARGEABLE_KINDS else None
+    concept = FeeConcept.objects.filter(pk=concept_id, school_id=school_id, is_active=True).first()
+    if concept is None or concept.kind not in CHARGEABLE_KINDS:
+        raise ValidationError({"items": [f"concept_id {concept_id}: no active concept of this school "
+                                         "(recargos come from late-fee policies)."]})
+    return concept
+
+
 def _items_build(plan: FeePlan, items: list[dict], year: SchoolYear) -> list[FeePlanItem]:
     built = []
     for position, spec in enumerate(items):
-        kind = spec.get("concept_kind")
+        concept = _item_concept(plan.school_id, spec)
+        kind = concept.kind if concept is not None else spec.get("concept_kind")
         description = (spec.get("description") or "").strip()
         if not description and kind in ConceptKind.values:
             description = str(ConceptKind(kind).label)
         item = FeePlanItem(
-            plan=plan, position=position, concept_kind=kind, description=description[:100],
+            plan=plan, position=position, concept=concept, concept_kind=kind, description=description[:100],
             amount=_money(spec.get("amount"), "items"), schedule=spec.get("schedule"),
             due_date=spec.get("due_date"), months=list(spec.get("months") or []), due_day=spec.get("due_day"),
         )

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from billing.concepts import ConceptKind
 from core.api import FlatList, InputSerializer, MoneyField
 from fees.models import DiscountKind, DiscountStacking, Schedule
 from fees.services import CHARGEABLE_KINDS
@@ -68,7 +69,11 @@ class SchoolYearUpdateInput(InputSerializer):
 # --- fee plans ------------------------------------------------------------------------------
 
 class FeePlanItemInput(InputSerializer):
-    concept_kind = serializers.ChoiceField(choices=CHARGEABLE_KINDS)
+    """The concept by `concept_id` (one of the school's fee concepts), or by `concept_kind` (the
+    school's default concept of that kind, created on first use)."""
+
+    concept_id = serializers.UUIDField(required=False, help_text="A fee concept of the plan's school.")
+    concept_kind = serializers.ChoiceField(choices=CHARGEABLE_KINDS, required=False)
     description = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default="",
         help_text="Printed on the invoice line (the month is added); default: the kind's name.",
@@ -85,9 +90,15 @@ class FeePlanItemInput(InputSerializer):
         help_text="MONTHLY only: day of the month (a weekend or holiday moves to the next business day).",
     )
 
+    def validate(self, attrs):
+        if "concept_id" not in attrs and "concept_kind" not in attrs:
+            raise serializers.ValidationError({"concept_id": ["Give concept_id or concept_kind."]})
+        return attrs
+
 
 class FeePlanItemOutput(serializers.Serializer):
     id = serializers.UUIDField()
+    concept_id = serializers.UUIDField(allow_null=True)
     concept_kind = serializers.CharField()
     description = serializers.CharField()
     amount = MoneyField()
@@ -267,3 +278,96 @@ class LateFeePolicyUpdateInput(InputSerializer):
     cap = MoneyField(required=False, allow_null=True)
     concept_kinds = _kinds(required=False)
     is_active = serializers.BooleanField(required=False)
+
+
+# --- fee concepts ---------------------------------------------------------------------------
+
+class FeeConceptOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ConceptKind.choices)
+    deductible = serializers.BooleanField(help_text="Tuition a family may deduct (CFDI IEDU complement).")
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class FeeConceptCreateInput(InputSerializer):
+    school_id = serializers.CharField(**_ID_IN_BODY)
+    code = serializers.CharField(max_length=30, help_text="Unique per school, stored upper-case.")
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=ConceptKind.choices)
+    deductible = serializers.BooleanField(default=False)
+
+
+class FeeConceptUpdateInput(InputSerializer):
+    school_id = serializers.UUIDField(required=False, help_text="Accepted only when unchanged.")
+    code = serializers.CharField(max_length=30, required=False)
+    name = serializers.CharField(max_length=100, required=False)
+    kind = serializers.ChoiceField(choices=ConceptKind.choices, required=False)
+    deductible = serializers.BooleanField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+class BillingRunInput(InputSerializer):
+    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7, help_text="YYYY-MM.")
+    dry_run = serializers.BooleanField(default=False, help_text="Count and total, issue nothing.")
+
+
+class BillingRunResultOutput(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True, help_text="The recorded run; null for a dry run.")
+    period = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    students = serializers.IntegerField()
+    invoices_created = serializers.IntegerField()
+    lines_created = serializers.IntegerField()
+    total_amount = MoneyField()
+    already_issued = serializers.IntegerField(help_text="Students whose invoice was already issued.")
+    credit_applied = MoneyField(help_text="Paid from family credit at once.")
+
+
+class BillingRunOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    period = serializers.CharField()
+    created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
+    students = serializers.IntegerField()
+    invoices_created = serializers.IntegerField()
+    lines_created = serializers.IntegerField()
+    already_issued = serializers.IntegerField()
+    total_amount = MoneyField()
+    credit_applied = MoneyField()
+    duration_ms = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class LateFeeRunInput(InputSerializer):
+    as_of = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
+    dry_run = serializers.BooleanField(default=False, help_text="Count and total, charge nothing.")
+
+
+class LateFeeRunResultOutput(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True, help_text="The recorded run; null for a dry run.")
+    as_of = serializers.DateField()
+    dry_run = serializers.BooleanField()
+    surcharges_created = serializers.IntegerField()
+    total_amount = MoneyField()
+
+
+class LateFeeRunOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    school_id = serializers.UUIDField()
+    as_of = serializers.DateField()
+    created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
+    surcharges_created = serializers.IntegerField()
+    total_amount = MoneyField()
+    duration_ms = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class WaiveInput(InputSerializer):
+    reason = serializers.CharField(max_length=255)

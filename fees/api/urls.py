@@ -9,6 +9,7 @@ _RESOURCES = [
     ("enrollments", views.EnrollmentListApi, views.EnrollmentDetailApi),
     ("discounts", views.DiscountListApi, views.DiscountDetailApi),
     ("late-fee-policies", views.LateFeePolicyListApi, views.LateFeePolicyDetailApi),
+    ("fee-concepts", views.FeeConceptListApi, views.FeeConceptDetailApi),
 ]
 
 urlpatterns = []
@@ -17,3 +18,12 @@ for prefix, list_view, detail_view in _RESOURCES:
         re_path(rf"^{prefix}/?$", list_view.as_view(), name=f"{prefix}-list"),
         re_path(rf"^{prefix}/(?P<pk>[^/]+)/?$", detail_view.as_view(), name=f"{prefix}-detail"),
     ]
+
+urlpatterns += [
+    re_path(r"^schools/(?P<school_id>[^/]+)/billing-runs/?$", views.BillingRunListApi.as_view(),
+            name="school-billing-runs"),
+    re_path(r"^schools/(?P<school_id>[^/]+)/late-fee-runs/?$", views.LateFeeRunListApi.as_view(),
+            name="school-late-fee-runs"),
+    re_path(r"^invoices/(?P<invoice_id>[^/]+)/waive/?$", views.InvoiceWaiveApi.as_view(),
+            name="invoice-waive"),
+]

@@ -12,13 +12,21 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from billing.api.serializers import InvoiceOutput
+from billing.concepts import fee_concept_create, fee_concept_update
+from billing.models import FeeConcept
+from billing.selectors import invoice_get
+from billing.surcharges import surcharge_waive
 from core.api import parse
+from core.dates import local_today
 from core.filters import StrictOrderingFilter
 from core.openapi import error_responses, uuid_path_parameter
 from families.selectors import family_get
 from fees import selectors, services
 from fees.api import serializers as s
-from fees.models import Discount, Enrollment, FeePlan, LateFeePolicy, SchoolYear
+from fees.calendar import Period
+from fees.models import BillingRun, Discount, Enrollment, FeePlan, LateFeePolicy, LateFeeRun, SchoolYear
+from fees.runs import billing_run_execute, late_fee_run_execute
 from students.selectors import student_get
 from users.access import Action, require
 from users.selectors import school_get
@@ -329,3 +337,149 @@ class LateFeePolicyDetailApi(_DetailApi):
 
     def deactivate(self, row, user):
         services.late_fee_policy_deactivate(policy_id=row.pk, actor=user)
+
+
+# --- fee concepts ---------------------------------------------------------------------------
+
+_concept_list, _concept_detail = _crud_schema(
+    "fee_concepts", "fee concept", s.FeeConceptOutput, s.FeeConceptCreateInput, s.FeeConceptUpdateInput,
+    "The code is taken in this school (`duplicate_code`) or the school is inactive (`school_inactive`).",
+)
+
+
+@_concept_list
+class FeeConceptListApi(_ListCreateApi):
+    queryset = FeeConcept.objects.none()
+    serializer_class = output = s.FeeConceptOutput
+    create_input = s.FeeConceptCreateInput
+    filterset_class = selectors.FeeConceptFilter
+    ordering_fields = ["code", "name", "created_at"]
+    ordering = ["code"]
+    select = staticmethod(selectors.fee_concept_list)
+
+    def resolve(self, user, data):
+        school = school_get(user=user, school_id=data.pop("school_id"))
+        data["school_id"] = school.pk
+        return school.pk
+
+    def create(self, data, user):
+        return fee_concept_create(actor=user, **data)
+
+
+@_concept_detail
+class FeeConceptDetailApi(_DetailApi):
+    serializer_class = output = s.FeeConceptOutput
+    update_input = s.FeeConceptUpdateInput
+
+    def fetch(self, user, pk):
+        return selectors.fee_concept_get(user=user, concept_id=pk)
+
+    def update(self, row, data, user):
+        return fee_concept_update(concept_id=row.pk, actor=user, **data)
+
+    def deactivate(self, row, user):
+        fee_concept_update(concept_id=row.pk, is_active=False, actor=user)
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+SCHOOL_ID = uuid_path_parameter("school_id", "School id.")
+RUNNERS = "ACCOUNTANTs and ADMINs of the school run them (`permission_denied`)."
+
+
+class BillingRunListApi(GenericAPIView):
+    """A school's billing runs (newest first), and issuing a period's invoices."""
+
+    queryset = BillingRun.objects.none()
+    serializer_class = s.BillingRunOutput
+    filter_backends: list = []
+
+    def get_queryset(self):
+        school = school_get(user=self.request.user, school_id=self.kwargs["school_id"])
+        return BillingRun.objects.filter(school_id=school.pk).order_by("-created_at", "-pk")
+
+    @extend_schema(operation_id="billing_runs_list", tags=["fees"], parameters=[SCHOOL_ID],
+                   responses={200: s.BillingRunOutput(many=True)})
+    def get(self, request, school_id):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.BillingRunOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="billing_runs_create", tags=["fees"], parameters=[SCHOOL_ID], request=s.BillingRunInput,
+        responses={200: s.BillingRunResultOutput, 201: s.BillingRunResultOutput,
+                   **error_responses(403, descriptions={403: RUNNERS})},
+        description="Issue the school's invoices for `period` from its fee plans (201), or with `dry_run` "
+        "say what would be issued (200). Idempotent: what is already issued is counted in "
+        "`already_issued`, never issued twice.",
+    )
+    def post(self, request, school_id):
+        school = school_get(user=request.user, school_id=school_id)
+        require(request.user, Action.BILLING_RUN, school.pk)
+        data = parse(s.BillingRunInput, request.data)
+        result = billing_run_execute(
+            school_id=school.pk, period=Period.parse(data["period"]), dry_run=data["dry_run"],
+            actor=request.user,
+        )
+        return Response(s.BillingRunResultOutput(result).data,
+                        status=status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED)
+
+
+class LateFeeRunListApi(GenericAPIView):
+    """A school's late-fee runs (newest first), and charging the recargos reached."""
+
+    queryset = LateFeeRun.objects.none()
+    serializer_class = s.LateFeeRunOutput
+    filter_backends: list = []
+
+    def get_queryset(self):
+        school = school_get(user=self.request.user, school_id=self.kwargs["school_id"])
+        return LateFeeRun.objects.filter(school_id=school.pk).order_by("-created_at", "-pk")
+
+    @extend_schema(operation_id="late_fee_runs_list", tags=["fees"], parameters=[SCHOOL_ID],
+                   responses={200: s.LateFeeRunOutput(many=True)})
+    def get(self, request, school_id):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.LateFeeRunOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="late_fee_runs_create", tags=["fees"], parameters=[SCHOOL_ID], request=s.LateFeeRunInput,
+        responses={200: s.LateFeeRunResultOutput, 201: s.LateFeeRunResultOutput,
+                   **error_responses(403, descriptions={403: RUNNERS})},
+        description="Charge the recargos the school's overdue invoices have reached by `as_of` (default "
+        "today; not in the future) under its active late-fee policy (201), or with `dry_run` count them "
+        "(200). Idempotent: a tier is never charged twice.",
+    )
+    def post(self, request, school_id):
+        school = school_get(user=request.user, school_id=school_id)
+        require(request.user, Action.BILLING_RUN, school.pk)
+        data = parse(s.LateFeeRunInput, request.data)
+        today = local_today()
+        if data["as_of"] is not None and data["as_of"] > today:
+            raise ValidationError({"as_of": [f"Must be {today} or earlier."]})
+        result = late_fee_run_execute(
+            school_id=school.pk, as_of=data["as_of"], dry_run=data["dry_run"], actor=request.user
+        )
+        return Response(s.LateFeeRunResultOutput(result).data,
+                        status=status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED)
+
+
+class InvoiceWaiveApi(GenericAPIView):
+    serializer_class = InvoiceOutput
+    filter_backends: list = []
+
+    @extend_schema(
+        operation_id="invoices_waive", tags=["invoices"], parameters=[uuid_path_parameter("invoice_id")],
+        request=s.WaiveInput,
+        responses={200: InvoiceOutput, **error_responses(403, 409, descriptions={
+            403: "Only the school's ADMINs waive recargos (`permission_denied`).",
+            409: "Not a recargo (`not_a_surcharge`), already waived or cancelled (`invoice_cancelled`), "
+                 "or partly paid (`invoice_has_payments`).",
+        })},
+        description="Waive a recargo: it is cancelled with the reason, and its tier is never charged again.",
+    )
+    def post(self, request, invoice_id):
+        invoice = invoice_get(user=request.user, invoice_id=invoice_id)
+        require(request.user, Action.SURCHARGE_WAIVE, invoice.school_id)
+        data = parse(s.WaiveInput, request.data)
+        surcharge_waive(invoice_id=invoice.pk, reason=data["reason"], actor=request.user)
+        return Response(InvoiceOutput(invoice_get(user=request.user, invoice_id=invoice.pk)).data)

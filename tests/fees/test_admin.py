@@ -95,3 +95,21 @@ def test_the_back_office_lists_only_the_users_schools_rows(school, other_school)
     client = client_for(staff_member((school, Role.ADMIN)))
     page = client.get("/admin/fees/schoolyear/").content
     assert b"mine" in page and b"theirs" not in page
+
+
+def test_a_month_is_previewed_then_issued_from_the_back_office(school):
+    from billing.models import Invoice
+    from fees import services
+    from fees.models import BillingRun
+
+    plan = fee_plan(school_year(school))
+    for _ in range(2):
+        services.enrollment_create(student_id=StudentFactory(school=school).pk, plan_id=plan.pk)
+    client = client_for(staff_member((school, Role.ACCOUNTANT)))
+    preview = client.get("/admin/fees/billingrun/issue/", {"school": school.pk, "period": "2026-12"})
+    assert b"billing-run-preview-table" in preview.content and b"Issue 2 invoices" in preview.content
+    assert not Invoice.objects.exists()
+    body = {"school": school.pk, "period": "2026-12", "issue": "1"}
+    done = client.post("/admin/fees/billingrun/issue/", body, follow=True)
+    assert b"2 invoice(s) issued" in done.content
+    assert Invoice.objects.count() == 2 and BillingRun.objects.count() == 1
