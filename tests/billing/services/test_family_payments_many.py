@@ -204,6 +204,31 @@ def test_the_many_version_writes_each_invoices_new_figures_and_history_in_bulk()
     )
 
 
+def test_the_history_rows_say_who_and_which_request_as_saves_do():
+    import structlog
+
+    from tests.factories import UserFactory
+
+    family = FamilyFactory(school=SchoolFactory())
+    invoice = InvoiceFactory(
+        student=StudentFactory(school=family.school, family=family), school=family.school, amount=D("500.00")
+    )
+    actor = UserFactory()
+    with structlog.contextvars.bound_contextvars(request_id="req-16"):
+        (payment,) = family_payments_record_many(
+            requests=[FamilyPaymentRequest(family.pk, D("200.00"), CASH, reference="SPEI 1")], actor=actor
+        )
+    row = Payment.history.get()
+    assert (row.id, row.number, row.amount, row.allocated_amount, row.reference, row.history_type) == (
+        payment.pk, payment.number, D("200.00"), D("200.00"), "SPEI 1", "+",
+    )
+    assert (row.history_user, row.request_id) == (actor, "req-16")
+    row = Invoice.history.get(history_type="~")  # the factory wrote the "+" one
+    assert (row.id, row.paid_amount, row.status, row.history_type, row.history_user, row.request_id) == (
+        invoice.pk, D("200.00"), InvoiceStatus.PARTIAL, "~", actor, "req-16",
+    )
+
+
 def test_nothing_to_record_writes_nothing():
     assert family_payments_record_many(requests=[]) == []
     (refused,) = family_payments_record_many(requests=[FamilyPaymentRequest(uuid.uuid4(), D("10.00"), CASH)])
