@@ -56,7 +56,9 @@ def overdue_sweep(request, *, site):
     if request.method == "POST":
         try:
             # Never queue behind the nightly sweep inside a web request: say so and let them retry.
-            counts = services.invoice_overdue_sweep(school_ids=school_ids, as_of=today, wait=False)
+            counts = services.invoice_overdue_sweep(
+                school_ids=school_ids, as_of=today, wait=False, user=user, via="admin",
+            )
         except OverdueSweepRunning:
             messages.warning(request, _("Another overdue sweep is running right now; try again in a minute."))
             return HttpResponseRedirect(reverse("admin:overdue_sweep"))

@@ -54,6 +54,7 @@ from billing.models import (
     RefundSource,
 )
 from billing.rules import current_status_expression
+from core.audit import bulk_history_record
 from core.dates import local_today
 from core.money import ZERO, to_money
 from schools.services import school_cache_version_bump
@@ -305,7 +306,7 @@ def _payment_discrepancies(report: ReconcileReport, payments) -> None:
 
 
 def invoice_derived_fields_repair(
-    *, invoice_ids: Sequence[UUID], today: date | None = None
+    *, invoice_ids: Sequence[UUID], today: date | None = None, user=None, via: str = "reconcile --fix"
 ) -> list[InvoiceRepair]:
     """Set `paid_amount` to the sum of the live allocations, `credited_amount` to the sum of the credit
     notes and `status` to the derived status; what changed.
@@ -314,8 +315,9 @@ def invoice_derived_fields_repair(
     database refuses paid_amount > amount; a person must sort it out) and only gets its status
     derived. Works in batches, one transaction each: locks the batch's invoice rows (in id order),
     reads their payments after the lock (a payment being recorded waits for it, so no sum is
-    stale), updates the rows that differ, then bumps their schools' cache versions. Safe to retry:
-    a second run changes nothing.
+    stale), updates the rows that differ, writes one history row for each of them (by `user`, None
+    for the system; the reason says `via` and what changed), then bumps their schools' cache
+    versions. Safe to retry: a second run changes nothing.
     """
     today = today or local_today()
     repairs: list[InvoiceRepair] = []
@@ -354,9 +356,13 @@ def invoice_derived_fields_repair(
                     changes["status"] = (str(invoice.status), str(status))
                 if changes:
                     invoice.status, invoice.updated_at = status, now
+                    invoice._change_reason = f"{via}: " + ", ".join(
+                        f"{name} {old}->{new}" for name, (old, new) in changes.items()
+                    )
                     changed.append(invoice)
                     repairs.append(InvoiceRepair(invoice_id=invoice.pk, school_id=invoice.school_id,
                                                  invoice_number=invoice.number, changes=changes))
             Invoice.objects.bulk_update(changed, ["paid_amount", "credited_amount", "status", "updated_at"])
+            bulk_history_record(Invoice, changed, user=user)
             school_cache_version_bump(school_ids={invoice.school_id for invoice in changed})
     return repairs

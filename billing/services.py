@@ -43,6 +43,7 @@ from billing.exceptions import (
 )
 from billing.models import Allocation, DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, overdue_q
+from core.audit import history_copy
 from core.dates import local_today
 from core.money import MAX_AMOUNT, ZERO, to_money
 from families.models import Family
@@ -386,6 +387,8 @@ def payment_record(
 # One lock id for every sweep, whichever schools it covers: two sweeps never update the same rows
 # at once (no double counting, no deadlock between two big UPDATEs taking rows in different orders).
 OVERDUE_SWEEP_LOCK_ID = 5_118_720_260_301
+# Invoices updated and given their history rows per round trip (bounded memory for a big night).
+SWEEP_BATCH = 2000
 
 
 def invoice_overdue_sweep(
@@ -394,12 +397,15 @@ def invoice_overdue_sweep(
     as_of: date | None = None,
     dry_run: bool = False,
     wait: bool = True,
+    user: User | None = None,
+    via: str = "",
 ) -> dict[UUID, int]:
     """Persist OVERDUE on every invoice past its due date and not fully paid; per-school counts.
 
     Only stored PENDING and PARTIAL invoices with `due_date < as_of` and `paid_amount < amount`
     change: PAID, CANCELLED and already OVERDUE rows are never touched. Set-based: one grouped
-    count, then one UPDATE per school. `school_ids=None` sweeps every school; `as_of` defaults to
+    count, then per school one locking read of the ids and, per 2,000 of them, one UPDATE and one
+    history INSERT. `school_ids=None` sweeps every school; `as_of` defaults to
     today and may not be in the future (that would persist OVERDUE before it is true). `dry_run`
     only counts. Returns {school_id: invoices changed (or that would change)}, schools with none left
     out; logs one JSON line per school and a summary.
@@ -410,6 +416,9 @@ def invoice_overdue_sweep(
     the invoice rows (the UPDATEs), then the changed schools' rows (cache versions), the order
     every money write follows. Idempotent and safe to retry. Raises ValueError for a future
     `as_of`.
+
+    Audit: one history row per invoice changed (none for the others), by `user` (None: the
+    system, e.g. cron), reason "overdue sweep as of <as_of>" plus `via` (which command or page).
     """
     today = local_today()
     as_of = as_of or today
@@ -441,14 +450,22 @@ def invoice_overdue_sweep(
                             raise OverdueSweepRunning()
             changed = {}
             now = timezone.now()
+            reason = f"overdue sweep as of {as_of.isoformat()}" + (f" ({via})" if via else "")
             for school_id in per_school():
-                # The UPDATE re-checks the conditions on each row it locks: an invoice paid in the
-                # meantime is skipped, and the count is what really changed.
-                count = candidates.filter(school_id=school_id).update(
-                    status=InvoiceStatus.OVERDUE, updated_at=now
+                # Lock the school's candidates (by id, the lock order of every money write); the
+                # lock re-checks the conditions on each row, so an invoice paid in the meantime is
+                # skipped and the ids are what really changes. Then per batch: the UPDATE, and the
+                # history of exactly those rows.
+                ids = list(
+                    candidates.filter(school_id=school_id).select_for_update(of=("self",)).order_by("pk")
+                    .values_list("pk", flat=True)
                 )
-                if count:
-                    changed[school_id] = count
+                for start in range(0, len(ids), SWEEP_BATCH):
+                    batch = ids[start:start + SWEEP_BATCH]
+                    Invoice.objects.filter(pk__in=batch).update(status=InvoiceStatus.OVERDUE, updated_at=now)
+                    history_copy(Invoice, batch, user=user, reason=reason)
+                if ids:
+                    changed[school_id] = len(ids)
             school_cache_version_bump(school_ids=changed)
     for school_id, count in changed.items():
         logger.info("invoice_overdue_sweep.school", school_id=str(school_id), invoices=count,

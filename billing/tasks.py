@@ -14,5 +14,6 @@ def sweep_overdue(as_of: str | None = None) -> dict[str, int]:
     Idempotent (a second run changes nothing) and serialised by the sweep's own lock, so beat,
     cron and a person pressing the admin's button can overlap safely.
     """
-    changed = invoice_overdue_sweep(as_of=date.fromisoformat(as_of) if as_of else None)
+    changed = invoice_overdue_sweep(as_of=date.fromisoformat(as_of) if as_of else None,
+                                    via="task billing.tasks.sweep_overdue")
     return {str(school_id): count for school_id, count in changed.items()}

@@ -1,7 +1,8 @@
 """The audit trail: who changed an invoice or registered a payment, when, from which request.
 
 django-simple-history writes one append-only row per create/change (`history_user`,
-`history_date`, a full copy of the row). This module adds *where from*: the request id that
+`history_date`, a full copy of the row; `bulk_history_record` does the same for set-based writes,
+which bypass `save()`). This module adds *where from*: the request id that
 django-structlog binds to every log line of the request (so a history row can be matched to the
 logs) and the client's IP address. It fills them in simple-history's `pre_create_historical_record`
 signal, so every path that saves a tracked model (API, admin, management command) is covered
@@ -57,6 +58,29 @@ def history_request_stamp(sender, history_instance, **kwargs) -> None:
         history_instance.ip_address = attrs["ip_address"]
 
 
+# simple-history's column for the reason is 100 characters.
+CHANGE_REASON_MAX_LENGTH = 100
+
+
+def bulk_history_record(model, instances, *, user=None, reason: str = "") -> None:
+    """One history row per instance ("~", changed), for writes that bypass `save()`: a set-based
+    `.update()` or `bulk_update` (the overdue sweep, reconcile --fix). `instances` carry the values
+    as written; a per-instance reason goes on `instance._change_reason`. One INSERT per 1,000 rows,
+    no signal: the request id and IP are stamped here.
+    """
+    instances = list(instances)
+    if not instances:
+        return
+    for instance in instances:
+        if getattr(instance, "_change_reason", None):
+            instance._change_reason = instance._change_reason[:CHANGE_REASON_MAX_LENGTH]
+    model.history.bulk_history_create(
+        instances, batch_size=1000, update=True, default_user=user,
+        default_change_reason=reason[:CHANGE_REASON_MAX_LENGTH],
+        custom_historical_attrs=history_request_attrs(),
+    )
+
+
 def request_id_header(sender, request, response, **kwargs) -> None:
     """Answer every request with its `X-Request-ID`: the key to its log lines and history rows.
 
@@ -77,6 +101,52 @@ def bind_client_ip(sender, request, logger, log_kwargs, **kwargs) -> None:
 def log_user_agent(sender, request, logger, response, log_kwargs, **kwargs) -> None:
     """The one line per request (`request_finished`) also says which client sent it."""
     log_kwargs["user_agent"] = request.META.get("HTTP_USER_AGENT")
+
+
+def history_copy(model, ids, *, user=None, reason: str = "") -> int:
+    """One history row per row of `model` in `ids`, copied in SQL from the rows as they are now:
+    `INSERT INTO <history> SELECT <tracked columns>, <who, why, when> FROM <table> WHERE id IN ...`.
+
+    For big set-based writes (the overdue sweep): no model instances, one statement per call (call
+    it per batch of ids). Same columns and meaning as `bulk_history_record`. Returns rows written.
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    ids = list(ids)
+    if not ids:
+        return 0
+    history = model.history.model
+    tracked = history.tracked_fields
+    stamp = history_request_attrs()
+    extras = {
+        "history_date": timezone.now(),
+        "history_type": "~",
+        "history_user": user.pk if user is not None else None,
+        "history_change_reason": reason[:CHANGE_REASON_MAX_LENGTH],
+        "request_id": stamp["request_id"],
+        "ip_address": stamp["ip_address"],
+    }
+    extra_fields = [history._meta.get_field(name) for name in extras]
+    qn = connection.ops.quote_name
+
+    def placeholder(field) -> str:
+        # PostgreSQL types a bare parameter in a SELECT list as text; SQLite stores what it gets.
+        return f"CAST(%s AS {field.db_type(connection)})" if connection.vendor == "postgresql" else "%s"
+
+    targets = [qn(history._meta.get_field(f.name).column) for f in tracked]
+    targets += [qn(f.column) for f in extra_fields]
+    sources = [qn(f.column) for f in tracked] + [placeholder(f) for f in extra_fields]
+    params = [f.get_db_prep_value(value, connection)
+              for f, value in zip(extra_fields, extras.values(), strict=True)]
+    params += [model._meta.pk.get_db_prep_value(pk, connection) for pk in ids]
+    # Identifiers from the models' metadata, quoted; every value is a parameter.
+    insert = f"INSERT INTO {qn(history._meta.db_table)} ({', '.join(targets)})"
+    where = f"{qn(model._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})"
+    sql = f"{insert} SELECT {', '.join(sources)} FROM {qn(model._meta.db_table)} WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def connect_signals() -> None:

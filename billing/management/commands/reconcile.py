@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from billing.reconcile import invoice_derived_fields_repair, invoice_discrepancy_list
 from core.db_session import statement_timeout_lift
 from schools.models import School
+from users.models import User
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -34,10 +35,17 @@ class Command(BaseCommand):
                             help="Repair paid_amount and status; payments are never changed.")
         parser.add_argument("--school", type=_uuid, action="append", dest="schools", metavar="UUID",
                             help="Only this school (repeat for several).")
+        parser.add_argument("--user", metavar="USERNAME",
+                            help="Who runs --fix, for the invoices' history (default: the system).")
 
     def handle(self, *args, **options):
         statement_timeout_lift()
         started = time.monotonic()
+        actor = None
+        if options["user"]:
+            actor = User.objects.filter(username=options["user"]).first()
+            if actor is None:
+                raise CommandError(f"No user {options['user']!r}.")
         school_ids = options["schools"]
         if school_ids:
             known = set(School.objects.filter(pk__in=school_ids).values_list("pk", flat=True))
@@ -60,7 +68,8 @@ class Command(BaseCommand):
 
         if options["fix"] and report.discrepancies:
             repairs = invoice_derived_fields_repair(invoice_ids=report.repairable_invoice_ids(),
-                                                    today=report.today)
+                                                    today=report.today, user=actor,
+                                                    via="manage.py reconcile --fix")
             for r in repairs:
                 changes = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in r.changes.items())
                 self.stdout.write(self.style.WARNING(

@@ -10,6 +10,7 @@ from billing.exceptions import OverdueSweepRunning
 from billing.services import invoice_overdue_sweep
 from core.db_session import statement_timeout_lift
 from schools.models import School
+from users.models import User
 
 
 def _date(value: str) -> date:
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Count, change nothing.")
         parser.add_argument("--no-wait", action="store_true",
                             help="Exit with an error instead of waiting when another sweep is running.")
+        parser.add_argument("--user", metavar="USERNAME",
+                            help="Who runs it, for the invoices' history (default: the system).")
 
     def handle(self, *args, **options):
         school_ids = options["schools"]
@@ -50,12 +53,17 @@ class Command(BaseCommand):
             unknown = [str(s) for s in school_ids if s not in known]
             if unknown:
                 raise CommandError(f"Unknown school: {', '.join(unknown)}")
+        actor = None
+        if options["user"]:
+            actor = User.objects.filter(username=options["user"]).first()
+            if actor is None:
+                raise CommandError(f"No user {options['user']!r}.")
         statement_timeout_lift()
         started = time.monotonic()
         try:
             changed = invoice_overdue_sweep(
                 school_ids=school_ids, as_of=options["as_of"], dry_run=options["dry_run"],
-                wait=not options["no_wait"],
+                wait=not options["no_wait"], user=actor, via="manage.py sweep_overdue",
             )
         except (ValueError, OverdueSweepRunning) as exc:
             raise CommandError(str(exc)) from exc
