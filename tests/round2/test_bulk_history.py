@@ -130,7 +130,8 @@ def test_reconcile_fix_writes_one_history_row_per_repaired_invoice_and_none_for_
     rows = _history(broken)
     assert len(rows) == before[broken.pk] + 1
     last = rows[-1]
-    assert (last.history_type, last.paid_amount, last.status) == ("~", Decimal("400.00"), InvoiceStatus.PARTIAL)
+    assert (last.history_type, last.paid_amount, last.status) == (
+        "~", Decimal("400.00"), InvoiceStatus.PARTIAL)
     assert last.history_user_id == accountant.pk
     assert last.history_change_reason == (
         "manage.py reconcile --fix: paid_amount 0.00->400.00, status PENDING->PARTIAL"
