@@ -64,6 +64,7 @@ REPORT_P50_MS, REPORT_WARM_P50_MS = 100, 10
 PAYMENTS_MIN_RPS = 250
 SEED_MAX_S, SWEEP_MAX_S = 180, 15
 CONTENDED = 4  # invoices shared by the 16 clients of the contended payment run
+FAMILY_INVOICES = 12  # invoices one family payment is spread across (issue 14)
 
 # The seven reports. Cache-cold requests must all differ while asking for the same work: reports
 # with a date filter move its floor back one day at a time before any data (same rows, new cache
@@ -209,6 +210,17 @@ def build_scenarios(data: dict, size: Size, concurrency: int) -> list[Scenario]:
     out.append(Scenario(
         f"POST payments, 16 clients, same {CONTENDED} invoices", "payment", "admin", contended,
         concurrency=16, route=f"{API}/payments"))
+    # One deposit for several children (issue 14): each request pays a distinct family's 12 oldest
+    # open invoices in full, oldest first (no `allocations` sent: the service picks them), with
+    # the read concurrency so the figure is a payment's time more than the queue's.
+    family = [
+        ("POST", f"{API}/families/{f['id']}/payments",
+         json.dumps({"amount": f["amount"], "method": "BANK_TRANSFER", "reference": "bench"}))
+        for f in data.get("family_payments", [])
+    ]
+    out.append(Scenario(
+        f"POST family payments, {FAMILY_INVOICES} invoices each", "payment", "admin", family, mode="once",
+        concurrency=concurrency, route=f"{API}/families/0/payments"))
     for s in out:
         s.route = s.route or s.requests[0][1].split("?")[0] if s.requests else s.route
         if size.max_requests and s.requests:
@@ -619,6 +631,7 @@ def main(argv: list[str] | None = None) -> int:
         probe_scenarios = build_scenarios(
             {"schools": ["00000000-0000-0000-0000-000000000000"], "target_school": "0",
              "students": ["0"], "target_students": ["0"], "pay_distinct": [], "contended": [],
+             "family_payments": [],
              "first_due": None, "last_due": None}, size, opts.concurrency)
         routes = {sc.name: sc.route.replace("/0/", "/00000000-0000-0000-0000-000000000000/")
                   for sc in probe_scenarios}
@@ -627,6 +640,8 @@ def main(argv: list[str] | None = None) -> int:
             "admin_username": names["admin"], "member_username": names["member"], "password": password,
             "students_sample": size.students_sample, "pay_distinct": size.pay_distinct,
             "contended": CONTENDED,
+            "family_payments": max(size.max_requests or 0, duration * 100),
+            "family_invoices": FAMILY_INVOICES,
             "routes": routes,
         }, env)
         scenarios = build_scenarios(data, size, opts.concurrency)
