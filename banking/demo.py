@@ -53,6 +53,10 @@ class DemoRow:
     reference: str
     amount: Decimal
     kind: str
+    # Whom the deposit is really from (the family, or the invoice of a student billed alone): what
+    # a correct match or suggestion names. Not in the file.
+    family_id: UUID | None = None
+    invoice_id: UUID | None = None
 
     def csv(self) -> str:
         return f'{self.day:%d/%m/%Y},"{self.description}",{self.reference},"{self.amount:,.2f}"'
@@ -82,13 +86,13 @@ def demo_rows(
     families = list(
         Family.objects.filter(school_id=school_id, students__invoices__in=Invoice.objects.filter(open_q()))
         .annotate(open_total=Sum(balance_expression("students__invoices__")))
-        .values_list("reference", "name", "open_total")
+        .values_list("reference", "name", "open_total", "pk")
         .order_by("reference")
     )
     invoices = list(
         Invoice.objects.filter(open_q(), school_id=school_id, student__family__isnull=True)
         .annotate(balance=balance_expression())
-        .values_list("balance", "student__first_name", "student__last_name")
+        .values_list("balance", "student__first_name", "student__last_name", "pk")
         .order_by("number")
     )
     span = (last_day - first_day).days + 1
@@ -104,23 +108,24 @@ def demo_rows(
             kind = "unknown"
         bank = rng.choice(SENDING_BANKS)
         if kind in ("reference", "typo"):
-            reference, payer, total = rng.choice(families)
+            reference, payer, total, family_id = rng.choice(families)
             if kind == "typo":
                 reference = _swap_two_digits(reference, rng)
             payer = _ascii_upper(payer)
             # The reference goes in the concept field, or inside the description, as banks do.
             if rng.random() < 0.5:
-                rows.append(DemoRow(day, f"SPEI RECIBIDO {bank} {payer}", reference, total, kind))
+                description, concept = f"SPEI RECIBIDO {bank} {payer}", reference
             else:
-                rows.append(DemoRow(day, f"SPEI RECIBIDO {bank} REF {reference} {payer}", "", total, kind))
+                description, concept = f"SPEI RECIBIDO {bank} REF {reference} {payer}", ""
+            rows.append(DemoRow(day, description, concept, total, kind, family_id=family_id))
         elif kind == "name":
             if invoices and (not families or rng.random() < 0.5):
-                balance, first, last = rng.choice(invoices)
-                name = _ascii_upper(f"{first} {last}")
+                balance, first, last, invoice_id = rng.choice(invoices)
+                name, target = _ascii_upper(f"{first} {last}"), {"invoice_id": invoice_id}
             else:
-                _reference, name, balance = rng.choice(families)
-                name = _ascii_upper(name)
-            rows.append(DemoRow(day, f"SPEI RECIBIDO {bank} {name} COLEGIATURA", "", balance, kind))
+                _reference, name, balance, family_id = rng.choice(families)
+                name, target = _ascii_upper(name), {"family_id": family_id}
+            rows.append(DemoRow(day, f"SPEI RECIBIDO {bank} {name} COLEGIATURA", "", balance, kind, **target))
         elif kind == "unknown":
             amount = Decimal(rng.randrange(200, 9000)) + Decimal(rng.choice([0, 50])) / 100
             text = rng.choice(

@@ -186,6 +186,28 @@ def _school(families: int, rng: random.Random):
     return school, len(students), len(invoices)
 
 
+def _outcome_by_kind(rows, statement) -> dict:
+    """{kind: {status: n, "right_target": n}} over the statement's lines (a file's line n + 2 is
+    rows[n]: the header is line 1)."""
+    from banking.models import BankLine
+
+    lines = BankLine.objects.filter(statement=statement).values_list(
+        "line_number", "status", "payment__family_id", "suggested_family_id", "suggested_invoice_id"
+    )
+    result: dict[str, dict[str, int]] = {}
+    for line_number, status, paid_family, suggested_family, suggested_invoice in lines:
+        row = rows[line_number - 2]
+        counts = result.setdefault(row.kind, {})
+        counts[status] = counts.get(status, 0) + 1
+        named = {paid_family, suggested_family, suggested_invoice} - {None}
+        target = row.family_id or row.invoice_id
+        if target is not None and target in named:
+            counts["right_target"] = counts.get("right_target", 0) + 1
+        elif named and status != "UNMATCHED":
+            counts["other_target"] = counts.get("other_target", 0) + 1
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=5000)
@@ -264,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         reimport_seconds = time.perf_counter() - started
 
         load_after = os.getloadavg()
+        outcome_by_kind = _outcome_by_kind(rows, statement)
         kinds = {kind: sum(1 for row in rows if row.kind == kind) for kind in sorted({r.kind for r in rows})}
         result = {
             "database": "sqlite" if args.sqlite else "postgresql",
@@ -289,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
             "automatic_match_rate": round(100 * statement.matched / statement.imported, 1)
             if statement.imported
             else None,
+            # What each kind of demo deposit became, and whether the payment or suggestion names
+            # the family (or invoice) the deposit is really from.
+            "outcome_by_kind": outcome_by_kind,
             "reimport_seconds": round(reimport_seconds, 2),
             "reimport_duplicates": again.duplicates,
         }
