@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from billing.models import InvoiceStatus, PaymentMethod, ReversalReason
 from billing.services import invoice_current_status
-from core.api import InputSerializer, MoneyField, UUIDInBodyField
+from core.api import InputSerializer, MoneyField, UUIDInBodyField, output_body
 
 # A malformed id in a body is bad input (400 naming the field); a well-formed one that is unknown
 # or outside the caller's schools answers 404 (the view resolves it within the caller's schools).
@@ -126,7 +126,7 @@ class _AllocationsField(serializers.Field):
         rows = getattr(payment, "allocation_list", None)
         if rows is None:
             rows = payment.allocations.select_related("invoice").order_by("created_at", "invoice__number")
-        return AllocationOutput(rows, many=True).data
+        return [output_body(AllocationOutput, row) for row in rows]
 
 
 @extend_schema_field(ReversalOutput(allow_null=True))

@@ -71,6 +71,21 @@ def test_accountant_registers_a_payment(accountant, accountant_user, invoice):
     assert invoice.status == InvoiceStatus.PARTIAL
 
 
+def test_the_receipt_is_what_the_payment_serializer_answers(accountant, invoice):
+    # The view renders through core.api.output_body (fields built once per process): the same body.
+    from billing.api.serializers import PaymentOutput
+    from billing.selectors import payment_get
+    from core.api import output_body
+
+    response = accountant.post(URL, body(invoice), format="json")
+
+    payment = Payment.objects.get(pk=response.data["id"])
+    assert response.data == PaymentOutput(payment).data
+    assert response.data["allocations"][0]["amount"] == Decimal("400.00")
+    read = payment_get(user=payment.created_by, payment_id=payment.pk)
+    assert output_body(PaymentOutput, read) == PaymentOutput(read).data
+
+
 def test_payment_with_an_explicit_date_and_trailing_slash(accountant, invoice):
     response = accountant.post(URL + "/", body(invoice, payment_date="2026-01-05", amount=1000),
                                format="json")
