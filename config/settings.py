@@ -3,6 +3,7 @@
 Every variable is documented in `.env.example` and in the README.
 """
 
+import json
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "ai_agent",
     "reminders",
     "banking",
+    "cfdi",
     "backoffice",
     "demo",
 ]
@@ -301,6 +303,13 @@ SPECTACULAR_SETTINGS = {
         "ChatRoleEnum": ["user", "assistant", "system"],
         "FeeConceptKindEnum": "billing.concepts.ConceptKind",
         "DiscountKindEnum": "fees.models.DiscountKind",
+        # CFDI choice sets named apart from the other `kind`, `reason` and `status` sets; reversals'
+        # reason keeps the name it had.
+        "ReasonEnum": "billing.models.ReversalReason",
+        "CfdiKindEnum": "cfdi.models.DocumentKind",
+        "CfdiStatusEnum": "cfdi.models.DocumentStatus",
+        "CfdiCancelReasonEnum": "cfdi.models.CancelReason",
+        "CfdiPaymentMethodEnum": "cfdi.models.PaymentMethodCode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -325,6 +334,27 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cobranza <cobranza@localhost
 # interface a real provider's adapter implements); the console backend prints them.
 SMS_BACKEND = env_str("SMS_BACKEND", "reminders.channels.ConsoleTextBackend")
 WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "reminders.channels.ConsoleTextBackend")
+
+# --- CFDI (cfdi/pac.py) ----------------------------------------------------------------------
+# The PAC that stamps and cancels: "swsapien", "satcfdi:<module.Class>" (any satcfdi PAC class, built
+# with CFDI_PAC_OPTIONS), "fake" (cfdi/fake_pac.py: stamps that are not SAT's, for demos) or empty
+# (none: documents wait as DRAFT). Its credentials come from the environment, never the database.
+CFDI_PAC = env_str("CFDI_PAC", "")
+CFDI_PAC_URL = env_str("CFDI_PAC_URL", "")  # empty: the PAC's own host for CFDI_PAC_TEST
+CFDI_PAC_TEST = env_bool("CFDI_PAC_TEST", True)  # the PAC's test environment (no fiscal effect)
+CFDI_PAC_TOKEN = env_str("CFDI_PAC_TOKEN", "")
+CFDI_PAC_USER = env_str("CFDI_PAC_USER", "")
+CFDI_PAC_PASSWORD = env_str("CFDI_PAC_PASSWORD", "")
+CFDI_PAC_TIMEOUT = env_int("CFDI_PAC_TIMEOUT", 20)  # seconds per PAC request
+try:
+    CFDI_PAC_OPTIONS = json.loads(env_str("CFDI_PAC_OPTIONS", "") or "{}")
+except ValueError:
+    raise ImproperlyConfigured("CFDI_PAC_OPTIONS must be a JSON object") from None
+# A DRAFT becomes FAILED after this many attempts the PAC did not answer.
+CFDI_STAMP_MAX_ATTEMPTS = env_int("CFDI_STAMP_MAX_ATTEMPTS", 6)
+# The environment variable a new fiscal profile reads its CSD key's password from (a profile may
+# name another one: one school, one variable).
+CFDI_CSD_PASSWORD_ENV = env_str("CFDI_CSD_PASSWORD_ENV", "CFDI_CSD_PASSWORD")
 
 # --- i18n, time -----------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")

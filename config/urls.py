@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("accounting.api.urls")),
     path("", include("banking.api.urls")),
     path("", include("reminders.api.urls")),
+    path("", include("cfdi.api.urls")),
     path("reports/", include("reports.api.urls")),
     path("ai/", include("ai_agent.api.urls")),
 ]
