@@ -1,16 +1,25 @@
-"""Statement query parameters, and the statement shapes for the OpenAPI schema.
+"""Statement query parameters, and the statements' output serializers.
 
-The statements themselves are built as plain dicts by accounting.selectors (values() rows, cached),
-so the output serializers here document them; they do not render them.
+accounting.selectors builds each statement as a dict of values() rows (that is what the cache
+keeps); the views render it through these serializers, which are also its OpenAPI schema.
+Totals and running balances are sums of many invoices: they get the reports' 16 digits, not one
+amount's 12, so a large school's figures render instead of failing to quantize.
 """
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from billing.models import InvoiceStatus, PaymentMethod
 from core.api import MoneyField
 
 MAX_PAGE_SIZE = 100
+TOTAL_DIGITS = 16  # as reports.api.serializers' totals
+
+
+class TotalField(MoneyField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", TOTAL_DIGITS)
+        super().__init__(**kwargs)
 
 
 class StatementQuery(serializers.Serializer):
@@ -49,22 +58,23 @@ def query_data(request, names: tuple[str, ...]) -> dict:
     return {name: request.query_params[name] for name in names if request.query_params.get(name)}
 
 
-# --- Output (documentation) -------------------------------------------------------------------
+# --- Output -------------------------------------------------------------------------------
 
-PeriodOutput = inline_serializer(
-    name="StatementPeriod",
-    fields={
-        "from": serializers.DateField(allow_null=True, help_text="Echo of `?from=`; null when absent."),
-        "to": serializers.DateField(allow_null=True, help_text="Echo of `?to=`; null when absent."),
-    },
-)
+@extend_schema_serializer(component_name="StatementPeriod")
+class PeriodOutput(serializers.Serializer):
+    def get_fields(self):
+        # "from" is a Python keyword, as in StatementQuery.
+        return {
+            "from": serializers.DateField(allow_null=True, help_text="Echo of `?from=`; null when absent."),
+            "to": serializers.DateField(allow_null=True, help_text="Echo of `?to=`; null when absent."),
+        }
 
 
 class StudentSummaryOutput(serializers.Serializer):
-    total_invoiced = MoneyField(help_text="Amounts of the period's invoices, cancelled ones excluded.")
-    total_paid = MoneyField(help_text="What has been paid on those invoices.")
-    total_pending = MoneyField(help_text="Their unpaid part: total_invoiced - total_paid.")
-    total_overdue = MoneyField(
+    total_invoiced = TotalField(help_text="Amounts of the period's invoices, cancelled ones excluded.")
+    total_paid = TotalField(help_text="What has been paid on those invoices.")
+    total_pending = TotalField(help_text="Their unpaid part: total_invoiced - total_paid.")
+    total_overdue = TotalField(
         help_text="Unpaid part of those whose due date has passed (derived today, before any sweep)."
     )
 
@@ -72,6 +82,11 @@ class StudentSummaryOutput(serializers.Serializer):
 class SchoolSummaryOutput(StudentSummaryOutput):
     total_students = serializers.IntegerField(help_text="Students of the school, active or not.")
     active_students = serializers.IntegerField()
+
+    def get_fields(self):
+        # The counts first, as the statement lists them.
+        fields = super().get_fields()
+        return {name: fields[name] for name in ("total_students", "active_students")} | fields
 
 
 class StatementPaymentOutput(serializers.Serializer):
@@ -97,15 +112,18 @@ class StudentStatementInvoiceOutput(serializers.Serializer):
 
 class StudentMovementOutput(serializers.Serializer):
     date = serializers.DateField(help_text="Due date of a charge, payment date of a payment.")
-    type = serializers.ChoiceField(choices=[("CHARGE", "Charge"), ("PAYMENT", "Payment")])
+    type = serializers.ChoiceField(choices=["CHARGE", "PAYMENT", "CREDIT_NOTE", "REVERSAL"])
     invoice_id = serializers.UUIDField()
     invoice_number = serializers.CharField()
     payment_id = serializers.UUIDField(allow_null=True)
     payment_number = serializers.CharField(allow_null=True)
-    description = serializers.CharField(help_text="The invoice's description, or the payment method.")
+    description = serializers.CharField(
+        help_text="The invoice's description, the payment method, the credit note's reason or the "
+        "reversal's number."
+    )
     charge = MoneyField()
     credit = MoneyField()
-    balance = MoneyField(help_text="Running balance after this movement: what is owed.")
+    balance = TotalField(help_text="Running balance after this movement: what is owed.")
 
 
 class StudentStatementOutput(serializers.Serializer):
@@ -113,10 +131,10 @@ class StudentStatementOutput(serializers.Serializer):
     student_name = serializers.CharField()
     school_id = serializers.UUIDField()
     school_name = serializers.CharField()
-    period = PeriodOutput
+    period = PeriodOutput()
     summary = StudentSummaryOutput()
-    opening_balance = MoneyField(help_text="Charges due before `from` minus payments dated before it.")
-    closing_balance = MoneyField(help_text="opening_balance + the period's charges - its credits.")
+    opening_balance = TotalField(help_text="Charges due before `from` minus payments dated before it.")
+    closing_balance = TotalField(help_text="opening_balance + the period's charges - its credits.")
     invoices = StudentStatementInvoiceOutput(many=True, help_text="Invoices due in the period, by due date.")
     movements = StudentMovementOutput(
         many=True,
@@ -152,20 +170,20 @@ class InvoicesPageOutput(serializers.Serializer):
 
 class SchoolMovementOutput(serializers.Serializer):
     date = serializers.DateField()
-    charges = MoneyField(help_text="Amounts of the invoices due that day.")
-    credits = MoneyField(help_text="Payments dated that day.")
+    charges = TotalField(help_text="Amounts of the invoices due that day.")
+    credits = TotalField(help_text="Payments dated that day.")
     invoices = serializers.IntegerField(help_text="How many invoices are due that day.")
     payments = serializers.IntegerField(help_text="How many payments are dated that day.")
-    balance = MoneyField(help_text="Running balance at the end of the day.")
+    balance = TotalField(help_text="Running balance at the end of the day.")
 
 
 class SchoolStatementOutput(serializers.Serializer):
     school_id = serializers.UUIDField()
     school_name = serializers.CharField()
-    period = PeriodOutput
+    period = PeriodOutput()
     summary = SchoolSummaryOutput(help_text="Over the whole period, whatever page is shown.")
-    opening_balance = MoneyField()
-    closing_balance = MoneyField()
+    opening_balance = TotalField()
+    closing_balance = TotalField()
     invoices = SchoolStatementInvoiceOutput(
         many=True, help_text="One page of the period's invoices, by due date (see invoices_page)."
     )
@@ -181,7 +199,12 @@ class SchoolStatementOutput(serializers.Serializer):
 
 
 class FamilySummaryOutput(StudentSummaryOutput):
-    total_credited = MoneyField(help_text="Credit notes on the period's invoices.")
+    total_credited = TotalField(help_text="Credit notes on the period's invoices.")
+
+    def get_fields(self):
+        # Credited after paid, as the statement lists them.
+        fields = super().get_fields()
+        return {name: fields[name] for name in ("total_invoiced", "total_paid", "total_credited")} | fields
 
 
 class FamilyStatementInvoiceOutput(serializers.Serializer):
@@ -205,11 +228,18 @@ class FamilyMovementOutput(serializers.Serializer):
     description = serializers.CharField()
     charge = MoneyField(help_text="Raises what is owed: an invoice, a reversal, a refund.")
     credit = MoneyField(help_text="Lowers it: a payment, a credit note.")
-    balance = MoneyField(help_text="What the family owes after this movement; negative: in credit.")
+    # What the movement is of, by type: only the keys that apply are present.
+    invoice_id = serializers.UUIDField(required=False, help_text="CHARGE and CREDIT_NOTE.")
+    invoice_number = serializers.CharField(required=False, help_text="CREDIT_NOTE.")
+    student_id = serializers.UUIDField(required=False, help_text="CHARGE.")
+    payment_id = serializers.UUIDField(required=False, help_text="PAYMENT and REVERSAL.")
+    payment_number = serializers.CharField(required=False, help_text="REVERSAL.")
+    reference = serializers.CharField(required=False, help_text="PAYMENT and REFUND.")
     allocations = serializers.ListField(
         child=serializers.DictField(), required=False,
         help_text="PAYMENT only: `[{invoice_id, invoice_number, student_name, amount}]`.",
     )
+    balance = TotalField(help_text="What the family owes after this movement; negative: in credit.")
 
 
 class FamilyStatementOutput(serializers.Serializer):
@@ -218,12 +248,12 @@ class FamilyStatementOutput(serializers.Serializer):
     reference = serializers.CharField(help_text="The family's payment reference.")
     school_id = serializers.UUIDField()
     school_name = serializers.CharField()
-    period = PeriodOutput
+    period = PeriodOutput()
     students = serializers.ListField(child=serializers.DictField(), help_text="`[{id, name}]`")
     summary = FamilySummaryOutput()
-    opening_balance = MoneyField(help_text="Owed before the period (negative: in credit).")
-    closing_balance = MoneyField(help_text="opening + charges - credits of the period.")
-    credit_balance = MoneyField(help_text="The family's credit (saldo a favor) now.")
+    opening_balance = TotalField(help_text="Owed before the period (negative: in credit).")
+    closing_balance = TotalField(help_text="opening + charges - credits of the period.")
+    credit_balance = TotalField(help_text="The family's credit (saldo a favor) now.")
     invoices = FamilyStatementInvoiceOutput(many=True)
     movements = FamilyMovementOutput(many=True)
     generated_at = serializers.DateTimeField()

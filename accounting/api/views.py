@@ -1,5 +1,5 @@
 """Account statements: parse the period -> find the student or school in the caller's scope ->
-selector (cached, versioned per school) -> answer the dict as is."""
+selector (cached, versioned per school) -> render through the statement's serializer."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -157,7 +157,7 @@ class StudentStatementApi(PdfViewMixin, APIView):
         if self.wants_pdf(request):
             return pdf_api_response(student_statement_pdf(student, period=period, request=request),
                                     filename=statement_filename(student))
-        return Response(student_statement_get(student=student, period=period))
+        return Response(StudentStatementOutput(student_statement_get(student=student, period=period)).data)
 
 
 class SchoolStatementApi(APIView):
@@ -194,7 +194,7 @@ class SchoolStatementApi(APIView):
         page = statement["invoices_page"]
         # The links are built per request: the cached statement has none.
         links = page_links(request, number=page["page"], has_next=page["page"] < page["num_pages"])
-        return Response({**statement, "invoices_page": {**page, **links}})
+        return Response(SchoolStatementOutput({**statement, "invoices_page": {**page, **links}}).data)
 
 
 class FamilyStatementApi(PdfViewMixin, APIView):
@@ -225,4 +225,4 @@ class FamilyStatementApi(PdfViewMixin, APIView):
         if self.wants_pdf(request):
             return pdf_api_response(family_statement_pdf(family, period=period, request=request),
                                     filename=family_statement_filename(family))
-        return Response(family_statement_get(family=family, period=period))
+        return Response(FamilyStatementOutput(family_statement_get(family=family, period=period)).data)

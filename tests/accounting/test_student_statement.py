@@ -57,13 +57,13 @@ def test_invoices_are_listed_by_due_date_with_derived_status_and_payments(viewer
     invoices = viewer.get(url(books.ana.pk)).data["invoices"]
 
     assert [(row["id"], row["status"], row["pending_amount"]) for row in invoices] == [
-        (books.a.pk, "OVERDUE", Decimal("600.00")),
-        (books.b.pk, "PAID", Decimal("0.00")),
-        (books.d.pk, "CANCELLED", Decimal("0.00")),
-        (books.c.pk, "PENDING", Decimal("800.00")),
+        (str(books.a.pk), "OVERDUE", Decimal("600.00")),
+        (str(books.b.pk), "PAID", Decimal("0.00")),
+        (str(books.d.pk), "CANCELLED", Decimal("0.00")),
+        (str(books.c.pk), "PENDING", Decimal("800.00")),
     ]
     assert invoices[0]["payments"] == [{
-        "id": books.p1.pk, "number": "R-01", "amount": Decimal("400.00"), "date": days(-45),
+        "id": str(books.p1.pk), "number": "R-01", "amount": Decimal("400.00"), "date": str(days(-45)),
         "method": "CASH", "reference": "caja 1",
     }]
     assert invoices[3]["payments"] == []
@@ -73,11 +73,11 @@ def test_movements_read_like_a_bank_statement(viewer, books):
     data = viewer.get(url(books.ana.pk)).data
 
     assert [(m["type"], m["date"], m["charge"], m["credit"], m["balance"]) for m in data["movements"]] == [
-        ("PAYMENT", days(-45), Decimal("0.00"), Decimal("400.00"), Decimal("-400.00")),
-        ("CHARGE", days(-40), Decimal("1000.00"), Decimal("0.00"), Decimal("600.00")),
-        ("PAYMENT", days(-12), Decimal("0.00"), Decimal("500.00"), Decimal("100.00")),
-        ("CHARGE", days(-10), Decimal("500.00"), Decimal("0.00"), Decimal("600.00")),
-        ("CHARGE", days(20), Decimal("800.00"), Decimal("0.00"), Decimal("1400.00")),
+        ("PAYMENT", str(days(-45)), Decimal("0.00"), Decimal("400.00"), Decimal("-400.00")),
+        ("CHARGE", str(days(-40)), Decimal("1000.00"), Decimal("0.00"), Decimal("600.00")),
+        ("PAYMENT", str(days(-12)), Decimal("0.00"), Decimal("500.00"), Decimal("100.00")),
+        ("CHARGE", str(days(-10)), Decimal("500.00"), Decimal("0.00"), Decimal("600.00")),
+        ("CHARGE", str(days(20)), Decimal("800.00"), Decimal("0.00"), Decimal("1400.00")),
     ]
     assert data["opening_balance"] == Decimal("0.00")
     assert data["closing_balance"] == Decimal("1400.00") == data["summary"]["total_pending"]
@@ -86,8 +86,8 @@ def test_movements_read_like_a_bank_statement(viewer, books):
 def test_period_selects_invoices_by_due_date_and_carries_an_opening_balance(viewer, books):
     data = viewer.get(url(books.ana.pk), {"from": str(days(-20)), "to": str(days(30))}).data
 
-    assert data["period"] == {"from": days(-20), "to": days(30)}
-    assert [row["id"] for row in data["invoices"]] == [books.b.pk, books.d.pk, books.c.pk]
+    assert data["period"] == {"from": str(days(-20)), "to": str(days(30))}
+    assert [row["id"] for row in data["invoices"]] == [str(books.b.pk), str(books.d.pk), str(books.c.pk)]
     assert data["summary"] == {
         "total_invoiced": Decimal("1300.00"),
         "total_paid": Decimal("500.00"),
@@ -106,9 +106,9 @@ def test_open_ended_period_bounds(viewer, books):
     only_to = viewer.get(url(books.ana.pk), {"to": str(days(-20))}).data
     only_from = viewer.get(url(books.ana.pk), {"from": str(days(0))}).data
 
-    assert [row["id"] for row in only_to["invoices"]] == [books.a.pk]
+    assert [row["id"] for row in only_to["invoices"]] == [str(books.a.pk)]
     assert only_to["summary"]["total_overdue"] == Decimal("600.00")
-    assert [row["id"] for row in only_from["invoices"]] == [books.c.pk]
+    assert [row["id"] for row in only_from["invoices"]] == [str(books.c.pk)]
     assert only_from["opening_balance"] == Decimal("600.00")  # 1500 charged, 900 paid before today
 
 
@@ -172,7 +172,7 @@ def test_statement_reflects_a_payment_made_right_before(school, books):
     assert before["summary"]["total_paid"] == Decimal("900.00")
     assert after["summary"]["total_paid"] == Decimal("1050.00")
     assert after["summary"]["total_pending"] == Decimal("1250.00")
-    c_row = next(row for row in after["invoices"] if row["id"] == books.c.pk)
+    c_row = next(row for row in after["invoices"] if row["id"] == str(books.c.pk))
     assert c_row["status"] == "PARTIAL"
     assert c_row["payments"][0]["amount"] == Decimal("150.00")
     assert after["movements"][-2]["credit"] == Decimal("150.00")
@@ -207,7 +207,7 @@ def test_a_cached_statement_costs_two_queries(viewer, books, django_assert_max_n
     with django_assert_max_num_queries(2):  # student (membership joined), cache version
         response = viewer.get(url(books.ana.pk))
     assert response.status_code == 200
-    assert response.data["student_id"] == books.ana.pk
+    assert response.data["student_id"] == str(books.ana.pk)
 
 
 def test_statement_shows_a_rename_made_right_before(viewer, books):
