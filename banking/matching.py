@@ -124,11 +124,15 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
 
     A reference with a wrong check digit is never matched (the check digits exist so that a typo
     does not pay another family); when it is one typo (a wrong or two swapped digits) away from
-    exactly one family's reference, the line is SUGGESTED to that family for a person to confirm.
+    exactly one family's reference, the line is SUGGESTED to that family for a person to confirm;
+    when it is one typo away from several (references are consecutive numbers, so that is common),
+    the payer's name in the description picks the family if it names exactly one of them.
     """
-    by_reference = dict(Family.objects.filter(school_id=school_id).values_list("reference", "pk"))
+    rows = list(Family.objects.filter(school_id=school_id).values_list("reference", "pk", "name"))
+    by_reference = {reference: pk for reference, pk, _name in rows}
     if not by_reference:
         return
+    payer_words = {reference: _name_words(name) for reference, _pk, name in rows}
     references = list(by_reference)
     referenced: list[tuple[BankLine, str]] = []
     for line in lines:
@@ -156,11 +160,24 @@ def _match_by_reference(lines: list[BankLine], *, school_id: UUID, actor: User |
                 ref, references, scorer=OSA.distance, score_cutoff=1, limit=None
             )
         }
+        named = ""
+        if len(near) > 1:
+            words = _name_words(f"{line.description} {line.reference}")
+            by_name = {
+                ref
+                for ref in near
+                if payer_words[ref]
+                and len(payer_words[ref] & words) >= min(NAME_WORDS_NEEDED, len(payer_words[ref]))
+            }
+            if len(by_name) == 1:
+                near, named = by_name, " and the payer's name matches"
         if len(near) == 1:
             ref = near.pop()
             line.status = BankLineStatus.SUGGESTED
             line.suggested_family_id = by_reference[ref]
-            line.match_note = f"Reference {found[0]} has a typo; family reference {ref} is one digit away."
+            line.match_note = (
+                f"Reference {found[0]} has a typo; family reference {ref} is one digit away{named}."
+            )[:255]
         else:
             line.match_note = f"Reference {found[0]} fails its check digits."
     _family_payments_record(referenced, actor=actor)

@@ -258,3 +258,19 @@ def test_two_imports_of_one_statement_at_once_record_each_deposit_once():
         thread.join(timeout=60)
     assert sorted(outcomes) == [(0, 10), (10, 0)]
     assert Payment.objects.count() == 10 == BankLine.objects.filter(status=BankLineStatus.MATCHED).count()
+
+
+def test_a_typo_one_digit_from_two_references_is_suggested_to_the_family_the_description_names(family):
+    """1000015771 is one digit from 1000015778 (family 157) and from 1000012771 (family 127):
+    the payer's name in the description picks one; without a name nobody is suggested."""
+    assert family.reference == "1000015778"
+    FamilyFactory(school=family.school, name="Ana Ruiz Gómez", reference=reference_from_number(127))
+    named, anonymous = _import(
+        family.account,
+        ("SPEI RECIBIDO ROBERTO NUNEZ", "1000015771", "3500.00"),
+        ("SPEI RECIBIDO", "1000015771", "3400.00"),
+    )
+    assert (named.status, named.suggested_family_id) == (BankLineStatus.SUGGESTED, family.pk)
+    assert named.match_note.endswith("and the payer's name matches.")
+    assert (anonymous.status, anonymous.suggested_family_id) == (BankLineStatus.UNMATCHED, None)
+    assert anonymous.match_note == "Reference 1000015771 fails its check digits."
