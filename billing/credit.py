@@ -23,6 +23,7 @@ from billing.exceptions import (
     InvoiceAlreadyPaid,
     InvoiceCancelled,
     Overpayment,
+    PaymentDateTooOld,
     RefundAboveCredit,
 )
 from billing.models import Allocation, DocumentSequence, Invoice, InvoiceStatus, Payment, Refund, RefundSource
@@ -39,6 +40,7 @@ from billing.services import (
 from core.dates import local_today
 from core.exceptions import NotFound
 from core.money import ZERO
+from schools.models import School
 from schools.services import school_cache_version_bump
 from users.models import User
 
@@ -84,6 +86,15 @@ def allocation_plan_oldest_first(
     return plan
 
 
+def _checked_not_before_floor(day: date, *, school_id: UUID, field: str, today: date) -> None:
+    """A typo (1900 for 2026) would rewrite closed months' collections and every statement's
+    opening balance: money is dated no earlier than the school's floor, as billing.services
+    payment_record checks it for a payment against one invoice."""
+    floor = School.objects.only("earliest_payment_date").get(pk=school_id).payment_date_floor(today)
+    if day < floor:
+        raise PaymentDateTooOld(fields={field: [f"Must be {floor} or later."]})
+
+
 def _parse_requests(requests: Sequence[AllocationRequest]) -> list[tuple[UUID, Decimal]]:
     """Explicit allocations as (invoice id, amount). A malformed id is as unknown as any other
     (404); a listed invoice twice or a bad amount is a 400 naming `allocations`."""
@@ -122,8 +133,9 @@ def family_payment_record(
 
     Locks the family row, then the invoices in id order, then the receipt sequence, then the
     school (billing.services). Raises InvalidAmount, InvalidPaymentMethod, FuturePaymentDate,
-    InvalidAllocations, AllocationsExceedPayment, Overpayment (400); NotFound (404) for an
-    invoice that is not one of this family's students'; InvoiceCancelled, InvoiceAlreadyPaid (409)
+    PaymentDateTooOld (before the school's earliest payment date), InvalidAllocations,
+    AllocationsExceedPayment, Overpayment (400); NotFound (404) for an invoice that is not one of
+    this family's students'; InvoiceCancelled, InvoiceAlreadyPaid (409)
     for a listed invoice that cannot take money. A refusal writes nothing. Not idempotent by itself:
     the API's Idempotency-Key makes retries safe.
     """
@@ -138,6 +150,7 @@ def family_payment_record(
         )
 
     family = family_lock(family_id)
+    _checked_not_before_floor(payment_date, school_id=family.school_id, field="payment_date", today=today)
     family_invoices = Invoice.objects.select_for_update(of=("self",)).filter(student__family_id=family.pk)
     plan: list[tuple[Invoice, Decimal]] = []
     if requested is not None:
@@ -210,13 +223,15 @@ def family_refund_create(
     """Pay money back to a family out of its credit, drawn from its oldest payments first.
 
     Locks the family row, then the refund sequence, then the school. Raises InvalidAmount,
-    InvalidPaymentMethod, FuturePaymentDate, RefundAboveCredit (400). Not idempotent.
+    InvalidPaymentMethod, FuturePaymentDate, PaymentDateTooOld (before the school's earliest payment
+    date), RefundAboveCredit (400). Not idempotent.
     """
     amount = _checked_amount(amount)
     _checked_method(method)
     today = local_today()
     refund_date = _checked_past_date(refund_date, field="refund_date", today=today)
     family = family_lock(family_id)
+    _checked_not_before_floor(refund_date, school_id=family.school_id, field="refund_date", today=today)
     payments = list(family_credit_payments(family.pk))
     credit = sum((p.unallocated_amount for p in payments), ZERO)
     if amount > credit:

@@ -48,8 +48,10 @@ class FamilyPaymentCreateApi(GenericAPIView):
         responses={
             201: PaymentOutput,
             **error_responses(400, 404, 409, descriptions={
-                400: "`validation_error`, `invalid_amount`, `invalid_allocations` (an invoice listed twice), "
-                "`allocations_exceed_payment`, or `overpayment` (an allocation above its invoice's balance).",
+                400: "`validation_error`, `invalid_amount`, `future_payment_date`, `payment_date_too_old` "
+                "(before the school's earliest payment date), `invalid_allocations` (an invoice listed "
+                "twice), `allocations_exceed_payment`, or `overpayment` (an allocation above its "
+                "invoice's balance).",
                 404: "The family, or a listed invoice, is unknown, outside your schools or not one of this "
                 "family's students' (`not_found`).",
                 409: "A listed invoice is `invoice_cancelled` or `invoice_already_paid`; or "
@@ -131,7 +133,8 @@ class FamilyRefundListApi(GenericAPIView):
             201: RefundOutput,
             **error_responses(400, 403, descriptions={
                 400: "`validation_error`, `invalid_amount`, `future_payment_date` (a refund dated in the "
-                "future), or `refund_above_credit`.",
+                "future), `payment_date_too_old` (before the school's earliest payment date), or "
+                "`refund_above_credit`.",
                 403: "Only the school's ADMINs (and platform admins) refund (`permission_denied`).",
             }),
         },

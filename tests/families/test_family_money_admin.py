@@ -368,3 +368,14 @@ def test_a_family_payments_receipt_lists_where_the_money_went(school, family, hi
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert payment.number in text and c.number in text
+
+
+def test_a_payment_dated_before_the_schools_floor_is_shown_on_the_date(school, family, children):
+    bill(children[0], "300.00", -5)
+    client = client_for(staff_member((school, Role.ACCOUNTANT)))
+
+    response = client.post(pay_url(family), {**form_of(client, family), "amount": "100.00", "method": "CASH",
+                                             "payment_date": "1900-01-01", "mode": "oldest"})
+
+    assert response.status_code == 200 and "payment_date" in response.context["form"].errors
+    assert not Payment.objects.exists()

@@ -193,3 +193,51 @@ def test_a_refund_above_the_credit_is_a_400_and_refunds_are_admin_only(accountan
     assert response.status_code == 400 and response.json()["code"] == "refund_above_credit"
     assert not Refund.objects.exists()
     assert admin.get(url).json()["count"] == 0
+
+
+# --- dates: no earlier than the school's floor, as a payment against one invoice -----------------
+
+
+def test_a_family_payment_dated_1900_is_a_400_naming_the_date_and_records_nothing(
+    accountant, family, invoices
+):
+    response = accountant.post(
+        f"/api/v1/families/{family.pk}/payments",
+        {"amount": "100.00", "method": "CASH", "payment_date": "1900-01-01"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "payment_date_too_old"
+    assert list(response.json()["fields"]) == ["payment_date"]
+    assert not Payment.objects.exists()
+    assert Invoice.objects.filter(paid_amount__gt=0).count() == 0
+
+
+def test_a_family_payment_on_the_schools_floor_is_accepted(accountant, family, invoices):
+    start_of_last_year = datetime.date(local_today().year - 1, 1, 1)
+
+    response = accountant.post(
+        f"/api/v1/families/{family.pk}/payments",
+        {"amount": "100.00", "method": "CASH", "payment_date": start_of_last_year.isoformat()},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+
+
+def test_a_refund_dated_1900_is_a_400_naming_the_date_and_refunds_nothing(accountant, admin, family):
+    accountant.post(f"/api/v1/families/{family.pk}/payments", {"amount": "100.00", "method": "CASH"},
+                    format="json")
+
+    response = admin.post(
+        f"/api/v1/families/{family.pk}/refunds",
+        {"amount": "10.00", "method": "CASH", "refund_date": "1900-01-01"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "payment_date_too_old"
+    assert list(response.json()["fields"]) == ["refund_date"]
+    assert not Refund.objects.exists()
+    assert accountant.get(f"/api/v1/families/{family.pk}/credit").json()["credit_balance"] == 100.0
