@@ -33,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=_positive_or_zero, default=8,
                             help="Monthly invoices per student, ending next month (default 8).")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        parser.add_argument(
+            "--bank-statement-schools", type=_positive_or_zero, default=None,
+            help="Import demo bank statements for the first N schools only (default: every school; "
+            "each import matches its deposits through the banking service, about a second a school).",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--if-empty", action="store_true",
                           help="Do nothing (exit 0) when the database already has schools.")
@@ -70,15 +75,15 @@ class Command(BaseCommand):
             families = demo_reminders_prepare()["families"]
         self._print_summary(summary, reset=options["reset"], counts=counts)
         self.stdout.write(f"  families       : {families} (each school with the default reminder policy)")
-        self._bank_statements(options["seed"])
+        self._bank_statements(options["seed"], options["bank_statement_schools"])
 
-    def _bank_statements(self, seed: int) -> None:
+    def _bank_statements(self, seed: int, limit: int | None = None) -> None:
         # Each school's bank account gets a month of deposits, imported and matched like a real
         # statement (banking.demo), so the review queue shows every status.
         from banking.demo import demo_bank_statements_load
         from schools.models import School
 
-        school_ids = list(School.objects.order_by("name").values_list("pk", flat=True))
+        school_ids = list(School.objects.order_by("name").values_list("pk", flat=True)[:limit])
         if not school_ids:
             return
         bank = demo_bank_statements_load(seed=seed, school_ids=school_ids)
