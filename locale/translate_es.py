@@ -273,6 +273,144 @@ ES = {
         "Esta familia está inactiva; reactívela antes de agregarle alumnos.",
     "A student can only belong to a family of their own school.":
         "Un alumno solo puede pertenecer a una familia de su propia escuela.",
+    # families, allocations and corrections (issue 14): models, errors, validators
+    "Families": "Familias",
+    "families": "familias",
+    "family": "familia",
+    "child": "hijo",
+    "children": "hijos",
+    "payer's name": "nombre de quien paga",
+    "payment reference": "referencia de pago",
+    "tax postal code": "código postal fiscal",
+    "CFDI use": "uso de CFDI",
+    "no payment reminders": "sin recordatorios de pago",
+    "Search by name, email, payment reference or RFC.": "Buscar por nombre, correo, referencia de pago o RFC.",
+    "Search by name, email, CURP, or the family's name or payment reference.":
+        "Buscar por nombre, correo, CURP, o el nombre o la referencia de pago de la familia.",
+    "Fiscal data (CFDI)": "Datos fiscales (CFDI)",
+    "Reminders": "Recordatorios",
+    "credited amount": "importe acreditado",
+    "allocated": "aplicado",
+    "refunded": "reembolsado",
+    "reversed": "revertido",
+    "allocation": "aplicación",
+    "allocations": "aplicaciones",
+    "issue date": "fecha de emisión",
+    "reason": "motivo",
+    "issued by": "emitida por",
+    "credit note": "nota de crédito",
+    "credit notes": "notas de crédito",
+    "Bounced check": "Cheque devuelto",
+    "Chargeback": "Contracargo",
+    "Entry error": "Error de captura",
+    "note": "nota",
+    "reversal date": "fecha de reversión",
+    "reversed by": "revertido por",
+    "payment reversal": "reversión de pago",
+    "payment reversals": "reversiones de pago",
+    "refund date": "fecha de reembolso",
+    "refunded by": "reembolsado por",
+    "refund": "reembolso",
+    "refunds": "reembolsos",
+    "The payment date is before the earliest date the school accepts.":
+        "La fecha de pago es anterior a la fecha más temprana que acepta la escuela.",
+    "Allocations, credit notes, reversals and refunds cannot be changed or deleted.":
+        "Las aplicaciones, notas de crédito, reversiones y reembolsos no se pueden modificar ni borrar.",
+    "The allocations add up to more than the payment.": "Las aplicaciones suman más que el pago.",
+    "The allocations are invalid.": "Las aplicaciones no son válidas.",
+    "A credit note cannot exceed what is still owed on the invoice.":
+        "Una nota de crédito no puede exceder lo que aún se adeuda en la factura.",
+    "This payment was already reversed.": "Este pago ya fue revertido.",
+    "Part of this payment's credit was refunded to the family: reversing it would make the family's credit negative.":
+        "Parte del saldo a favor de este pago se reembolsó a la familia: revertirlo dejaría el saldo a favor en negativo.",
+    "A reversal is dated between its payment's date and today.":
+        "Una reversión se fecha entre la fecha de su pago y hoy.",
+    "A refund cannot exceed the family's credit balance.":
+        "Un reembolso no puede exceder el saldo a favor de la familia.",
+    "Say why: a correction needs a reason.": "Indique por qué: una corrección necesita un motivo.",
+    "%(value)s is not a valid RFC (12 characters for a company, 13 for a person, with a valid date and check digit).":
+        "%(value)s no es un RFC válido (12 caracteres para una persona moral, 13 para una física, con fecha y dígito verificador válidos).",
+    "%(value)s is not a valid CURP (18 characters, with a valid birth date, state and check digit).":
+        "%(value)s no es una CURP válida (18 caracteres, con fecha de nacimiento, estado y dígito verificador válidos).",
+    "%(value)s is not a family payment reference (10 digits starting with 1, with valid check digits).":
+        "%(value)s no es una referencia de pago familiar (10 dígitos que empiezan con 1, con dígitos verificadores válidos).",
+    "A postal code has 5 digits.": "Un código postal tiene 5 dígitos.",
+    # family desk (issue 14): credit, family statement, family payment form
+    ("statement movement", "Charge"): "Cargo",
+    ("statement movement", "Payment"): "Pago",
+    ("statement movement", "Credit note"): "Nota de crédito",
+    ("statement movement", "Payment reversal"): "Reversión de pago",
+    ("statement movement", "Refund"): "Reembolso",
+    "Family account statement · %(name)s": "Estado de cuenta familiar · %(name)s",
+    "Family account statement": "Estado de cuenta familiar",
+    "This payment form was already submitted; nothing was recorded again.":
+        "Este formulario de pago ya se había enviado; no se registró nada de nuevo.",
+    "Search by receipt number, reference, invoice number, student or family.":
+        "Buscar por número de recibo, referencia, número de factura, alumno o familia.",
+    "Family payment": "Pago familiar",
+    "Apply the payment": "Aplicar el pago",
+    "To the oldest invoices first (by due date); the rest becomes credit":
+        "A las facturas más antiguas primero (por fecha de vencimiento); el resto queda como saldo a favor",
+    "As typed below, invoice by invoice; the rest becomes credit":
+        "Como se indica abajo, factura por factura; el resto queda como saldo a favor",
+    "Type the amount for at least one invoice, or apply the payment to the oldest invoices first.":
+        "Escriba el importe de al menos una factura, o aplique el pago a las facturas más antiguas primero.",
+    "Owes": "Adeuda",
+    "Credit": "Saldo a favor",
+    "Credit of %(family)s": "Saldo a favor de %(family)s",
+    ("Payment %(number)s registered: %(allocated)s applied to %(count)d invoice, %(credit)s left as the family's credit.",
+     "Payment %(number)s registered: %(allocated)s applied to %(count)d invoices, %(credit)s left as the family's credit."): (
+        "Pago %(number)s registrado: %(allocated)s aplicado a %(count)d factura, %(credit)s queda como saldo a favor de la familia.",
+        "Pago %(number)s registrado: %(allocated)s aplicado a %(count)d facturas, %(credit)s queda como saldo a favor de la familia.",
+    ),
+    "Print the receipt": "Imprimir el recibo",
+    "Register a family payment · %(family)s": "Registrar un pago familiar · %(family)s",
+    "The amounts typed per invoice add up to more than the payment.":
+        "Los importes por factura suman más que el pago.",
+    "At most %(pending)s is pending on this invoice.": "En esta factura quedan pendientes %(pending)s como máximo.",
+    "An invoice of the list was paid or cancelled meanwhile; the list shows the invoices open now. Check the amounts and send again.":
+        "Mientras tanto se pagó o canceló una factura de la lista; la lista muestra las facturas abiertas ahora. Revise los importes y envíe de nuevo.",
+    "Account": "Cuenta",
+    "Payment reference": "Referencia de pago",
+    "Credit balance": "Saldo a favor",
+    "Family statement": "Estado de cuenta familiar",
+    "Register a family payment": "Registrar un pago familiar",
+    "Credit balance (saldo a favor)": "Saldo a favor",
+    "Unallocated parts of the family's payments (not reversed)":
+        "Partes no aplicadas de los pagos de la familia (no revertidos)",
+    "Less refunds paid back to the family": "Menos reembolsos devueltos a la familia",
+    "The credit pays the family's next invoices as soon as they are issued, oldest credit first, or is refunded on request.":
+        "El saldo a favor paga las siguientes facturas de la familia en cuanto se emiten, primero el más antiguo, o se reembolsa a petición.",
+    "Where it came from: payments with an unallocated part": "De dónde viene: pagos con una parte sin aplicar",
+    "Applied to invoices": "Aplicado a facturas",
+    "Refunded": "Reembolsado",
+    "Credit left": "Saldo restante",
+    "Reversed (%(number)s, %(day)s): its leftover left the credit":
+        "Revertido (%(number)s, %(day)s): su remanente salió del saldo a favor",
+    "No payment of this family left anything unallocated.": "Ningún pago de esta familia dejó algo sin aplicar.",
+    "Refunds: credit paid back": "Reembolsos: saldo a favor devuelto",
+    "Drawn from": "Tomado de",
+    "No refunds.": "Sin reembolsos.",
+    "Credit notes on the children's invoices": "Notas de crédito en las facturas de los hijos",
+    "A credit note lowers what is owed on one invoice (a beca, a discount, a correction); it never becomes credit.":
+        "Una nota de crédito reduce lo que se adeuda en una factura (una beca, un descuento, una corrección); nunca se convierte en saldo a favor.",
+    "No credit notes.": "Sin notas de crédito.",
+    "One deposit for all the children. What is not applied to an invoice stays as the family's credit.":
+        "Un solo depósito para todos los hijos. Lo que no se aplica a una factura queda como saldo a favor de la familia.",
+    "Amount to apply": "Importe a aplicar",
+    "The family owes nothing: the whole payment becomes credit.":
+        "La familia no adeuda nada: todo el pago queda como saldo a favor.",
+    "Total pending": "Total pendiente",
+    "Family": "Familia",
+    "Credit notes": "Notas de crédito",
+    "The balance is what the family owes; a negative balance is money in the family's favour.":
+        "El saldo es lo que adeuda la familia; un saldo negativo es dinero a favor de la familia.",
+    "Movement": "Movimiento",
+    "Credited": "Acreditado",
+    "Applied": "Aplicado",
+    "Left as the family's credit": "Queda como saldo a favor de la familia",
+    "This payment was reversed: it no longer counts.": "Este pago fue revertido: ya no cuenta.",
+    "Children": "Hijos",
 }
 
 
