@@ -8,6 +8,8 @@ the schemas, IEDU and Pagos 2.0 included) before anyone may send it: `CfdiInvali
 from __future__ import annotations
 
 import datetime
+import os
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,9 +18,9 @@ from lxml import etree
 from satcfdi.cfdi import CFDI
 from satcfdi.create.cfd import cfdi40, iedu10
 from satcfdi.create.cfd.cfdi40 import PagoComprobante
-from satcfdi.exceptions import SchemaValidationError
 from satcfdi.models import Signer
-from satcfdi.transform import SchemaCollector, cfdi_schemas, validate_xsd
+from satcfdi.transform import SCHEMA_ROOT, SchemaCollector, cfdi_schemas
+from satcfdi.utils import parser as satcfdi_parser
 
 from billing.models import Invoice, Payment, PaymentMethod
 from cfdi.exceptions import CfdiInvalid, FiscalDataIncomplete
@@ -168,6 +170,7 @@ def invoice_cfdi(
             clave_unidad=UNIT_KEY,
             descripcion=line.description,
             valor_unitario=line.amount,
+            descuento=line.discount or None,
             # Private schools' educational services are VAT-exempt (LIVA art. 15 fr. IV): object of
             # tax (02) with an exempt transfer, as SAT's guide for schools fills it.
             objeto_imp="02",
@@ -221,27 +224,52 @@ def payment_cfdi(
 def sign_and_validate(comprobante: cfdi40.Comprobante, signer: Signer) -> bytes:
     """Seal with the CSD and return the XML, or CfdiInvalid naming what SAT's schema refuses."""
     comprobante.sign(signer)
-    try:
-        return comprobante.xml_bytes(validate=True)
-    except SchemaValidationError as exc:
-        raise CfdiInvalid(
-            _("The CFDI does not validate against SAT's schema: %(errors)s") % {"errors": _schema_errors(exc)}
-        ) from None
+    root = comprobante.to_xml(include_schema_location=True)
+    _validate(root, comprobante)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def validate_xml(xml: bytes) -> None:
     """Validate any CFDI XML (stamped or not) against SAT's XSD of every namespace it uses."""
     root = etree.fromstring(bytes(xml))
-    element = CFDI.from_xml(root)
+    _validate(root, CFDI.from_xml(root))
+
+
+_schemas = threading.local()
+
+
+def _schema(bases: tuple[str, ...]) -> etree.XMLSchema:
+    """SAT's schemas for this set of namespaces, compiled once per thread (compiling takes most of a
+    second; an lxml schema object is not shared between threads)."""
+    cache = _schemas.__dict__.setdefault("by_bases", {})
+    if bases not in cache:
+        element = etree.fromstring(
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>',
+            base_url=os.path.join(SCHEMA_ROOT, "schema.xsd"),
+            parser=satcfdi_parser,
+        )
+        for location in bases:
+            etree.SubElement(
+                element,
+                "{http://www.w3.org/2001/XMLSchema}import",
+                attrib={"namespace": "", "schemaLocation": location},
+            )
+        cache[bases] = etree.XMLSchema(element)
+    return cache[bases]
+
+
+def _validate(root, element) -> None:
+    # satcfdi's own validate_xsd, with the compiled schema kept: which schemas a document needs
+    # comes from satcfdi's collector (the CFDI's, plus IEDU, Pagos 2.0, the timbre...).
     collector = SchemaCollector()
     cfdi_schemas[element.tag](collector, element)
-    try:
-        validate_xsd(root, collector.base)
-    except SchemaValidationError as exc:
+    schema = _schema(tuple(collector.base))
+    if not schema.validate(root):
         raise CfdiInvalid(
-            _("The CFDI does not validate against SAT's schema: %(errors)s") % {"errors": _schema_errors(exc)}
-        ) from None
+            _("The CFDI does not validate against SAT's schema: %(errors)s")
+            % {"errors": _schema_errors(schema.error_log)}
+        )
 
 
-def _schema_errors(exc: SchemaValidationError) -> str:
-    return "; ".join(f"line {e.line}: {e.message}" for e in list(exc.error_log)[:5])
+def _schema_errors(error_log) -> str:
+    return "; ".join(f"line {e.line}: {e.message}" for e in list(error_log)[:5])

@@ -8,6 +8,8 @@ import pytest
 from lxml import etree
 from satcfdi.create.cfd import iedu10
 
+from billing.concepts import ConceptKind, fee_concept_default
+from billing.models import InvoiceLine, LineSource
 from cfdi import build
 from cfdi.exceptions import CfdiInvalid, FiscalDataIncomplete
 from cfdi.services import _signer
@@ -155,3 +157,41 @@ def test_a_curp_the_iedu_schema_refuses_never_leaves(invoice, profile):
     with pytest.raises(CfdiInvalid) as refused:
         build.sign_and_validate(comprobante, _signer(profile))
     assert "CURP" in str(refused.value.detail)
+
+
+def test_one_concept_per_line_iedu_only_on_the_colegiatura_and_a_beca_as_its_discount(
+    school, profile, student
+):
+    invoice = InvoiceFactory(student=student, amount=Decimal("7700.00"), description="Marzo")
+    tuition = fee_concept_default(school_id=school.pk, kind=ConceptKind.TUITION)
+    enrollment = fee_concept_default(school_id=school.pk, kind=ConceptKind.ENROLLMENT)
+    for position, (concept, description, amount, source) in enumerate(
+        [
+            (tuition, "Colegiatura 2026-03", "3500.00", LineSource.PLAN_ITEM),
+            (enrollment, "Inscripción 2026-2027", "5000.00", LineSource.PLAN_ITEM),
+            (tuition, "Beca 25%", "-800.00", LineSource.DISCOUNT),
+        ]
+    ):
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            student=student,
+            concept=concept,
+            description=description,
+            amount=Decimal(amount),
+            source=source,
+            position=position,
+        )
+    root = signed_invoice_xml(invoice, profile)
+    concepts = root.findall("cfdi:Conceptos/cfdi:Concepto", NS)
+    assert [(c.get("Descripcion"), c.get("Importe"), c.get("Descuento")) for c in concepts] == [
+        ("Colegiatura 2026-03", "3500.00", "800.00"),
+        ("Inscripción 2026-2027", "5000.00", None),
+    ]
+    assert [c.find(".//iedu:instEducativas", NS) is not None for c in concepts] == [True, False]
+    # The exempt base is what is charged after the beca; the total is the invoice's amount.
+    assert concepts[0].find(".//cfdi:Traslado", NS).get("Base") == "2700.00"
+    assert (root.get("SubTotal"), root.get("Descuento"), root.get("Total")) == (
+        "8500.00",
+        "800.00",
+        "7700.00",
+    )

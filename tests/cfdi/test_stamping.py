@@ -103,9 +103,10 @@ def test_the_pacs_refusal_fails_the_document_with_its_reason(
 
 
 def test_a_pac_that_does_not_answer_leaves_a_draft_that_the_job_stamps_later(
-    invoice, profile, pac_server, issue_now
+    invoice, profile, pac_server, issue_now, settings
 ):
-    pac_server.mode = "hold"  # the client's 1-second timeout cuts it
+    pac_server.mode = "hold"  # the client's timeout cuts it
+    settings.CFDI_PAC_TIMEOUT = 0.5
     document = issue_now(invoice)
     document.refresh_from_db()
     assert (document.status, document.attempts, document.pac_code) == ("DRAFT", 1, "pac_unavailable")
@@ -129,8 +130,9 @@ def test_a_pac_that_stays_down_fails_the_document_after_the_last_attempt(
     assert outcome.document.pac_code == "pac_unavailable"
 
 
-def test_a_document_held_by_another_job_is_not_sent_twice(invoice, profile, pac_server, issue_now):
+def test_a_document_held_by_another_job_is_not_sent_twice(invoice, profile, pac_server, issue_now, settings):
     pac_server.mode = "hold"
+    settings.CFDI_PAC_TIMEOUT = 0.5
     document = issue_now(invoice)
     Document.objects.filter(pk=document.pk).update(claimed_until="2999-01-01T00:00:00Z")
     pac_server.mode = "ok"
@@ -139,9 +141,10 @@ def test_a_document_held_by_another_job_is_not_sent_twice(invoice, profile, pac_
     assert len(pac_server.requests) == requests_before
 
 
-def test_recording_a_payment_never_calls_the_pac(invoice, profile, pac_server, issue_now):
+def test_recording_a_payment_never_calls_the_pac(invoice, profile, pac_server, issue_now, settings):
     issue_now(invoice)
     pac_server.mode = "hold"  # a call would hang for the client's timeout and show in requests
+    settings.CFDI_PAC_TIMEOUT = 0.5
     requests_before = len(pac_server.requests)
     pay(invoice, "1000.00")
     assert len(pac_server.requests) == requests_before
