@@ -110,7 +110,7 @@ def test_a_pac_that_does_not_answer_leaves_a_draft_that_the_job_stamps_later(
     document = issue_now(invoice)
     document.refresh_from_db()
     assert (document.status, document.attempts, document.pac_code) == ("DRAFT", 1, "pac_unavailable")
-    pac_server.mode = "ok"
+    pac_server.mode, settings.CFDI_PAC_TIMEOUT = "ok", 10
     assert stamp_pending()["stamped"] == 1
     document.refresh_from_db()
     assert (document.status, document.attempts, document.pac_code) == ("STAMPED", 2, "")
