@@ -57,6 +57,14 @@ def fee_concept_default(*, school_id, kind: str):
         return FeeConcept.objects.get(school_id=school_id, code=code)
 
 
+def manual_concept_kind(description: str) -> str:
+    """The concept kind of a typed-in invoice: a colegiatura is tuition, anything else is OTHER
+    (the rule billing 0009 used for the invoices issued before lines existed)."""
+    if (description or "").strip().lower().startswith("colegiatura"):
+        return ConceptKind.TUITION
+    return ConceptKind.OTHER
+
+
 def fee_concept_create(*, school_id, code: str, name: str, kind: str, deductible: bool = False, actor=None):
     """A concept invoice lines can be of. Raises SchoolInactive (409), DuplicateCode (409),
     ValidationError. (The caller checks the role.)"""

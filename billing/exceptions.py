@@ -57,6 +57,15 @@ class InvoiceHasPayments(BillingError):
     default_detail = _("An invoice with payments cannot be cancelled.")
 
 
+class AmountFromLines(BillingError):
+    code = "amount_from_lines"
+    status = HTTPStatus.CONFLICT
+    default_detail = _(
+        "This invoice's amount is the sum of its lines (issued from a fee plan); "
+        "correct it with a credit note."
+    )
+
+
 class AmountBelowPaid(BillingError):
     code = "amount_below_paid"
     status = HTTPStatus.CONFLICT

@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from billing import rules
 from billing.concepts import ConceptKind
 from billing.querysets import InvoiceQuerySet, InvoiceStatus, PaymentQuerySet
 from core.models import BaseModel
@@ -132,15 +133,14 @@ class Invoice(BaseModel):
     def __str__(self) -> str:
         return self.number
 
+    # The one rule (billing.rules), never spelled again here.
     @property
     def balance(self):
-        return self.amount - self.paid_amount - self.credited_amount
+        return rules.invoice_balance(self)
 
     @property
     def pending_amount(self):
-        if self.status == InvoiceStatus.CANCELLED:
-            return ZERO
-        return self.amount - self.paid_amount - self.credited_amount
+        return rules.invoice_pending_amount(self)
 
 
 class Payment(BaseModel):

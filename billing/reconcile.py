@@ -16,6 +16,8 @@ subqueries, one over payments, joins for the copied school ids):
 - `over_allocated`: a payment's allocations and refunds exceed its amount (the family's credit
   would be negative);
 - `allocation_school_mismatch`: an allocation joins a payment and an invoice of different schools;
+- `lines_sum_mismatch`: an invoice's lines do not add up to its amount (every invoice is the sum of
+  its lines; an invoice with no lines at all is not reported here);
 - `payment_school_mismatch` / `invoice_school_mismatch`: a payment's school is not its invoice's,
   or an invoice's school is not its student's.
 
@@ -48,6 +50,7 @@ from billing.models import (
     Allocation,
     CreditNote,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
     Payment,
     PaymentReversal,
@@ -71,6 +74,7 @@ REFUNDED_AMOUNT_MISMATCH = "refunded_amount_mismatch"
 REVERSAL_MISMATCH = "reversal_mismatch"
 OVER_ALLOCATED = "over_allocated"
 ALLOCATION_SCHOOL_MISMATCH = "allocation_school_mismatch"
+LINES_SUM_MISMATCH = "lines_sum_mismatch"
 # What invoice_derived_fields_repair can correct.
 REPAIRABLE = frozenset({PAID_AMOUNT_MISMATCH, CREDITED_AMOUNT_MISMATCH, STATUS_MISMATCH})
 REPAIR_BATCH = 1000
@@ -242,6 +246,21 @@ def invoice_discrepancy_list(
             invoice_id=row["invoice_id"],
             invoice_number=row["invoice__number"], payment_id=row["payment_id"],
             detail=f"allocated from payment {row['payment__number']} of school {row['payment__school_id']}",
+        ))
+    # Lines against their invoice's amount: one grouped query over the lines.
+    lines = InvoiceLine.objects.order_by()
+    if school_ids is not None:
+        lines = lines.filter(invoice__school_id__in=school_ids)
+    for row in (
+        lines.values("invoice_id", "invoice__number", "invoice__school_id", "invoice__amount")
+        .annotate(total=Round(Sum("amount", output_field=_TOTAL), 2, output_field=_TOTAL))
+        .exclude(total=F("invoice__amount"))
+        .order_by("invoice__school_id", "invoice__number")
+    ):
+        report.discrepancies.append(Discrepancy(
+            kind=LINES_SUM_MISMATCH, school_id=row["invoice__school_id"], invoice_id=row["invoice_id"],
+            invoice_number=row["invoice__number"],
+            detail=f"its lines add up to {to_money(row['total'])}, its amount is {row['invoice__amount']}",
         ))
     for row in (
         invoices.exclude(school_id=F("student__school_id"))

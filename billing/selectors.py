@@ -11,21 +11,31 @@ from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from billing import rules
-from billing.models import Allocation, CreditNote, Invoice, Payment, Refund, RefundSource
+from billing.models import Allocation, CreditNote, Invoice, InvoiceLine, Payment, Refund, RefundSource
 from core.money import ZERO
 from users.access import get_visible_or_404, scope_to_user
 from users.models import User
 
 
+def invoice_lines_prefetch() -> Prefetch:
+    """An invoice's lines (concept joined), in order, as `line_list`: one query for a page of invoices."""
+    return Prefetch(
+        "lines", queryset=InvoiceLine.objects.select_related("concept").order_by("position"),
+        to_attr="line_list",
+    )
+
+
 def invoice_list(*, user: User, today: date | None = None) -> QuerySet[Invoice]:
-    """Invoices of the caller's schools, student joined, with `current_status` annotated."""
+    """Invoices of the caller's schools, student joined, with `current_status` annotated. (Lines:
+    `.prefetch_related(invoice_lines_prefetch())` where whole invoices are answered.)"""
     return scope_to_user(
         Invoice.objects.select_related("student").with_current_status(today), user
     )
 
 
 def invoice_get(*, user: User, invoice_id: UUID | str) -> Invoice:
-    """One invoice of the caller's schools; 404 (NotFound) for an unknown, malformed or foreign id."""
+    """One invoice of the caller's schools; 404 (NotFound) for an unknown, malformed or foreign id.
+    (Its lines are read when it is answered: billing.api.serializers.InvoiceOutput.)"""
     return get_visible_or_404(
         Invoice.objects.select_related("student").with_current_status(), user, invoice_id
     )

@@ -27,9 +27,11 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from billing.concepts import fee_concept_default, manual_concept_kind
 from billing.exceptions import (
     AmountBelowPaid,
     AmountDecreaseNotAllowed,
+    AmountFromLines,
     FuturePaymentDate,
     InactiveStudent,
     InvalidAmount,
@@ -41,7 +43,16 @@ from billing.exceptions import (
     Overpayment,
     PaymentDateTooOld,
 )
-from billing.models import Allocation, DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.models import (
+    Allocation,
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineSource,
+    Payment,
+    PaymentMethod,
+)
 from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, overdue_q
 from core.audit import history_copy
 from core.dates import local_today
@@ -247,6 +258,12 @@ def invoice_create(
         school_id=student.school_id, kind=DocumentSequence.Kind.INVOICE, year=local_today().year
     )
     invoice.save(force_insert=True)
+    # Every invoice has lines that add up to its amount: a typed-in one is one line of it all.
+    concept = fee_concept_default(school_id=student.school_id, kind=manual_concept_kind(description))
+    invoice.line_list = [InvoiceLine.objects.create(
+        invoice=invoice, student=student, concept=concept, description=description or concept.name,
+        amount=amount, source=LineSource.MANUAL, position=0,
+    )]
     if student.family_id is not None:
         today = local_today()
         if family_credit_apply_locked(family_id=student.family_id, invoices=[invoice]):
@@ -269,9 +286,14 @@ def invoice_update(
     Locks the invoice row. Raises InvoiceCancelled, InvoiceAlreadyPaid (409),
     AmountBelowPaid (409) when the new amount is below what was paid and credited, InvalidAmount,
     AmountDecreaseNotAllowed (403) when an actor who is not the school's ADMIN lowers the amount
-    (it forgives debt; checked under the lock, against the amount as it is now).
+    (it forgives debt; checked under the lock, against the amount as it is now), AmountFromLines
+    (409) for a new amount on an invoice of several lines (a billing run's: the lines decide it).
+
+    A typed-in invoice's one line follows its amount and description, so the lines still add up.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    lines = list(invoice.lines.order_by("position"))
+    single = lines[0] if len(lines) == 1 and lines[0].source == LineSource.MANUAL else None
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled(gettext("A cancelled invoice cannot be edited."))
     if invoice_is_settled(invoice):
@@ -282,6 +304,8 @@ def invoice_update(
             actor, Action.INVOICE_AMOUNT_LOWER, invoice.school_id
         ):
             raise AmountDecreaseNotAllowed()
+        if lines and single is None and amount != invoice.amount:
+            raise AmountFromLines()
         settled = invoice.paid_amount + invoice.credited_amount
         if amount < settled:
             raise AmountBelowPaid(
@@ -295,6 +319,10 @@ def invoice_update(
         invoice.description = description
     invoice.status = invoice_current_status(invoice)
     invoice.save(update_fields=["amount", "due_date", "description", "status", "updated_at"])
+    if single is not None and (single.amount, single.description) != (invoice.amount, invoice.description):
+        single.amount = invoice.amount
+        single.description = invoice.description or single.description
+        single.save(update_fields=["amount", "description", "updated_at"])
     school_cache_version_bump(school_ids=[invoice.school_id])
     return invoice
 

@@ -51,6 +51,28 @@ class CurrentStatusField(serializers.Field):
         return getattr(invoice, "current_status", None) or invoice_current_status(invoice)
 
 
+class InvoiceLineOutput(serializers.Serializer):
+    concept_id = serializers.UUIDField()
+    concept_code = serializers.CharField(source="concept.code")
+    description = serializers.CharField()
+    amount = MoneyField(help_text="Negative for a discount line (a beca, a sibling discount).")
+    period = serializers.CharField(allow_null=True, help_text="YYYY-MM for a fee plan's monthly charge.")
+
+
+class _LinesField(serializers.ListField):
+    """The invoice's lines in order: prefetched by the selectors, kept by the service that just
+    wrote them (`line_list`), else read."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=InvoiceLineOutput(), source="*", read_only=True, **kwargs)
+
+    def to_representation(self, invoice):
+        lines = getattr(invoice, "line_list", None)
+        if lines is None:
+            lines = invoice.lines.select_related("concept").order_by("position")
+        return [self.child.to_representation(line) for line in lines]
+
+
 class InvoiceOutput(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField(help_text="Human-readable, unique per school: YYYY-NNNNNN.")
@@ -71,6 +93,16 @@ class InvoiceOutput(serializers.Serializer):
         "CANCELLED is final."
     )
     description = serializers.CharField()
+    lines = _LinesField(help_text="What the amount is made of; the lines always add up to it.")
+    surcharge_of = serializers.UUIDField(
+        source="surcharge_of_id", allow_null=True, help_text="For a recargo: the overdue invoice it charges."
+    )
+    early_payment_until = serializers.DateField(
+        allow_null=True, help_text="Pronto pago: paid in full by this day, `early_payment_amount` settles it."
+    )
+    early_payment_amount = MoneyField(
+        allow_null=True, help_text="What settles the invoice by `early_payment_until`."
+    )
     created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -65,7 +65,9 @@ class _InvoiceListing:
     ordering = ["-due_date", "-number"]
 
     def _page(self, invoices):
-        page = self.paginate_queryset(self.filter_queryset(invoices))
+        page = self.paginate_queryset(
+            self.filter_queryset(invoices).prefetch_related(selectors.invoice_lines_prefetch())
+        )
         return self.get_paginated_response(InvoiceOutput(page, many=True).data)
 
 
@@ -143,8 +145,9 @@ class InvoiceListApi(_InvoiceListing, GenericAPIView):
 INVOICE_UPDATE_ERRORS = {
     403: "`permission_denied` (role), or `amount_decrease_not_allowed` (an ACCOUNTANT "
     "lowering the amount).",
-    409: "`invoice_cancelled` or `invoice_already_paid` (cannot be edited), or "
-    "`amount_below_paid` (the new amount is below what was paid).",
+    409: "`invoice_cancelled` or `invoice_already_paid` (cannot be edited), "
+    "`amount_below_paid` (the new amount is below what was paid), or `amount_from_lines` (a new amount "
+    "on an invoice of several lines, issued from a fee plan: correct it with a credit note).",
 }
 
 

@@ -300,6 +300,10 @@ def test_add_invoice_goes_through_the_service_and_numbers_it(school, accountant,
     created = Invoice.objects.get(student=student)
     assert created.number.startswith(f"{today.year}-")
     assert created.created_by_id == accountant.pk
+    # Typed in, it is one line of its whole amount (every invoice adds up from its lines).
+    assert [(line.amount, line.concept.kind, line.source) for line in created.lines.all()] == [
+        (Decimal("1500.00"), "OTHER", "MANUAL")
+    ]
 
 
 def test_add_invoice_refuses_a_student_of_another_school(school, other_school, accountant, today):

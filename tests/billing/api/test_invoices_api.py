@@ -18,6 +18,8 @@ OUTPUT_KEYS = {
     "pending_amount", "due_date", "status", "description", "created_by", "created_at", "updated_at",
     # part 2 (families and corrections): keys added, none renamed
     "credited_amount", "balance", "family_id",
+    # part 2 (fee plans and the monthly run)
+    "lines", "surcharge_of", "early_payment_until", "early_payment_amount",
 }
 
 
@@ -166,7 +168,7 @@ def test_list_runs_a_fixed_number_of_queries(viewer, school, django_assert_max_n
     for _ in range(25):
         InvoiceFactory(student__school=school)
 
-    with django_assert_max_num_queries(3):  # roles, count, page (students joined)
+    with django_assert_max_num_queries(4):  # roles, count, page (students joined), lines
         response = viewer.get(URL, {"page_size": 100})
     assert response.status_code == 200
 
@@ -226,6 +228,8 @@ def test_accountant_issues_an_invoice(accountant, accountant_user, student):
     assert response.data["status"] == "PENDING"
     assert response.data["amount"] == Decimal("1500.00")
     assert response.data["pending_amount"] == Decimal("1500.00")
+    [line] = response.data["lines"]  # a typed-in invoice is one line of its amount
+    assert (line["amount"], line["concept_code"], line["period"]) == (Decimal("1500.00"), "COLEGIATURA", None)
     assert response.data["created_by"] == str(accountant_user.pk)
     invoice = Invoice.objects.get(pk=response.data["id"])
     assert invoice.school_id == student.school_id
