@@ -27,11 +27,13 @@ from billing.exceptions import (
     RefundAboveCredit,
 )
 from billing.models import Allocation, DocumentSequence, Invoice, InvoiceStatus, Payment, Refund, RefundSource
+from billing.rules import early_payment_credit, settling_amount
 from billing.services import (
     _checked_amount,
     _checked_method,
     _checked_past_date,
     document_number_next,
+    early_payment_credit_notes_issue,
     family_credit_payments,
     family_lock,
     invoice_balance,
@@ -68,18 +70,22 @@ def family_credit_balance(*, family_id: UUID) -> Decimal:
 
 
 def allocation_plan_oldest_first(
-    invoices: Iterable[Invoice], amount: Decimal
+    invoices: Iterable[Invoice], amount: Decimal, *, paid_on: date | None = None
 ) -> list[tuple[Invoice, Decimal]]:
     """Where `amount` goes among a family's open invoices: oldest due date first (then by number),
     each taking at most its balance. Pure: reads the invoices' figures, changes nothing; what it
     does not place is the family's credit. The one allocation rule of family payments, one at a
-    time (family_payment_record) or many at once (billing.payments_many)."""
+    time (family_payment_record) or many at once (billing.payments_many).
+
+    With `paid_on`, an invoice whose pronto pago is still open on that day takes at most its
+    settling amount (billing.rules.settling_amount); the caller credits the rest."""
     plan: list[tuple[Invoice, Decimal]] = []
     left = amount
     for invoice in sorted(invoices, key=lambda i: (i.due_date, i.number)):
         if left <= ZERO:
             break
-        part = min(left, invoice_balance(invoice))
+        owed = invoice_balance(invoice) if paid_on is None else settling_amount(invoice, paid_on=paid_on)
+        part = min(left, owed)
         if part > ZERO:
             plan.append((invoice, part))
             left -= part
@@ -182,8 +188,12 @@ def family_payment_record(
             .filter(paid_amount__lt=F("amount") - F("credited_amount"))
             .order_by("pk")
         )
-        plan = allocation_plan_oldest_first(open_invoices, amount)
+        plan = allocation_plan_oldest_first(open_invoices, amount, paid_on=payment_date)
 
+    # Pronto pago, judged before the money is applied.
+    early_credits = [
+        (invoice, early_payment_credit(invoice, part=part, paid_on=payment_date)) for invoice, part in plan
+    ]
     allocated = sum((part for _, part in plan), ZERO)
     payment = Payment(
         school_id=family.school_id,
@@ -204,6 +214,7 @@ def family_payment_record(
     for invoice, part in plan:
         invoice.paid_amount += part
     invoices_save_money([invoice for invoice, _ in plan], today=today)
+    early_payment_credit_notes_issue(early_credits, actor=actor)
     school_cache_version_bump(school_ids=[family.school_id])
     payment.allocation_list = rows  # the answer lists them without another query
     return payment

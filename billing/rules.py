@@ -9,6 +9,9 @@ the collection rate.
                       PENDING    otherwise.
     pending amount  = the balance; 0 for a cancelled invoice.
     overdue amount  = the balance of an invoice whose status is OVERDUE; 0 otherwise.
+    pronto pago     = paid on or before `early_payment_until`, `early_payment_amount` settles the
+                      invoice: a payment covering the balance less the discount earns a credit note
+                      for the rest (`early_payment_discount`, `settling_amount`, `early_payment_credit`).
     collection rate = collected as a percentage of invoiced (core.money.rate_percent: two
                       decimals, half up); None when nothing was invoiced.
 
@@ -162,6 +165,33 @@ def invoice_current_status(invoice, *, today: date | None = None) -> str:
 def invoice_is_settled(invoice) -> bool:
     """Nothing left to pay (the PAID branch of the rule, whatever the stored status says)."""
     return invoice_balance(invoice) <= ZERO
+
+
+def early_payment_discount(invoice, *, paid_on: date) -> Decimal:
+    """Pronto pago: what a payment made on `paid_on` need not pay of the invoice's balance.
+
+    `amount - early_payment_amount` when paid on or before `early_payment_until`, never more than
+    the balance; 0 for an invoice without the offer or paid after its day.
+    """
+    until, offer = _field(invoice, "early_payment_until"), _field(invoice, "early_payment_amount")
+    if until is None or offer is None or paid_on > until:
+        return ZERO
+    return max(ZERO, min(_field(invoice, "amount") - offer, invoice_balance(invoice)))
+
+
+def settling_amount(invoice, *, paid_on: date) -> Decimal:
+    """What settles the invoice when paid on `paid_on`: its balance less any pronto pago discount."""
+    return invoice_balance(invoice) - early_payment_discount(invoice, paid_on=paid_on)
+
+
+def early_payment_credit(invoice, *, part: Decimal, paid_on: date) -> Decimal:
+    """The credit note a payment of `part` on `paid_on` earns (judged before `part` is applied):
+    the rest of the balance when `part` covers the settling amount in time, else 0."""
+    discount = early_payment_discount(invoice, paid_on=paid_on)
+    balance = invoice_balance(invoice)
+    if discount <= ZERO or part < balance - discount:
+        return ZERO
+    return max(ZERO, balance - part)
 
 
 def collection_rate(collected: Decimal | None, invoiced: Decimal | None) -> Decimal | None:

@@ -53,7 +53,13 @@ from billing.models import (
     Payment,
     PaymentMethod,
 )
-from billing.rules import invoice_balance, invoice_current_status, invoice_is_settled, overdue_q
+from billing.rules import (
+    early_payment_credit,
+    invoice_balance,
+    invoice_current_status,
+    invoice_is_settled,
+    overdue_q,
+)
 from core.audit import history_copy
 from core.dates import local_today
 from core.history import history_deferred, history_write
@@ -393,6 +399,8 @@ def payment_record(
             % {"amount": amount, "pending": pending},
             fields={"amount": [f"At most {pending} is pending on this invoice."]},
         )
+    # Pronto pago, judged before the money is applied: paid in time, the payment may settle less.
+    early_credit = early_payment_credit(invoice, part=amount, paid_on=payment_date)
     # One payment, one allocation of all of it. The family is noted (its statement lists the
     # payment) but not locked: a payment that fits the invoice never touches the family's credit.
     payment = Payment(
@@ -418,8 +426,35 @@ def payment_record(
         invoice.status = invoice_current_status(invoice, today=today)
         invoice.save(update_fields=["paid_amount", "status", "updated_at"])
     history_write((payment, "+"), (invoice, "~"))
+    early_payment_credit_notes_issue([(invoice, early_credit)], actor=actor)
     school_cache_version_bump(school_ids=[invoice.school_id])
     return payment
+
+
+EARLY_PAYMENT_REASON = "Pronto pago"
+
+
+def early_payment_credit_notes_issue(credits: Iterable[tuple[Invoice, Decimal]], *, actor: User | None):
+    """Pronto pago, in the paying transaction: a credit note for what a payment made in time left
+    unpaid (billing.rules.early_payment_credit), so the invoice reads PAID.
+
+    The caller holds the invoices' row locks and has saved the payment's money on them; the notes
+    are numbered after the receipt (the document sequence, step 4 of the lock order), invoices in id
+    order. Updates the in-memory invoices' credited amount and status. Returns the notes.
+    """
+    # billing.corrections builds on this module: imported here, not at the top.
+    from billing.corrections import credit_note_issue
+
+    notes = []
+    for invoice, credit in sorted(credits, key=lambda pair: pair[0].pk):
+        if credit <= ZERO:
+            continue
+        notes.append(credit_note_issue(
+            invoice_id=invoice.pk, amount=credit, reason=EARLY_PAYMENT_REASON, actor=actor
+        ))
+        invoice.credited_amount += credit
+        invoice.status = invoice_current_status(invoice)
+    return notes
 
 
 # --- Overdue sweep -------------------------------------------------------------------------------
