@@ -26,9 +26,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The nightly jobs, in TIME_ZONE (America/Mexico_City unless set): the overdue sweep just after
-# midnight, recargos after it, the idempotency/JWT purge in the quiet hours, reminders in the
-# morning when families read them. Commands another release may not have (recargos, the purge)
-# go through `core.tasks.nightly_command`, which logs and skips a command that does not exist.
+# midnight, recargos (`apply_late_fees`, fees app) half an hour after it, the idempotency/JWT purge
+# in the quiet hours, reminders in the morning when families read them. Commands run by name go
+# through `core.tasks.nightly_command` (the same command, arguments and output as cron's), which
+# logs and skips a command a worker's release does not have.
 app.conf.beat_schedule = {
     "sweep-overdue": {
         "task": "billing.tasks.sweep_overdue",

@@ -148,6 +148,16 @@ def test_nightly_command_runs_the_command_with_its_arguments():
     assert late.status == InvoiceStatus.PENDING
 
 
+@pytest.mark.django_db
+def test_the_nightly_recargos_run_the_command_now_that_it_exists():
+    entry = celery_app.conf.beat_schedule["apply-late-fees"]
+
+    answer = nightly_command.delay(*entry["args"], "--dry-run").get()
+
+    assert "skipped" not in answer
+    assert "Dry run: would charge 0 recargos" in answer["output"]
+
+
 def test_every_scheduled_task_is_registered():
     celery_app.loader.import_default_modules()
     for name, entry in celery_app.conf.beat_schedule.items():
