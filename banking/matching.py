@@ -24,6 +24,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -87,7 +88,7 @@ def line_payment_create(
         try:
             invoice = Invoice.objects.select_related("student").get(pk=invoice_id, school_id=line.school_id)
         except (Invoice.DoesNotExist, ValueError, TypeError, ValidationError):  # malformed ids too
-            raise NotFound("No such invoice in this line's school.") from None
+            raise NotFound(gettext_lazy("No such invoice in this line's school.")) from None
         if invoice.student.family_id is None:
             return billing_services.payment_record(invoice_id=invoice.pk, **common)
         balance = invoice_balance(invoice)
@@ -99,7 +100,7 @@ def line_payment_create(
         try:
             family_id = Family.objects.only("pk").get(pk=family_id, school_id=line.school_id).pk
         except (Family.DoesNotExist, ValueError, TypeError, ValidationError):
-            raise NotFound("No such family in this line's school.") from None
+            raise NotFound(gettext_lazy("No such family in this line's school.")) from None
     return family_payment_record(family_id=family_id, **common)
 
 

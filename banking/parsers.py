@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_lazy
+
 from banking.exceptions import (
     StatementColumnsUnknown,
     StatementCurrencyMismatch,
@@ -142,9 +144,11 @@ def decode(content: bytes) -> str:
         try:
             return content.decode("utf-16")
         except UnicodeDecodeError:
-            raise StatementUnreadable("The file says UTF-16 but is not.") from None
+            raise StatementUnreadable(gettext_lazy("The file says UTF-16 but is not.")) from None
     if b"\x00" in content:
-        raise StatementUnreadable("The file is binary (a spreadsheet?); export it as CSV, OFX or MT940.")
+        raise StatementUnreadable(
+            gettext_lazy("The file is binary (a spreadsheet?); export it as CSV, OFX or MT940.")
+        )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return content.decode(encoding)
@@ -238,7 +242,9 @@ def _line_errors(errors: list[str]) -> StatementLinesInvalid:
     if len(errors) > MAX_REPORTED_ERRORS:
         shown.append(f"... and {len(errors) - MAX_REPORTED_ERRORS} more.")
     return StatementLinesInvalid(
-        f"{len(errors)} line(s) of the statement are invalid; nothing was imported.", fields={"file": shown}
+        gettext_lazy("%(value)s line(s) of the statement are invalid; nothing was imported.")
+        % {"value": len(errors)},
+        fields={"file": shown},
     )
 
 
@@ -246,27 +252,30 @@ def _line_errors(errors: list[str]) -> StatementLinesInvalid:
 
 
 def mapping_errors(mapping: dict) -> list[str]:
-    """What is wrong with a custom CSV column mapping (empty list: usable)."""
+    """What is wrong with a custom CSV column mapping (empty list: usable), in the active language."""
+    _ = gettext
     if not isinstance(mapping, dict):
-        return ['Must be an object, e.g. {"date": "Fecha", "description": "Concepto", "amount": "Importe"}.']
-    errors = [f"Unknown key {key!r}." for key in sorted(set(mapping) - _MAPPING_KEYS)]
+        return [
+            _('Must be an object, e.g. {"date": "Fecha", "description": "Concepto", "amount": "Importe"}.')
+        ]
+    errors = [_("Unknown key %(key)s.") % {"key": repr(key)} for key in sorted(set(mapping) - _MAPPING_KEYS)]
     for key in ("date", "description"):
         if not mapping.get(key):
-            errors.append(f"{key!r} (the column name) is required.")
+            errors.append(_("%(key)s (the column name) is required.") % {"key": repr(key)})
     if not mapping.get("amount") and not mapping.get("credit"):
-        errors.append("Name the 'amount' column (signed) or the 'credit' column (deposits).")
+        errors.append(_("Name the 'amount' column (signed) or the 'credit' column (deposits)."))
     for key in ("date", "amount", "credit", "debit", "sign", "account", "description", "reference"):
         value = mapping.get(key)
         names = value if isinstance(value, list) else [value]
         if value is not None and not all(isinstance(n, str) and 0 < len(n) <= 100 for n in names):
-            errors.append(f"{key!r} must be a column name or a list of column names.")
+            errors.append(_("%(key)s must be a column name or a list of column names.") % {"key": repr(key)})
     if mapping.get("decimal_separator", ".") not in (".", ","):
-        errors.append("'decimal_separator' is '.' or ','.")
+        errors.append(_("'decimal_separator' is '.' or ','."))
     if mapping.get("delimiter") is not None and mapping.get("delimiter") not in (",", ";", "\t", "|"):
-        errors.append("'delimiter' is one of , ; | or a tab.")
+        errors.append(_("'delimiter' is one of , ; | or a tab."))
     signs = mapping.get("credit_signs")
     if signs is not None and not (isinstance(signs, list) and all(isinstance(s, str) for s in signs)):
-        errors.append("'credit_signs' is a list of the values that mean a deposit, e.g. [\"+\"].")
+        errors.append(_("'credit_signs' is a list of the values that mean a deposit, e.g. [\"+\"]."))
     return errors
 
 
@@ -308,7 +317,7 @@ def parse_csv(text: str, mapping: dict) -> ParsedStatement:
             if len(first_rows) >= HEADER_SEARCH_ROWS:
                 break
     except csv.Error as exc:
-        raise StatementUnreadable(f"Not a readable CSV file: {exc}.") from None
+        raise StatementUnreadable(gettext_lazy("Not a readable CSV file: %(exc)s.") % {"exc": exc}) from None
     if header is None:
         if not first_rows:
             raise StatementEmpty()
@@ -316,8 +325,11 @@ def parse_csv(text: str, mapping: dict) -> ParsedStatement:
         raise StatementColumnsUnknown(
             fields={
                 "file": [
-                    f"Expected the columns {', '.join(required)} (this account's CSV mapping); "
-                    f"the file's first row has: {seen}."
+                    gettext_lazy(
+                        "Expected the columns %(choices)s (this account's CSV mapping); "
+                        "the file's first row has: %(seen)s."
+                    )
+                    % {"choices": ", ".join(required), "seen": seen}
                 ]
             }
         )
@@ -419,7 +431,8 @@ def parse_ofx(content: bytes) -> ParsedStatement:
         statements = list(ofx.statements)
     except Exception as exc:  # noqa: BLE001 - ofxtools raises many types; any of them means "unreadable"
         raise StatementUnreadable(
-            f"Not a readable OFX file ({type(exc).__name__}: {str(exc)[:200]})."
+            gettext_lazy("Not a readable OFX file (%(name)s: %(value)s).")
+            % {"name": type(exc).__name__, "value": str(exc)[:200]}
         ) from None
     lines: list[ParsedLine] = []
     account_ids: set[str] = set()
@@ -428,7 +441,10 @@ def parse_ofx(content: bytes) -> ParsedStatement:
     for statement in statements:
         currency = getattr(statement, "curdef", None) or currency
         if currency and currency != "MXN":
-            raise StatementCurrencyMismatch(f"The statement is in {currency}; this account is in MXN.")
+            raise StatementCurrencyMismatch(
+                gettext_lazy("The statement is in %(currency)s; this account is in MXN.")
+                % {"currency": currency}
+            )
         account = getattr(statement, "account", None)
         if getattr(account, "acctid", None):
             account_ids.add(str(account.acctid))
@@ -468,20 +484,21 @@ def parse_mt940(text: str) -> ParsedStatement:
     import mt940
 
     if ":20:" not in text or ":25:" not in text:
-        raise StatementUnreadable("Not an MT940 statement (no :20: and :25: fields).")
+        raise StatementUnreadable(gettext_lazy("Not an MT940 statement (no :20: and :25: fields)."))
     # A file cut short loses its closing balance: every statement block must be closed.
     if len(_MT940_OPENING.findall(text)) != len(_MT940_CLOSING.findall(text)) or not _MT940_CLOSING.search(
         text
     ):
         raise StatementUnreadable(
-            "The MT940 statement has no closing balance (:62F:); is the file truncated?"
+            gettext_lazy("The MT940 statement has no closing balance (:62F:); is the file truncated?")
         )
     transactions = mt940.models.Transactions()
     try:
         transactions.parse(text)
     except Exception as exc:  # noqa: BLE001 - the mt940 package raises several types
         raise StatementUnreadable(
-            f"Not a readable MT940 file ({type(exc).__name__}: {str(exc)[:200]})."
+            gettext_lazy("Not a readable MT940 file (%(name)s: %(value)s).")
+            % {"name": type(exc).__name__, "value": str(exc)[:200]}
         ) from None
     account_ids = set()
     if transactions.data.get("account_identification"):
@@ -492,9 +509,16 @@ def parse_mt940(text: str) -> ParsedStatement:
         data = transaction.data
         amount = data.get("amount")
         if amount is None or data.get("date") is None:
-            raise StatementLinesInvalid(fields={"file": [f"transaction {number}: no amount or date"]})
+            raise StatementLinesInvalid(
+                fields={
+                    "file": [gettext_lazy("transaction %(number)s: no amount or date") % {"number": number}]
+                }
+            )
         if amount.currency and amount.currency != "MXN":
-            raise StatementCurrencyMismatch(f"The statement is in {amount.currency}; this account is in MXN.")
+            raise StatementCurrencyMismatch(
+                gettext_lazy("The statement is in %(currency)s; this account is in MXN.")
+                % {"currency": amount.currency}
+            )
         value = to_money(amount.amount)
         total += value
         customer_reference = data.get("customer_reference") or ""
@@ -523,8 +547,11 @@ def parse_mt940(text: str) -> ParsedStatement:
     if single_block and opening is not None and closing is not None:
         if to_money(opening.amount.amount) + total != to_money(closing.amount.amount):
             raise StatementUnreadable(
-                f"The MT940 balances do not add up (opening {opening.amount.amount} + lines {total} != "
-                f"closing {closing.amount.amount}); is the file complete?"
+                gettext_lazy(
+                    "The MT940 balances do not add up (opening %(amount)s + lines %(total)s != "
+                    "closing %(amount2)s); is the file complete?"
+                )
+                % {"amount": opening.amount.amount, "total": total, "amount2": closing.amount.amount}
             )
     return ParsedStatement(format=StatementFormat.MT940, lines=lines, account_ids=account_ids, currency="MXN")
 
@@ -556,5 +583,5 @@ def parse_statement(content: bytes, *, file_format: str | None, csv_mapping: dic
     else:
         parsed = parse_csv(text, csv_mapping)
     if not parsed.lines:
-        raise StatementEmpty("The file holds no statement lines (movements).")
+        raise StatementEmpty(gettext_lazy("The file holds no statement lines (movements)."))
     return parsed

@@ -5,6 +5,7 @@ from uuid import UUID
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, StatementFormat
 from core.filters import StrictBooleanFilter
@@ -35,7 +36,7 @@ class BankLineFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
-            self.add_error("date_to", "Must be on or after date_from.")
+            self.add_error("date_to", gettext_lazy("Must be on or after date_from."))
         return cleaned
 
 

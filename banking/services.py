@@ -16,6 +16,7 @@ import structlog
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from banking import matching
 from banking.exceptions import (
@@ -51,7 +52,7 @@ def clabe_validate(value: str) -> str:
     # `clabe` uses str.isdigit, which also takes other scripts' digits: ASCII only here.
     if not _CLABE.match(value) or not clabe_package.validate_clabe(value):
         raise ValidationError(
-            {"clabe": ["Not a valid CLABE (18 digits: bank, branch, account, control digit)."]}
+            {"clabe": [gettext_lazy("Not a valid CLABE (18 digits: bank, branch, account, control digit).")]}
         )
     return value
 
@@ -64,14 +65,20 @@ def csv_mapping_effective(account: BankAccount) -> dict:
 
 def csv_profile_check(csv_profile: str, csv_mapping: dict | None) -> dict:
     if csv_profile not in CsvProfile.values:
-        raise ValidationError({"csv_profile": [f"Use one of {', '.join(CsvProfile.values)}."]})
+        raise ValidationError(
+            {
+                "csv_profile": [
+                    gettext_lazy("Use one of %(choices)s.") % {"choices": ", ".join(CsvProfile.values)}
+                ]
+            }
+        )
     if csv_profile == CsvProfile.CUSTOM:
         errors = mapping_errors(csv_mapping)
         if errors:
             raise ValidationError({"csv_mapping": errors})
         return csv_mapping
     if csv_mapping:
-        raise ValidationError({"csv_mapping": ["Only the CUSTOM profile takes a mapping."]})
+        raise ValidationError({"csv_mapping": [gettext_lazy("Only the CUSTOM profile takes a mapping.")]})
     return {}
 
 
@@ -203,7 +210,10 @@ def bank_statement_import(
     BankAccountInactive (409).
     """
     if len(content) > MAX_STATEMENT_BYTES:
-        raise StatementTooLarge(f"The file is larger than {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB.")
+        raise StatementTooLarge(
+            gettext_lazy("The file is larger than %(value)s MiB.")
+            % {"value": MAX_STATEMENT_BYTES // (1024 * 1024)}
+        )
     account = BankAccount.objects.get(pk=account_id)
     if not account.is_active:
         raise BankAccountInactive()
@@ -213,8 +223,14 @@ def bank_statement_import(
     foreign = sorted(i for i in parsed.account_ids if not statement_is_of_account(i, account))
     if foreign:
         raise StatementAccountMismatch(
-            f"This statement is of account {foreign[0]}, not of {account} (CLABE {account.clabe}).",
-            fields={"file": [f"The file's account {', '.join(foreign)} is not CLABE {account.clabe}."]},
+            gettext_lazy("This statement is of account %(value)s, not of %(account)s (CLABE %(clabe)s).")
+            % {"value": foreign[0], "account": account, "clabe": account.clabe},
+            fields={
+                "file": [
+                    gettext_lazy("The file's account %(choices)s is not CLABE %(clabe)s.")
+                    % {"choices": ", ".join(foreign), "clabe": account.clabe}
+                ]
+            },
         )
 
     skipped = list(parsed.not_movements)
@@ -355,10 +371,12 @@ def bank_line_ignore(*, line_id: UUID, reason: str, actor: User | None = None) -
     """
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError({"reason": ["Say why this line is ignored."]})
+        raise ValidationError({"reason": [gettext_lazy("Say why this line is ignored.")]})
     line = BankLine.objects.select_for_update().get(pk=line_id)
     if line.status == BankLineStatus.MATCHED:
-        raise BankLineAlreadyMatched("This line already became a payment; reverse the payment instead.")
+        raise BankLineAlreadyMatched(
+            gettext_lazy("This line already became a payment; reverse the payment instead.")
+        )
     if line.status == BankLineStatus.IGNORED:
         raise BankLineAlreadyIgnored()
     line.status = BankLineStatus.IGNORED

@@ -12,7 +12,7 @@ from core.exceptions import DomainError
 class DuplicateCode(DomainError):
     code = "duplicate_code"
     status = HTTPStatus.CONFLICT
-    default_detail = "This school already has a concept with this code."
+    default_detail = _("This school already has a concept with this code.")
 
 
 class ConceptKind(models.TextChoices):
@@ -76,9 +76,11 @@ def fee_concept_create(*, school_id, code: str, name: str, kind: str, deductible
     from schools.models import School
 
     if not School.objects.filter(pk=school_id, is_active=True).exists():
-        raise SchoolInactive("This school is inactive.")
+        raise SchoolInactive(_("This school is inactive."))
     if kind not in ConceptKind.values:
-        raise ValidationError({"kind": [f"One of {', '.join(ConceptKind.values)}."]})
+        raise ValidationError(
+            {"kind": [_("One of %(choices)s.") % {"choices": ", ".join(ConceptKind.values)}]}
+        )
     code = (code or "").strip().upper()
     if not code:
         raise ValidationError({"code": ["Required."]})
@@ -88,7 +90,7 @@ def fee_concept_create(*, school_id, code: str, name: str, kind: str, deductible
                 school_id=school_id, code=code, name=name.strip(), kind=kind, deductible=deductible
             )
     except IntegrityError:
-        raise DuplicateCode(fields={"code": ["Already used in this school."]}) from None
+        raise DuplicateCode(fields={"code": [_("Already used in this school.")]}) from None
 
 
 def fee_concept_update(*, concept_id, actor=None, school_id=None, **changes):
@@ -105,7 +107,7 @@ def fee_concept_update(*, concept_id, actor=None, school_id=None, **changes):
         if concept is None:
             raise NotFound()
         if school_id is not None and school_id != concept.school_id:
-            raise ValidationError({"school_id": ["A concept never changes school."]})
+            raise ValidationError({"school_id": [_("A concept never changes school.")]})
         unknown = set(changes) - {"code", "name", "kind", "deductible", "is_active"}
         if unknown:
             raise TypeError(f"not editable: {sorted(unknown)}")
@@ -117,5 +119,5 @@ def fee_concept_update(*, concept_id, actor=None, school_id=None, **changes):
             with transaction.atomic():
                 concept.save()
         except IntegrityError:
-            raise DuplicateCode(fields={"code": ["Already used in this school."]}) from None
+            raise DuplicateCode(fields={"code": [_("Already used in this school.")]}) from None
         return concept

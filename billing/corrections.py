@@ -14,6 +14,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from billing.exceptions import (
     CreditNoteAboveBalance,
@@ -49,7 +50,7 @@ from users.models import User
 def _checked_reason(reason: str, *, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidReason(fields={field: ["Say why."]})
+        raise InvalidReason(fields={field: [gettext_lazy("Say why.")]})
     return reason
 
 
@@ -71,8 +72,13 @@ def credit_note_issue(
     balance = invoice_balance(invoice)
     if amount > balance:
         raise CreditNoteAboveBalance(
-            f"At most {balance} is owed on invoice {invoice.number}.",
-            fields={"amount": [f"At most {balance} (the invoice's balance)."]},
+            gettext_lazy("At most %(balance)s is owed on invoice %(number)s.")
+            % {"balance": balance, "number": invoice.number},
+            fields={
+                "amount": [
+                    gettext_lazy("At most %(balance)s (the invoice's balance).") % {"balance": balance}
+                ]
+            },
         )
     today = local_today()
     note = CreditNote(
@@ -113,7 +119,13 @@ def payment_reverse(
     (the family's credit would go negative). Safe to retry: a second call is refused with 409.
     """
     if reason not in ReversalReason.values:
-        raise InvalidReason(fields={"reason": [f"One of {', '.join(ReversalReason.values)}."]})
+        raise InvalidReason(
+            fields={
+                "reason": [
+                    gettext_lazy("One of %(choices)s.") % {"choices": ", ".join(ReversalReason.values)}
+                ]
+            }
+        )
     today = local_today()
     reversal_date = reversal_date or today
     # The family is read before any lock (a payment's family never changes) to lock it first.
@@ -130,7 +142,10 @@ def payment_reverse(
     if reversal_date > today or reversal_date < payment.payment_date:
         raise InvalidReversalDate(
             fields={
-                "reversal_date": [f"Between the payment's date {payment.payment_date} and today {today}."]
+                "reversal_date": [
+                    gettext_lazy("Between the payment's date %(payment_date)s and today %(today)s.")
+                    % {"payment_date": payment.payment_date, "today": today}
+                ]
             }
         )
     allocations = list(payment.allocations.all())

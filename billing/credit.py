@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, F, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from billing.exceptions import (
     AllocationsExceedPayment,
@@ -109,13 +110,15 @@ def _parse_requests(requests: Sequence[AllocationRequest]) -> list[tuple[UUID, D
         try:
             invoice_id = Invoice._meta.pk.to_python(request.invoice_id)
         except ValidationError:
-            raise NotFound("No such invoice among this family's invoices.") from None
+            raise NotFound(gettext_lazy("No such invoice among this family's invoices.")) from None
         amount = _checked_amount(request.amount, field="allocations")
         parsed.append((invoice_id, amount))
         if [i for i, _ in parsed].count(invoice_id) > 1:
             raise InvalidAllocations(
-                "An invoice is listed twice.",
-                fields={"allocations": [f"Item {index}: invoice listed twice."]},
+                gettext_lazy("An invoice is listed twice."),
+                fields={
+                    "allocations": [gettext_lazy("Item %(index)s: invoice listed twice.") % {"index": index}]
+                },
             )
     return parsed
 
@@ -152,7 +155,11 @@ def family_payment_record(
     requested = _parse_requests(allocations) if allocations is not None else None
     if requested is not None and sum((a for _, a in requested), ZERO) > amount:
         raise AllocationsExceedPayment(
-            fields={"allocations": [f"They add up to more than the payment of {amount}."]}
+            fields={
+                "allocations": [
+                    gettext_lazy("They add up to more than the payment of %(amount)s.") % {"amount": amount}
+                ]
+            }
         )
 
     family = family_lock(family_id)
@@ -167,17 +174,28 @@ def family_payment_record(
         for index, (invoice_id, part) in enumerate(requested):
             invoice = locked.get(invoice_id)
             if invoice is None:
-                raise NotFound(f"Invoice {invoice_id} is not one of this family's invoices.")
+                raise NotFound(
+                    gettext_lazy("Invoice %(invoice_id)s is not one of this family's invoices.")
+                    % {"invoice_id": invoice_id}
+                )
             if invoice.status == InvoiceStatus.CANCELLED:
-                raise InvoiceCancelled(f"Invoice {invoice.number} is cancelled.")
+                raise InvoiceCancelled(
+                    gettext_lazy("Invoice %(number)s is cancelled.") % {"number": invoice.number}
+                )
             balance = invoice_balance(invoice)
             if balance <= ZERO:
-                raise InvoiceAlreadyPaid(f"Invoice {invoice.number} is already paid.")
+                raise InvoiceAlreadyPaid(
+                    gettext_lazy("Invoice %(number)s is already paid.") % {"number": invoice.number}
+                )
             if part > balance:
                 raise Overpayment(
-                    f"{part} exceeds the {balance} pending on invoice {invoice.number}.",
+                    gettext_lazy("%(part)s exceeds the %(balance)s pending on invoice %(number)s.")
+                    % {"part": part, "balance": balance, "number": invoice.number},
                     fields={
-                        "allocations": [f"Item {index}: at most {balance} is pending on {invoice.number}."]
+                        "allocations": [
+                            gettext_lazy("Item %(index)s: at most %(balance)s is pending on %(number)s.")
+                            % {"index": index, "balance": balance, "number": invoice.number}
+                        ]
                     },
                 )
             plan.append((invoice, part))
@@ -247,8 +265,10 @@ def family_refund_create(
     credit = sum((p.unallocated_amount for p in payments), ZERO)
     if amount > credit:
         raise RefundAboveCredit(
-            f"The family's credit is {credit}.",
-            fields={"amount": [f"At most {credit} (the family's credit)."]},
+            gettext_lazy("The family's credit is %(credit)s.") % {"credit": credit},
+            fields={
+                "amount": [gettext_lazy("At most %(credit)s (the family's credit).") % {"credit": credit}]
+            },
         )
     refund = Refund(
         school_id=family.school_id,

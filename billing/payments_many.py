@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from billing.credit import allocation_plan_oldest_first
 from billing.models import Allocation, DocumentSequence, Invoice, InvoiceStatus, Payment
@@ -200,7 +201,7 @@ def family_payments_record_many(
             try:
                 family_id = Family._meta.pk.to_python(request.family_id)
             except ValidationError:
-                raise NotFound("No such family.") from None
+                raise NotFound(gettext_lazy("No such family.")) from None
         except DomainError as refusal:
             outcomes[index] = refusal
             continue
@@ -214,7 +215,7 @@ def family_payments_record_many(
     changed: dict[UUID, Invoice] = {}
     for index, family_id, amount, payment_date, request in accepted:
         if family_id not in schools:
-            outcomes[index] = NotFound("No such family.")
+            outcomes[index] = NotFound(gettext_lazy("No such family."))
             continue
         plan = allocation_plan_oldest_first(open_by_family.get(family_id, ()), amount)
         payment = Payment(

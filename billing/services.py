@@ -25,7 +25,7 @@ import structlog
 from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from billing.concepts import fee_concept_default, manual_concept_kind
 from billing.exceptions import (
@@ -116,13 +116,22 @@ def document_numbers_next(*, school_id: UUID, kind: str, year: int, count: int) 
 def _checked_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
     amount = to_money(amount)
     if amount <= ZERO or amount > MAX_AMOUNT:
-        raise InvalidAmount(fields={field: [f"Must be greater than 0 and at most {MAX_AMOUNT}."]})
+        raise InvalidAmount(
+            fields={
+                field: [
+                    gettext_lazy("Must be greater than 0 and at most %(MAX_AMOUNT)s.")
+                    % {"MAX_AMOUNT": MAX_AMOUNT}
+                ]
+            }
+        )
     return amount
 
 
 def _checked_method(method: str) -> str:
     if method not in PaymentMethod.values:
-        raise InvalidPaymentMethod(fields={"method": [f"Unknown payment method {method!r}."]})
+        raise InvalidPaymentMethod(
+            fields={"method": [gettext_lazy("Unknown payment method %(method)s.") % {"method": repr(method)}]}
+        )
     return method
 
 
@@ -130,7 +139,9 @@ def _checked_past_date(day: date | None, *, field: str, today: date) -> date:
     # Money is recorded when it moves: a post-dated entry would count in today's balance and in a
     # future day's collections at once.
     if day is not None and day > today:
-        raise FuturePaymentDate(fields={field: [f"Must be {today} or earlier."]})
+        raise FuturePaymentDate(
+            fields={field: [gettext_lazy("Must be %(today)s or earlier.") % {"today": today}]}
+        )
     return day or today
 
 
@@ -387,7 +398,9 @@ def payment_record(
     # A typo (1900 for 2026) would rewrite closed months' collections: the school sets how far back.
     floor = invoice.school.payment_date_floor(today)
     if payment_date is not None and payment_date < floor:
-        raise PaymentDateTooOld(fields={"payment_date": [f"Must be {floor} or later."]})
+        raise PaymentDateTooOld(
+            fields={"payment_date": [gettext_lazy("Must be %(floor)s or later.") % {"floor": floor}]}
+        )
     if invoice.status == InvoiceStatus.CANCELLED:
         raise InvoiceCancelled()
     pending = invoice_balance(invoice)
@@ -397,7 +410,11 @@ def payment_record(
         raise Overpayment(
             gettext("The payment of %(amount)s exceeds the pending amount of %(pending)s.")
             % {"amount": amount, "pending": pending},
-            fields={"amount": [f"At most {pending} is pending on this invoice."]},
+            fields={
+                "amount": [
+                    gettext_lazy("At most %(pending)s is pending on this invoice.") % {"pending": pending}
+                ]
+            },
         )
     # Pronto pago, judged before the money is applied: paid in time, the payment may settle less.
     early_credit = early_payment_credit(invoice, part=amount, paid_on=payment_date)

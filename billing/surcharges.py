@@ -5,6 +5,7 @@ from http import HTTPStatus
 from uuid import UUID
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from billing.exceptions import BillingError, InvoiceCancelled, InvoiceHasPayments
 from billing.models import Invoice, InvoiceStatus
@@ -16,12 +17,12 @@ from users.models import User
 class NotASurcharge(BillingError):
     code = "not_a_surcharge"
     status = HTTPStatus.CONFLICT
-    default_detail = "Only a recargo (late-fee invoice) can be waived."
+    default_detail = gettext_lazy("Only a recargo (late-fee invoice) can be waived.")
 
 
 class InvalidReason(BillingError):
     code = "invalid_reason"
-    default_detail = "Say why."
+    default_detail = gettext_lazy("Say why.")
 
 
 @transaction.atomic
@@ -34,15 +35,17 @@ def surcharge_waive(*, invoice_id: UUID, reason: str, actor: User | None = None)
     """
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidReason(fields={"reason": ["Say why the recargo is waived."]})
+        raise InvalidReason(fields={"reason": [gettext_lazy("Say why the recargo is waived.")]})
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.surcharge_of_id is None:
         raise NotASurcharge()
     if invoice.status == InvoiceStatus.CANCELLED:
-        raise InvoiceCancelled("This recargo is already waived or cancelled.")
+        raise InvoiceCancelled(gettext_lazy("This recargo is already waived or cancelled."))
     # Paid or credited money stays where it is: a recargo that holds any is corrected by a credit note.
     if invoice.paid_amount > ZERO or invoice.credited_amount > ZERO:
-        raise InvoiceHasPayments("A recargo with payments cannot be waived; issue a credit note instead.")
+        raise InvoiceHasPayments(
+            gettext_lazy("A recargo with payments cannot be waived; issue a credit note instead.")
+        )
     invoice.status = InvoiceStatus.CANCELLED
     invoice.cancel_reason = reason[:255]
     invoice.save(update_fields=["status", "cancel_reason", "updated_at"])

@@ -3,6 +3,7 @@
 import datetime
 import functools
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
@@ -55,7 +56,7 @@ class InputSerializer(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(set(data.keys()) - writable)
             if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+                raise serializers.ValidationError({key: [gettext_lazy("Unknown field.")] for key in unknown})
         return super().to_internal_value(data)
 
 

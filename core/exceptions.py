@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -120,7 +121,7 @@ def api_exception_handler(exc, context):
         logger.exception("database_error")
         set_rollback()
         return Response(
-            error_body("server_error", "An unexpected error occurred."),
+            error_body("server_error", gettext("An unexpected error occurred.")),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
@@ -135,7 +136,9 @@ def api_exception_handler(exc, context):
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, drf_exceptions.ValidationError):
-        body = error_body("validation_error", "The request is invalid.", _validation_fields(exc.detail))
+        body = error_body(
+            "validation_error", gettext("The request is invalid."), _validation_fields(exc.detail)
+        )
     else:
         code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
         code = code or (exc.default_code if isinstance(exc.default_code, str) else "error")
@@ -144,7 +147,7 @@ def api_exception_handler(exc, context):
 
 
 def json_404(request, exception=None):
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return JsonResponse(error_body("not_found", gettext("Not found.")), status=404)
 
 
 def json_500(request):
@@ -155,12 +158,12 @@ def json_500(request):
             error_body(ServiceUnavailable.default_code, str(ServiceUnavailable.default_detail)),
             status=503,
         )
-    return JsonResponse(error_body("server_error", "An unexpected error occurred."), status=500)
+    return JsonResponse(error_body("server_error", gettext("An unexpected error occurred.")), status=500)
 
 
 def json_400(request, exception=None):
-    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return JsonResponse(error_body("bad_request", gettext("Bad request.")), status=400)
 
 
 def json_403(request, exception=None):
-    return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)
+    return JsonResponse(error_body("permission_denied", gettext("Permission denied.")), status=403)

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
@@ -82,7 +83,7 @@ class _StrictNullBooleanField(forms.NullBooleanField):
             return None
         result = super().to_python(value.lower() if isinstance(value, str) else value)
         if result is None:
-            raise forms.ValidationError("Use true or false.", code="invalid")
+            raise forms.ValidationError(gettext_lazy("Use true or false."), code="invalid")
         return result
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -48,7 +49,12 @@ def idempotency_key_from(request: Request) -> str | None:
     key = raw.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
         raise serializers.ValidationError(
-            {HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} printable ASCII characters."]}
+            {
+                HEADER: [
+                    gettext_lazy("Must be 1 to %(MAX_KEY_LENGTH)s printable ASCII characters.")
+                    % {"MAX_KEY_LENGTH": MAX_KEY_LENGTH}
+                ]
+            }
         )
     return key
 

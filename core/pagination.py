@@ -18,15 +18,15 @@ class StandardPagination(PageNumberPagination):
         try:
             size = int(raw)
         except ValueError:
-            raise _bad_param("page_size", "A whole number from 1 to 100 is required.") from None
+            raise _bad_param("page_size", _("A whole number from 1 to 100 is required.")) from None
         if size < 1:
-            raise _bad_param("page_size", "A whole number from 1 to 100 is required.")
+            raise _bad_param("page_size", _("A whole number from 1 to 100 is required."))
         return min(size, self.max_page_size)
 
     def paginate_queryset(self, queryset, request, view=None):
         raw_page = request.query_params.get(self.page_query_param)
         if raw_page is not None and raw_page != "last" and not raw_page.isdigit():
-            raise _bad_param("page", "A page number is required.")
+            raise _bad_param("page", _("A page number is required."))
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:

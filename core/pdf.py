@@ -26,6 +26,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
@@ -60,7 +61,7 @@ FORMAT_PARAMETER = OpenApiParameter(
 class PdfUnavailable(DomainError):
     code = "pdf_unavailable"
     status = 503
-    default_detail = "PDF rendering is not available on this server (WeasyPrint needs Pango)."
+    default_detail = gettext_lazy("PDF rendering is not available on this server (WeasyPrint needs Pango).")
 
 
 def _static_path(url_path: str) -> str | None:

@@ -8,6 +8,7 @@ import codecs
 import decimal
 
 import simplejson
+from django.utils.translation import gettext
 from rest_framework import parsers, renderers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
@@ -48,4 +49,10 @@ class JSONParser(parsers.JSONParser):
                 parse_constant=json.strict_constant if self.strict else None,
             )
         except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+            # Where it broke, not Python's English wording: the answer stays in one language.
+            if hasattr(exc, "lineno"):  # json.JSONDecodeError
+                raise ParseError(
+                    gettext("The body is not valid JSON (line %(line)d, column %(column)d).")
+                    % {"line": exc.lineno, "column": exc.colno}
+                ) from None
+            raise ParseError(gettext("The body is not valid JSON.")) from None  # not UTF-8, NaN

@@ -8,6 +8,7 @@ a search costs at most terms x columns predicates on the rows the caller may see
 """
 
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext_lazy
 
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 10
@@ -20,7 +21,7 @@ class SearchTooBroad(ValueError):
 def search_problem(value: str) -> str | None:
     """Why this search cannot run (a sentence), or None when it is within the bounds."""
     if "\x00" in value:
-        return "Null characters are not allowed."
+        return gettext_lazy("Null characters are not allowed.")
     if len(value) > SEARCH_MAX_LENGTH:
         return f"Ensure this field has no more than {SEARCH_MAX_LENGTH} characters."
     if len(search_split(value)) > SEARCH_MAX_TERMS:

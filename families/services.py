@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import NotFound
 from families.models import Family, FamilyReferenceCounter
@@ -99,7 +100,7 @@ def family_update(*, family_id: UUID, actor: User | None = None, **changes) -> F
     if family is None:
         raise NotFound()
     if school_id is not None and school_id != family.school_id:
-        raise ValidationError({"school_id": ["A family cannot move to another school."]})
+        raise ValidationError({"school_id": [gettext_lazy("A family cannot move to another school.")]})
     if "rfc" in changes:
         changes["rfc"] = normalise_rfc(changes["rfc"])
     changed = [field for field, value in changes.items() if getattr(family, field) != value]

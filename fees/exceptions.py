@@ -1,5 +1,7 @@
 from http import HTTPStatus
 
+from django.utils.translation import gettext_lazy
+
 from core.exceptions import DomainError
 
 
@@ -10,28 +12,30 @@ class FeesError(DomainError):
 class AlreadyEnrolled(FeesError):
     code = "already_enrolled"
     status = HTTPStatus.CONFLICT
-    default_detail = "This student is already enrolled in a plan of this school year."
+    default_detail = gettext_lazy("This student is already enrolled in a plan of this school year.")
 
 
 class InactiveFeeSetup(FeesError):
     code = "fee_setup_inactive"
     status = HTTPStatus.CONFLICT
-    default_detail = "The school year or fee plan is inactive."
+    default_detail = gettext_lazy("The school year or fee plan is inactive.")
 
 
 class StudentNotBillable(FeesError):
     code = "student_inactive"
     status = HTTPStatus.CONFLICT
-    default_detail = "The student is inactive; reactivate them first."
+    default_detail = gettext_lazy("The student is inactive; reactivate them first.")
 
 
 class LateFeePolicyExists(FeesError):
     code = "late_fee_policy_exists"
     status = HTTPStatus.CONFLICT
-    default_detail = "The school already has an active late-fee policy; change that one or delete it first."
+    default_detail = gettext_lazy(
+        "The school already has an active late-fee policy; change that one or delete it first."
+    )
 
 
 class DuplicateName(FeesError):
     code = "duplicate_name"
     status = HTTPStatus.CONFLICT
-    default_detail = "The name is already taken."
+    default_detail = gettext_lazy("The name is already taken.")

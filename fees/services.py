@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from billing.concepts import ConceptKind, fee_concept_default
 from billing.models import FeeConcept
@@ -60,7 +61,14 @@ def _concept_kinds(kinds, field: str) -> list[str]:
     kinds = list(dict.fromkeys(kinds or []))
     unknown = [kind for kind in kinds if kind not in CHARGEABLE_KINDS]
     if not kinds or unknown:
-        raise ValidationError({field: [f"List one or more of {', '.join(CHARGEABLE_KINDS)}."]})
+        raise ValidationError(
+            {
+                field: [
+                    gettext_lazy("List one or more of %(choices)s.")
+                    % {"choices": ", ".join(CHARGEABLE_KINDS)}
+                ]
+            }
+        )
     return kinds
 
 
@@ -69,7 +77,14 @@ def _money(value, field: str, *, allow_none: bool = False) -> Decimal | None:
         return None
     amount = to_money(value) if value is not None else None
     if amount is None or amount <= ZERO or amount > MAX_AMOUNT:
-        raise ValidationError({field: [f"Must be greater than 0 and at most {MAX_AMOUNT}."]})
+        raise ValidationError(
+            {
+                field: [
+                    gettext_lazy("Must be greater than 0 and at most %(MAX_AMOUNT)s.")
+                    % {"MAX_AMOUNT": MAX_AMOUNT}
+                ]
+            }
+        )
     return amount
 
 
@@ -83,13 +98,19 @@ _YEAR_FIELDS = (
 
 def _school_year_check(year: SchoolYear) -> None:
     if year.ends_on <= year.starts_on:
-        raise ValidationError({"ends_on": ["Must be after starts_on."]})
+        raise ValidationError({"ends_on": [gettext_lazy("Must be after starts_on.")]})
     if (year.ends_on - year.starts_on).days > 400:
-        raise ValidationError({"ends_on": ["A school year spans at most 13 months."]})
+        raise ValidationError({"ends_on": [gettext_lazy("A school year spans at most 13 months.")]})
     if year.discount_stacking not in DiscountStacking.values:
-        raise ValidationError({"discount_stacking": [f"One of {', '.join(DiscountStacking.values)}."]})
+        raise ValidationError(
+            {
+                "discount_stacking": [
+                    gettext_lazy("One of %(choices)s.") % {"choices": ", ".join(DiscountStacking.values)}
+                ]
+            }
+        )
     if not 0 <= year.discount_cap_percent <= 100:
-        raise ValidationError({"discount_cap_percent": ["A whole number from 0 to 100."]})
+        raise ValidationError({"discount_cap_percent": [gettext_lazy("A whole number from 0 to 100.")]})
     year.holidays = sorted({day.isoformat() if isinstance(day, date) else str(day) for day in year.holidays})
     for plan in year.plans.all() if year.pk and not year._state.adding else []:
         for item in plan.items.all():
@@ -104,7 +125,7 @@ def _save_unique(row, *, name_field: str = "name", **save_kwargs) -> None:
     except IntegrityError as error:
         if "unique" not in str(error).lower():
             raise
-        raise DuplicateName(fields={name_field: ["Already used."]}) from None
+        raise DuplicateName(fields={name_field: [gettext_lazy("Already used.")]}) from None
 
 
 @transaction.atomic
@@ -116,7 +137,7 @@ def school_year_create(
 ) -> SchoolYear:
     """Open a school year. Raises SchoolInactive (409), DuplicateName (409), ValidationError."""
     if not School.objects.filter(pk=school_id, is_active=True).exists():
-        raise SchoolInactive("This school is inactive.")
+        raise SchoolInactive(gettext_lazy("This school is inactive."))
     year = SchoolYear(
         school_id=school_id, name=name, starts_on=starts_on, ends_on=ends_on,
         discount_stacking=discount_stacking, discount_cap_percent=discount_cap_percent,
@@ -135,7 +156,7 @@ def school_year_update(*, school_year_id: UUID, actor: User | None = None, **cha
     _only(changes, _YEAR_FIELDS)
     year = _get(SchoolYear, school_year_id, lock=True)
     if school_id is not None and school_id != year.school_id:
-        raise ValidationError({"school_id": ["A school year never changes school."]})
+        raise ValidationError({"school_id": [gettext_lazy("A school year never changes school.")]})
     for field, value in changes.items():
         setattr(year, field, value)
     _school_year_check(year)
@@ -159,30 +180,59 @@ def _only(changes: dict, allowed) -> None:
 def _item_check(item: FeePlanItem, year: SchoolYear) -> None:
     """An item of a plan: a chargeable concept kind, an amount, and a schedule within the year."""
     if item.concept_kind not in CHARGEABLE_KINDS:
-        raise ValidationError({"items": [f"concept_kind: one of {', '.join(CHARGEABLE_KINDS)}."]})
+        raise ValidationError(
+            {
+                "items": [
+                    gettext_lazy("concept_kind: one of %(choices)s.")
+                    % {"choices": ", ".join(CHARGEABLE_KINDS)}
+                ]
+            }
+        )
     if item.schedule == Schedule.ONCE:
         if item.due_date is None or item.months or item.due_day is not None:
-            raise ValidationError({"items": ["A ONCE item has a due_date, and no months or due_day."]})
+            raise ValidationError(
+                {"items": [gettext_lazy("A ONCE item has a due_date, and no months or due_day.")]}
+            )
         if not year.starts_on <= item.due_date <= year.ends_on:
             raise ValidationError(
-                {"items": [f"due_date {item.due_date} is outside the school year {year.name}."]}
+                {
+                    "items": [
+                        gettext_lazy("due_date %(due_date)s is outside the school year %(name)s.")
+                        % {"due_date": item.due_date, "name": year.name}
+                    ]
+                }
             )
     elif item.schedule == Schedule.MONTHLY:
         if item.due_date is not None or not item.months or item.due_day is None:
-            raise ValidationError({"items": ["A MONTHLY item has months and a due_day, and no due_date."]})
+            raise ValidationError(
+                {"items": [gettext_lazy("A MONTHLY item has months and a due_day, and no due_date.")]}
+            )
         if not 1 <= item.due_day <= 31:
-            raise ValidationError({"items": ["due_day: from 1 to 31."]})
+            raise ValidationError({"items": [gettext_lazy("due_day: from 1 to 31.")]})
         months = list(item.months)
         if len(set(months)) != len(months) or any(not isinstance(m, int) or not 1 <= m <= 12 for m in months):
-            raise ValidationError({"items": ["months: distinct calendar months, 1 to 12."]})
+            raise ValidationError({"items": [gettext_lazy("months: distinct calendar months, 1 to 12.")]})
         year_months = [period.month for period in school_year_periods(year.starts_on, year.ends_on)]
         outside = [month for month in months if month not in year_months]
         if outside:
-            raise ValidationError({"items": [f"months {outside} fall outside the school year {year.name}."]})
+            raise ValidationError(
+                {
+                    "items": [
+                        gettext_lazy("months %(outside)s fall outside the school year %(name)s.")
+                        % {"outside": outside, "name": year.name}
+                    ]
+                }
+            )
         # Keep them in school-year order (September before January).
         item.months = sorted(months, key=year_months.index)
     else:
-        raise ValidationError({"items": [f"schedule: one of {', '.join(Schedule.values)}."]})
+        raise ValidationError(
+            {
+                "items": [
+                    gettext_lazy("schedule: one of %(choices)s.") % {"choices": ", ".join(Schedule.values)}
+                ]
+            }
+        )
 
 
 def _item_concept(school_id: UUID, spec: dict):
@@ -194,8 +244,17 @@ def _item_concept(school_id: UUID, spec: dict):
         return fee_concept_default(school_id=school_id, kind=kind) if kind in CHARGEABLE_KINDS else None
     concept = FeeConcept.objects.filter(pk=concept_id, school_id=school_id, is_active=True).first()
     if concept is None or concept.kind not in CHARGEABLE_KINDS:
-        raise ValidationError({"items": [f"concept_id {concept_id}: no active concept of this school "
-                                         "(recargos come from late-fee policies)."]})
+        raise ValidationError(
+            {
+                "items": [
+                    gettext_lazy(
+                        "concept_id %(concept_id)s: no active concept of this school "
+                        "(recargos come from late-fee policies)."
+                    )
+                    % {"concept_id": concept_id}
+                ]
+            }
+        )
     return concept
 
 
@@ -215,7 +274,7 @@ def _items_build(plan: FeePlan, items: list[dict], year: SchoolYear) -> list[Fee
         _item_check(item, year)
         built.append(item)
     if not built:
-        raise ValidationError({"items": ["A plan has at least one item."]})
+        raise ValidationError({"items": [gettext_lazy("A plan has at least one item.")]})
     return built
 
 
@@ -228,7 +287,7 @@ def fee_plan_create(
     DuplicateName (409), ValidationError (items outside the year, bad schedule)."""
     year = _get(SchoolYear, school_year_id)
     if not year.is_active:
-        raise InactiveFeeSetup("This school year is inactive.")
+        raise InactiveFeeSetup(gettext_lazy("This school year is inactive."))
     plan = FeePlan(school_id=year.school_id, school_year=year, name=name, grades=_grades(grades))
     built = _items_build(plan, items, year)
     _save_unique(plan, force_insert=True)
@@ -251,7 +310,9 @@ def fee_plan_update(
     ValidationError (a plan never moves to another school year). Safe to retry."""
     plan = _get(FeePlan, plan_id, lock=True)
     if school_year_id is not None and school_year_id != plan.school_year_id:
-        raise ValidationError({"school_year_id": ["A plan never moves to another school year."]})
+        raise ValidationError(
+            {"school_year_id": [gettext_lazy("A plan never moves to another school year.")]}
+        )
     if name is not None:
         plan.name = name
     if grades is not None:
@@ -276,7 +337,9 @@ def fee_plan_deactivate(*, plan_id: UUID, actor: User | None = None) -> FeePlan:
 def _enrollment_start(year: SchoolYear, starts_on: date | None) -> date:
     starts_on = starts_on or year.starts_on
     if not year.starts_on <= starts_on <= year.ends_on:
-        raise ValidationError({"starts_on": [f"Must fall within the school year {year.name}."]})
+        raise ValidationError(
+            {"starts_on": [gettext_lazy("Must fall within the school year %(name)s.") % {"name": year.name}]}
+        )
     return starts_on
 
 
@@ -293,7 +356,7 @@ def enrollment_create(
     if plan is None:
         raise NotFound()
     if plan.school_id != student.school_id:
-        raise ValidationError({"plan_id": ["The plan belongs to another school."]})
+        raise ValidationError({"plan_id": [gettext_lazy("The plan belongs to another school.")]})
     if not student.is_active:
         raise StudentNotBillable()
     if not plan.is_active or not plan.school_year.is_active:
@@ -323,11 +386,11 @@ def enrollment_update(
     if enrollment is None:
         raise NotFound()
     if student_id is not None and student_id != enrollment.student_id:
-        raise ValidationError({"student_id": ["An enrollment never changes student."]})
+        raise ValidationError({"student_id": [gettext_lazy("An enrollment never changes student.")]})
     if plan_id is not None and plan_id != enrollment.plan_id:
         plan = FeePlan.objects.filter(pk=plan_id, school_year_id=enrollment.school_year_id).first()
         if plan is None:
-            raise ValidationError({"plan_id": ["Choose a plan of the same school year."]})
+            raise ValidationError({"plan_id": [gettext_lazy("Choose a plan of the same school year.")]})
         enrollment.plan = plan
     if starts_on is not None:
         enrollment.starts_on = _enrollment_start(enrollment.school_year, starts_on)
@@ -384,23 +447,29 @@ _DISCOUNT_FIELDS = (
 
 def _discount_check(discount: Discount) -> None:
     if discount.kind not in DiscountKind.values:
-        raise ValidationError({"kind": [f"One of {', '.join(DiscountKind.values)}."]})
+        raise ValidationError(
+            {"kind": [gettext_lazy("One of %(choices)s.") % {"choices": ", ".join(DiscountKind.values)}]}
+        )
     if (discount.percent is None) == (discount.amount is None):
-        raise ValidationError({"percent": ["Give either percent or amount, not both."]})
+        raise ValidationError({"percent": [gettext_lazy("Give either percent or amount, not both.")]})
     if discount.percent is not None and not 1 <= discount.percent <= 100:
-        raise ValidationError({"percent": ["A whole number from 1 to 100."]})
+        raise ValidationError({"percent": [gettext_lazy("A whole number from 1 to 100.")]})
     if discount.amount is not None:
         discount.amount = _money(discount.amount, "amount")
     discount.concept_kinds = _concept_kinds(discount.concept_kinds, "concept_kinds")
     if discount.valid_to is not None and discount.valid_to < discount.valid_from:
-        raise ValidationError({"valid_to": ["Must not be before valid_from."]})
+        raise ValidationError({"valid_to": [gettext_lazy("Must not be before valid_from.")]})
     if discount.kind == DiscountKind.EARLY_PAYMENT:
         if discount.early_payment_day is None or not 1 <= discount.early_payment_day <= 31:
-            raise ValidationError({"early_payment_day": ["Pronto pago needs a day of the month, 1 to 31."]})
+            raise ValidationError(
+                {"early_payment_day": [gettext_lazy("Pronto pago needs a day of the month, 1 to 31.")]}
+            )
     elif discount.early_payment_day is not None:
-        raise ValidationError({"early_payment_day": ["Only an EARLY_PAYMENT discount has one."]})
+        raise ValidationError(
+            {"early_payment_day": [gettext_lazy("Only an EARLY_PAYMENT discount has one.")]}
+        )
     if not (discount.reason or "").strip():
-        raise ValidationError({"reason": ["Say why the discount is granted."]})
+        raise ValidationError({"reason": [gettext_lazy("Say why the discount is granted.")]})
 
 
 @transaction.atomic
@@ -414,7 +483,7 @@ def discount_create(
     as who approved it. Invoices issued from now on carry it; one already issued is corrected with
     a credit note instead. Raises NotFound, StudentNotBillable (409), ValidationError."""
     if (student_id is None) == (family_id is None):
-        raise ValidationError({"student_id": ["Give either student_id or family_id."]})
+        raise ValidationError({"student_id": [gettext_lazy("Give either student_id or family_id.")]})
     student = family = None
     if student_id is not None:
         student = _get(Student, student_id)
@@ -424,7 +493,7 @@ def discount_create(
     else:
         family = _get(Family, family_id)
         if not family.is_active:
-            raise StudentNotBillable("The family is inactive; reactivate it first.")
+            raise StudentNotBillable(gettext_lazy("The family is inactive; reactivate it first."))
         school_id = family.school_id
     discount = Discount(
         school_id=school_id, student=student, family=family, kind=kind, percent=percent, amount=amount,
@@ -446,9 +515,9 @@ def discount_update(
     _only(changes, _DISCOUNT_FIELDS)
     discount = _get(Discount, discount_id, lock=True)
     if student_id is not None and student_id != discount.student_id:
-        raise ValidationError({"student_id": ["A discount never changes student."]})
+        raise ValidationError({"student_id": [gettext_lazy("A discount never changes student.")]})
     if family_id is not None and family_id != discount.family_id:
-        raise ValidationError({"family_id": ["A discount never changes family."]})
+        raise ValidationError({"family_id": [gettext_lazy("A discount never changes family.")]})
     if changes.get("percent") is not None and "amount" not in changes:
         changes["amount"] = None
     if changes.get("amount") is not None and "percent" not in changes:
@@ -472,16 +541,16 @@ _POLICY_FIELDS = ("grace_days", "tiers", "cap", "concept_kinds", "is_active")
 
 def _policy_check(policy: LateFeePolicy) -> None:
     if policy.grace_days is None or not 0 <= policy.grace_days <= 365:
-        raise ValidationError({"grace_days": ["From 0 to 365 days."]})
+        raise ValidationError({"grace_days": [gettext_lazy("From 0 to 365 days.")]})
     tiers = []
     for tier in policy.tiers or []:
         from_day, amount, percent = tier.get("from_day"), tier.get("amount"), tier.get("percent")
         if not isinstance(from_day, int) or not 1 <= from_day <= 3650:
-            raise ValidationError({"tiers": ["from_day: days after the due date, from 1."]})
+            raise ValidationError({"tiers": [gettext_lazy("from_day: days after the due date, from 1.")]})
         if (amount is None) == (percent is None):
-            raise ValidationError({"tiers": ["Each tier has either amount or percent."]})
+            raise ValidationError({"tiers": [gettext_lazy("Each tier has either amount or percent.")]})
         if percent is not None and (not isinstance(percent, int) or not 1 <= percent <= 100):
-            raise ValidationError({"tiers": ["percent: a whole number from 1 to 100."]})
+            raise ValidationError({"tiers": [gettext_lazy("percent: a whole number from 1 to 100.")]})
         entry = {"from_day": from_day}
         if amount is not None:
             entry["amount"] = str(_money(amount, "tiers"))
@@ -489,10 +558,10 @@ def _policy_check(policy: LateFeePolicy) -> None:
             entry["percent"] = percent
         tiers.append(entry)
     if not tiers:
-        raise ValidationError({"tiers": ["A policy has at least one tier."]})
+        raise ValidationError({"tiers": [gettext_lazy("A policy has at least one tier.")]})
     days = [tier["from_day"] for tier in tiers]
     if len(set(days)) != len(days):
-        raise ValidationError({"tiers": ["Two tiers start on the same day."]})
+        raise ValidationError({"tiers": [gettext_lazy("Two tiers start on the same day.")]})
     policy.tiers = sorted(tiers, key=lambda tier: tier["from_day"])
     policy.cap = _money(policy.cap, "cap", allow_none=True)
     policy.concept_kinds = _concept_kinds(policy.concept_kinds, "concept_kinds")
@@ -514,7 +583,7 @@ def late_fee_policy_create(
     """The school's recargo rules. One active policy per school (UNIQUE): a second is a 409
     LateFeePolicyExists. Raises SchoolInactive (409), ValidationError."""
     if not School.objects.filter(pk=school_id, is_active=True).exists():
-        raise SchoolInactive("This school is inactive.")
+        raise SchoolInactive(gettext_lazy("This school is inactive."))
     policy = LateFeePolicy(
         school_id=school_id, grace_days=grace_days, tiers=tiers, cap=cap, concept_kinds=concept_kinds
     )
@@ -533,7 +602,7 @@ def late_fee_policy_update(
     _only(changes, _POLICY_FIELDS)
     policy = _get(LateFeePolicy, policy_id, lock=True)
     if school_id is not None and school_id != policy.school_id:
-        raise ValidationError({"school_id": ["A policy never changes school."]})
+        raise ValidationError({"school_id": [gettext_lazy("A policy never changes school.")]})
     for field, value in changes.items():
         setattr(policy, field, value)
     _policy_check(policy)

@@ -30,6 +30,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ai_agent.messages import CollectionFacts, collection_message_build
 from ai_agent.selectors import OpenInvoice
@@ -61,12 +62,14 @@ _MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 class InvalidPolicy(DomainError):
     code = "invalid_reminder_policy"
-    default_detail = "The reminder policy is not valid."
+    default_detail = gettext_lazy("The reminder policy is not valid.")
 
 
 class ProfecoViolation(DomainError):
     code = "profeco_violation"
-    default_detail = "A reminder text breaks the consumer rules for school collections (PROFECO)."
+    default_detail = gettext_lazy(
+        "A reminder text breaks the consumer rules for school collections (PROFECO)."
+    )
 
 
 # --- Policies ---------------------------------------------------------------------------------
@@ -86,14 +89,16 @@ _TEXT_FIELDS = ("subject_es", "body_es", "subject_en", "body_en")
 def steps_validate(steps, *, field_name: str = "steps") -> list[dict]:
     """The steps in their stored form, sorted by offset; InvalidPolicy / ProfecoViolation naming the step."""
     if not isinstance(steps, list) or not steps:
-        raise InvalidPolicy(fields={field_name: ["At least one step is required."]})
+        raise InvalidPolicy(fields={field_name: [gettext_lazy("At least one step is required.")]})
     if len(steps) > MAX_STEPS:
-        raise InvalidPolicy(fields={field_name: [f"At most {MAX_STEPS} steps."]})
+        raise InvalidPolicy(
+            fields={field_name: [gettext_lazy("At most %(MAX_STEPS)s steps.") % {"MAX_STEPS": MAX_STEPS}]}
+        )
     cleaned, errors = [], {}
     for index, step in enumerate(steps):
         where = f"{field_name}[{index}]"
         if not isinstance(step, dict):
-            errors[where] = ["Must be an object."]
+            errors[where] = [gettext_lazy("Must be an object.")]
             continue
         unknown = set(step) - {"offset_days", "channel", "kind", *_TEXT_FIELDS}
         offset = step.get("offset_days")
@@ -128,7 +133,7 @@ def steps_validate(steps, *, field_name: str = "steps") -> list[dict]:
         cleaned.append({"offset_days": offset, "channel": step["channel"], "kind": kind, **texts})
     offsets = [step["offset_days"] for step in cleaned]
     if len(set(offsets)) != len(offsets):
-        errors.setdefault(field_name, []).append("Two steps have the same offset_days.")
+        errors.setdefault(field_name, []).append(gettext_lazy("Two steps have the same offset_days."))
     if errors:
         violation = any("PROFECO" in message for messages in errors.values() for message in messages)
         raise (ProfecoViolation if violation else InvalidPolicy)(fields=errors)
@@ -213,13 +218,13 @@ def policy_delete(*, policy_id: UUID, actor: User | None = None) -> None:
 class PolicyExists(DomainError):
     code = "reminder_policy_exists"
     status = 409
-    default_detail = "This school already has a reminder policy; change it instead."
+    default_detail = gettext_lazy("This school already has a reminder policy; change it instead.")
 
 
 def _check_settings(*, language: str, text_source: str, suspension_notice_days: int) -> None:
     errors = {}
     if language not in ("es", "en"):
-        errors["language"] = ["Must be es or en."]
+        errors["language"] = [gettext_lazy("Must be es or en.")]
     if text_source not in TextSource.values:
         errors["text_source"] = [f"Must be one of {', '.join(TextSource.values)}."]
     if not isinstance(suspension_notice_days, int) or suspension_notice_days < MIN_SUSPENSION_NOTICE_DAYS:

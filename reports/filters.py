@@ -9,6 +9,7 @@ from datetime import date
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from billing import rules
 from billing.models import InvoiceStatus, PaymentMethod
@@ -68,7 +69,10 @@ class ReportFilterSet(django_filters.FilterSet):
         data = self.form.cleaned_data
         for start, end in self.ranges:
             if data.get(start) and data.get(end) and data[start] > data[end]:
-                self.form.add_error(end, forms.ValidationError(f"Must not be before {start}."))
+                self.form.add_error(
+                    end,
+                    forms.ValidationError(gettext_lazy("Must not be before %(start)s.") % {"start": start}),
+                )
         return not self.form.errors
 
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import NotFound
 from core.unchanged import UNCHANGED, Unchanged, given
@@ -26,7 +27,7 @@ def _check_family(*, family_id: UUID | None, school_id: UUID) -> None:
         return
     family = Family.objects.filter(pk=family_id).values("school_id", "is_active").first()
     if family is None:
-        raise NotFound("No such family.")
+        raise NotFound(gettext_lazy("No such family."))
     if family["school_id"] != school_id:
         raise FamilyOfAnotherSchool()
     if not family["is_active"]:
@@ -99,7 +100,13 @@ def student_update(
         raise NotFound()
     if school_id not in (UNCHANGED, None) and school_id != student.school_id:
         raise ValidationError(
-            {"school_id": ["A student cannot move to another school; enrol them there as a new student."]}
+            {
+                "school_id": [
+                    gettext_lazy(
+                        "A student cannot move to another school; enrol them there as a new student."
+                    )
+                ]
+            }
         )
     if "curp" in changes:
         changes["curp"] = normalise_curp(changes["curp"])

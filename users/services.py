@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -22,9 +22,9 @@ from schools.models import School
 from users.exceptions import InvalidCredentials, InvalidRefreshToken, LastSchoolAdmin
 from users.models import Membership, Role, User
 
-USERNAME_TAKEN = "This username is not available; choose another one."
+USERNAME_TAKEN = gettext_lazy("This username is not available; choose another one.")
 # One sentence for an unknown username and for a user this caller may not add: they look alike.
-MEMBER_UNAVAILABLE = "No user with this username can be added to this school."
+MEMBER_UNAVAILABLE = gettext_lazy("No user with this username can be added to this school.")
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,14 @@ def membership_upsert(*, school_id: UUID, username: str, role: str, actor: User)
     Safe to retry: the same call leaves the same state.
     """
     if role not in Role.values:
-        raise ValidationError({"role": [f"Unknown role; use one of {', '.join(Role.values)}."]})
+        raise ValidationError(
+            {
+                "role": [
+                    gettext_lazy("Unknown role; use one of %(choices)s.")
+                    % {"choices": ", ".join(Role.values)}
+                ]
+            }
+        )
     school = _lock_school(school_id)
     user = User.objects.filter(username=username, is_active=True).first()
     if user is not None and not actor.is_superuser:

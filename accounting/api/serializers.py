@@ -6,6 +6,7 @@ Totals and running balances are sums of many invoices: they get the reports' 16 
 amount's 12, so a large school's figures render instead of failing to quantize.
 """
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -34,7 +35,7 @@ class StatementQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
-            raise serializers.ValidationError({"to": ["Must be on or after from."]})
+            raise serializers.ValidationError({"to": [gettext_lazy("Must be on or after from.")]})
         return attrs
 
 

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from ai_agent.messages import CHANNELS, TONES
@@ -125,9 +126,11 @@ class CollectionMessageInput(InputSerializer):
         if attrs.get("student_id") is None:
             missing = {}
             if amount is None:
-                missing["amount"] = ["This field is required (or send pending_amount or student_id)."]
+                missing["amount"] = [
+                    gettext_lazy("This field is required (or send pending_amount or student_id).")
+                ]
             if not attrs.get("student_name"):
-                missing["student_name"] = ["This field is required (or send student_id)."]
+                missing["student_name"] = [gettext_lazy("This field is required (or send student_id).")]
             if missing:
                 raise serializers.ValidationError(missing)
         attrs["amount"] = amount
@@ -178,7 +181,7 @@ class ExecutiveSummaryInput(InputSerializer):
         attrs["date_from"] = attrs.get("date_from") or attrs.pop("period_start", None)
         attrs["date_to"] = attrs.get("date_to") or attrs.pop("period_end", None)
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": ["Must be on or after date_from."]})
+            raise serializers.ValidationError({"date_to": [gettext_lazy("Must be on or after date_from.")]})
         return attrs
 
 

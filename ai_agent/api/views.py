@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -63,7 +64,7 @@ class AIRateThrottle(UserRateThrottle):
 
 def _require_some_school(user) -> None:
     if not user_can_anywhere(user, Action.VIEW):
-        raise PermissionDenied("You have no school membership.")
+        raise PermissionDenied(gettext_lazy("You have no school membership."))
 
 
 class _AIView(APIView):

@@ -1,5 +1,6 @@
 """Request and response shapes of bank collections. Shape and types only: no rules here."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from banking.models import BankLineStatus, CsvProfile, StatementFormat
@@ -43,7 +44,7 @@ class BankAccountUpdateInput(InputSerializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Send at least one field to change.")
+            raise serializers.ValidationError(gettext_lazy("Send at least one field to change."))
         return attrs
 
 

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from billing.models import CreditNote, Invoice, InvoiceStatus, Payment, PaymentMethod, Refund
 from core.filters import StrictBooleanFilter
@@ -18,7 +19,7 @@ class _RangeForm(forms.Form):
         cleaned = super().clean()
         for start, end in self.ranges:
             if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
-                self.add_error(end, f"Must be on or after {start}.")
+                self.add_error(end, gettext_lazy("Must be on or after %(start)s.") % {"start": start})
         return cleaned
 
 

@@ -1,5 +1,6 @@
 """Request and response shapes of invoices and payments. Shape and types only: no rules here."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -36,7 +37,9 @@ class InvoiceUpdateInput(InputSerializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Send at least one of amount, due_date, description.")
+            raise serializers.ValidationError(
+                gettext_lazy("Send at least one of amount, due_date, description.")
+            )
         return attrs
 
 
@@ -205,7 +208,7 @@ class AllocationRequestInput(serializers.Serializer):
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+                raise serializers.ValidationError({key: [gettext_lazy("Unknown field.")] for key in unknown})
         return super().to_internal_value(data)
 
 

@@ -3,6 +3,7 @@
 Explicit views like the other apps (no router): each URL names its view in billing/api/urls.py.
 """
 
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -179,7 +180,9 @@ class InvoiceDetailApi(_Single, GenericAPIView):
         data = dict(parse(InvoiceUpdateInput, request.data))
         echoed_student = data.pop("student_id", None)
         if echoed_student is not None and echoed_student != invoice.student_id:
-            raise StudentChangeNotAllowed(fields={"student_id": ["Must be the invoice's own student."]})
+            raise StudentChangeNotAllowed(
+                fields={"student_id": [gettext_lazy("Must be the invoice's own student.")]}
+            )
         invoice = services.invoice_update(invoice_id=invoice.pk, actor=request.user, **data)
         return Response(InvoiceOutput(invoice).data)
 

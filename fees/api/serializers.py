@@ -1,5 +1,6 @@
 """Request and response shapes of the fee setup. Shape and types only: the rules are in services."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from billing.concepts import ConceptKind
@@ -92,7 +93,9 @@ class FeePlanItemInput(InputSerializer):
 
     def validate(self, attrs):
         if "concept_id" not in attrs and "concept_kind" not in attrs:
-            raise serializers.ValidationError({"concept_id": ["Give concept_id or concept_kind."]})
+            raise serializers.ValidationError(
+                {"concept_id": [gettext_lazy("Give concept_id or concept_kind.")]}
+            )
         return attrs
 
 

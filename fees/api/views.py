@@ -5,6 +5,7 @@ PUT/PATCH (only the fields sent change) and DELETE (soft: the row is deactivated
 school's ADMINs. A parent id in a body outside the caller's schools is a 404.
 """
 
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -270,7 +271,7 @@ class DiscountListApi(_ListCreateApi):
     def resolve(self, user, data):
         student_id, family_id = data.pop("student_id", None), data.pop("family_id", None)
         if (student_id is None) == (family_id is None):
-            raise ValidationError({"student_id": ["Give either student_id or family_id."]})
+            raise ValidationError({"student_id": [gettext_lazy("Give either student_id or family_id.")]})
         if student_id is not None:
             student = student_get(user=user, student_id=student_id)
             data["student_id"] = student.pk
@@ -455,7 +456,9 @@ class LateFeeRunListApi(GenericAPIView):
         data = parse(s.LateFeeRunInput, request.data)
         today = local_today()
         if data["as_of"] is not None and data["as_of"] > today:
-            raise ValidationError({"as_of": [f"Must be {today} or earlier."]})
+            raise ValidationError(
+                {"as_of": [gettext_lazy("Must be %(today)s or earlier.") % {"today": today}]}
+            )
         result = late_fee_run_execute(
             school_id=school.pk, as_of=data["as_of"], dry_run=data["dry_run"], actor=request.user
         )

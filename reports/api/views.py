@@ -8,6 +8,7 @@ write is never stale; the CSV is streamed from the database and never cached.
 
 from uuid import UUID
 
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -43,7 +44,9 @@ class ReportContentNegotiation(DefaultContentNegotiation):
         for renderer in renderers:
             if renderer.format == requested:
                 return renderer, renderer.media_type
-        raise ValidationError({"format": [f"Use one of: {', '.join(FORMATS)}."]})
+        raise ValidationError(
+            {"format": [gettext_lazy("Use one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}]}
+        )
 
 
 class ReportListApi(generics.ListAPIView):
@@ -135,7 +138,7 @@ class ReportListApi(generics.ListAPIView):
         }
         unknown = sorted(set(self.request.query_params) - known)
         if unknown:
-            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+            raise ValidationError({name: [gettext_lazy("Unknown parameter.")] for name in unknown})
 
     def _valid_filterset(self):
         """The filter set over the request's parameters; 400 on anything malformed."""

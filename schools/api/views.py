@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -48,7 +49,7 @@ class SchoolListApi(GenericAPIView):
         description="Register a school. Platform admins only.",
     )
     def post(self, request):
-        _require_platform_admin(request.user, "Only platform admins can create schools.")
+        _require_platform_admin(request.user, gettext_lazy("Only platform admins can create schools."))
         data = parse(SchoolCreateInput, request.data)
         school = school_create(**data, actor=request.user)
         return Response(SchoolOutput(school).data, status=status.HTTP_201_CREATED)
@@ -78,7 +79,9 @@ class SchoolDetailApi(GenericAPIView):
         require(request.user, Action.SCHOOL_EDIT, school.pk)
         data = parse(SchoolUpdateInput, request.data)
         if "is_active" in data and data["is_active"] != school.is_active:
-            _require_platform_admin(request.user, "Only platform admins change whether a school is active.")
+            _require_platform_admin(
+                request.user, gettext_lazy("Only platform admins change whether a school is active.")
+            )
         school = school_update(school_id=school.pk, actor=request.user, **data)
         return Response(SchoolOutput(school).data)
 
@@ -106,6 +109,6 @@ class SchoolDetailApi(GenericAPIView):
     )
     def delete(self, request, school_id):
         school = school_get(user=request.user, school_id=school_id)
-        _require_platform_admin(request.user, "Only platform admins can delete schools.")
+        _require_platform_admin(request.user, gettext_lazy("Only platform admins can delete schools."))
         school_deactivate(school_id=school.pk, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
