@@ -101,7 +101,8 @@ def _texts(body) -> list[str]:
 
 @pytest.mark.parametrize(("method", "path", "body"), [
     ("post", "/api/v1/invoices", BAD_INVOICE),
-    ("post", "/api/v1/invoices", {"student_id": "{student}", "amount": "-5", "due_date": "2027-01-01", "x": 1}),
+    ("post", "/api/v1/invoices",
+     {"student_id": "{student}", "amount": "-5", "due_date": "2027-01-01", "x": 1}),
     ("patch", "/api/v1/invoices/{invoice}", {}),
     ("patch", "/api/v1/invoices/{invoice}", {"amount": "0.01"}),
     ("put", "/api/v1/invoices/{invoice}",
