@@ -8,17 +8,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import NotFound
+from core.unchanged import UNCHANGED, Unchanged, given
 from families.models import Family, FamilyReferenceCounter
 from families.validators import normalise_rfc, reference_from_number
 from schools.exceptions import SchoolInactive
 from schools.models import School
 from schools.services import school_cache_version_bump
 from users.models import User
-
-_EDITABLE_FIELDS = (
-    "name", "email", "phone", "rfc", "legal_name", "tax_regime", "tax_zip", "cfdi_use",
-    "reminders_opt_out", "is_active",
-)
 
 
 def family_reference_next(*, school_id: UUID) -> str:
@@ -85,17 +81,33 @@ def family_create(
 
 
 @transaction.atomic
-def family_update(*, family_id: UUID, actor: User | None = None, **changes) -> Family:
+def family_update(
+    *,
+    family_id: UUID,
+    actor: User | None = None,
+    school_id: UUID | None = None,
+    name: str | Unchanged = UNCHANGED,
+    email: str | Unchanged = UNCHANGED,
+    phone: str | Unchanged = UNCHANGED,
+    rfc: str | Unchanged = UNCHANGED,
+    legal_name: str | Unchanged = UNCHANGED,
+    tax_regime: str | Unchanged = UNCHANGED,
+    tax_zip: str | Unchanged = UNCHANGED,
+    cfdi_use: str | Unchanged = UNCHANGED,
+    reminders_opt_out: bool | Unchanged = UNCHANGED,
+    is_active: bool | Unchanged = UNCHANGED,
+) -> Family:
     """Change a family's contact or fiscal data; only the fields given change.
 
-    A family never changes school and its reference never changes. Locks the family row, then
-    bumps the school's cache version (lock order: family, then school). Raises NotFound; django
-    ValidationError for an invalid field or a `school_id` other than the family's. Safe to retry.
+    A family never changes school and its reference never changes: `school_id` is accepted only
+    as an echo of its own school. Locks the family row, then bumps the school's cache version
+    (lock order: family, then school). Raises NotFound; django ValidationError for an invalid
+    field or a `school_id` other than the family's. Safe to retry.
     """
-    school_id = changes.pop("school_id", None)
-    unknown = set(changes) - set(_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
+    changes = given(
+        name=name, email=email, phone=phone, rfc=rfc, legal_name=legal_name, tax_regime=tax_regime,
+        tax_zip=tax_zip, cfdi_use=cfdi_use, reminders_opt_out=reminders_opt_out, is_active=is_active,
+    )
     family = Family.objects.select_for_update().filter(pk=family_id).first()
     if family is None:
         raise NotFound()

@@ -20,6 +20,7 @@ from billing.concepts import ConceptKind, fee_concept_default
 from billing.models import FeeConcept
 from core.exceptions import NotFound
 from core.money import MAX_AMOUNT, ZERO, to_money
+from core.unchanged import UNCHANGED, Unchanged, given
 from families.models import Family
 from fees.calendar import school_year_periods
 from fees.exceptions import (
@@ -90,10 +91,6 @@ def _money(value, field: str, *, allow_none: bool = False) -> Decimal | None:
 
 # --- school years ---------------------------------------------------------------------------
 
-_YEAR_FIELDS = (
-    "name", "starts_on", "ends_on", "discount_stacking", "discount_cap_percent",
-    "scholarship_excludes_early_payment", "holidays", "is_active",
-)
 
 
 def _school_year_check(year: SchoolYear) -> None:
@@ -149,11 +146,29 @@ def school_year_create(
 
 
 @transaction.atomic
-def school_year_update(*, school_year_id: UUID, actor: User | None = None, **changes) -> SchoolYear:
-    """Change a school year; only the fields given change. Its plans' items must still fall
-    within it. Locks the row. Raises NotFound, DuplicateName, ValidationError. Safe to retry."""
-    school_id = changes.pop("school_id", None)
-    _only(changes, _YEAR_FIELDS)
+def school_year_update(
+    *,
+    school_year_id: UUID,
+    actor: User | None = None,
+    school_id: UUID | None = None,
+    name: str | Unchanged = UNCHANGED,
+    starts_on: date | Unchanged = UNCHANGED,
+    ends_on: date | Unchanged = UNCHANGED,
+    discount_stacking: str | Unchanged = UNCHANGED,
+    discount_cap_percent: int | None | Unchanged = UNCHANGED,
+    scholarship_excludes_early_payment: bool | Unchanged = UNCHANGED,
+    holidays: list[date] | Unchanged = UNCHANGED,
+    is_active: bool | Unchanged = UNCHANGED,
+) -> SchoolYear:
+    """Change a school year; only the fields given change (`school_id`: an echo of its own school
+    only). Its plans' items must still fall within it. Locks the row. Raises NotFound,
+    DuplicateName, ValidationError. Safe to retry."""
+    changes = given(
+        name=name, starts_on=starts_on, ends_on=ends_on, discount_stacking=discount_stacking,
+        discount_cap_percent=discount_cap_percent,
+        scholarship_excludes_early_payment=scholarship_excludes_early_payment, holidays=holidays,
+        is_active=is_active,
+    )
     year = _get(SchoolYear, school_year_id, lock=True)
     if school_id is not None and school_id != year.school_id:
         raise ValidationError({"school_id": [gettext_lazy("A school year never changes school.")]})
@@ -167,12 +182,6 @@ def school_year_update(*, school_year_id: UUID, actor: User | None = None, **cha
 def school_year_deactivate(*, school_year_id: UUID, actor: User | None = None) -> SchoolYear:
     """Soft delete: no run bills a deactivated year again; what it issued stays."""
     return school_year_update(school_year_id=school_year_id, is_active=False, actor=actor)
-
-
-def _only(changes: dict, allowed) -> None:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
 
 
 # --- fee plans ------------------------------------------------------------------------------
@@ -439,10 +448,6 @@ def enrollments_create_by_grade(
 
 # --- discounts ------------------------------------------------------------------------------
 
-_DISCOUNT_FIELDS = (
-    "kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to", "reason",
-    "early_payment_day", "is_active",
-)
 
 
 def _discount_check(discount: Discount) -> None:
@@ -507,12 +512,28 @@ def discount_create(
 
 @transaction.atomic
 def discount_update(
-    *, discount_id: UUID, actor: User | None = None, student_id: UUID | None = None,
-    family_id: UUID | None = None, **changes
+    *,
+    discount_id: UUID,
+    actor: User | None = None,
+    student_id: UUID | None = None,
+    family_id: UUID | None = None,
+    kind: str | Unchanged = UNCHANGED,
+    percent: int | None | Unchanged = UNCHANGED,
+    amount: Decimal | None | Unchanged = UNCHANGED,
+    concept_kinds: list[str] | Unchanged = UNCHANGED,
+    valid_from: date | Unchanged = UNCHANGED,
+    valid_to: date | None | Unchanged = UNCHANGED,
+    reason: str | Unchanged = UNCHANGED,
+    early_payment_day: int | None | Unchanged = UNCHANGED,
+    is_active: bool | Unchanged = UNCHANGED,
 ) -> Discount:
     """Change a discount; only the fields given change (`percent` and `amount` replace each
-    other). Locks the row. Raises NotFound, ValidationError. Safe to retry."""
-    _only(changes, _DISCOUNT_FIELDS)
+    other; `student_id` and `family_id`: echoes of its own holder only). Locks the row. Raises
+    NotFound, ValidationError. Safe to retry."""
+    changes = given(
+        kind=kind, percent=percent, amount=amount, concept_kinds=concept_kinds, valid_from=valid_from,
+        valid_to=valid_to, reason=reason, early_payment_day=early_payment_day, is_active=is_active,
+    )
     discount = _get(Discount, discount_id, lock=True)
     if student_id is not None and student_id != discount.student_id:
         raise ValidationError({"student_id": [gettext_lazy("A discount never changes student.")]})
@@ -535,8 +556,6 @@ def discount_deactivate(*, discount_id: UUID, actor: User | None = None) -> Disc
 
 
 # --- late-fee policies ----------------------------------------------------------------------
-
-_POLICY_FIELDS = ("grace_days", "tiers", "cap", "concept_kinds", "is_active")
 
 
 def _policy_check(policy: LateFeePolicy) -> None:
@@ -594,12 +613,21 @@ def late_fee_policy_create(
 
 @transaction.atomic
 def late_fee_policy_update(
-    *, policy_id: UUID, actor: User | None = None, school_id: UUID | None = None, **changes
+    *,
+    policy_id: UUID,
+    actor: User | None = None,
+    school_id: UUID | None = None,
+    grace_days: int | Unchanged = UNCHANGED,
+    tiers: list[dict] | Unchanged = UNCHANGED,
+    cap: Decimal | None | Unchanged = UNCHANGED,
+    concept_kinds: list[str] | Unchanged = UNCHANGED,
+    is_active: bool | Unchanged = UNCHANGED,
 ) -> LateFeePolicy:
     """Change a policy; only the fields given change. Tiers already charged keep their slots by
     position, so reordering tiers of a policy in use is a change of rules. Locks the row. Raises
     NotFound, LateFeePolicyExists (reactivating beside another active one), ValidationError."""
-    _only(changes, _POLICY_FIELDS)
+    changes = given(grace_days=grace_days, tiers=tiers, cap=cap, concept_kinds=concept_kinds,
+                    is_active=is_active)
     policy = _get(LateFeePolicy, policy_id, lock=True)
     if school_id is not None and school_id != policy.school_id:
         raise ValidationError({"school_id": [gettext_lazy("A policy never changes school.")]})
