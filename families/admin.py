@@ -12,7 +12,7 @@ from datetime import date
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -46,6 +46,18 @@ from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 OLDEST_FIRST, AS_CHOSEN = "oldest", "chosen"
+
+
+def _children_expression() -> Coalesce:
+    """How many active students the family has, as a correlated subquery."""
+    children = (
+        Student.objects.filter(family_id=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("family_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(children, output_field=IntegerField()), Value(0), output_field=IntegerField())
 
 
 def _pending_expression() -> Coalesce:
@@ -195,8 +207,12 @@ class FamilyAdmin(SchoolScopedAdmin):
     change_form_template = "admin/families/family/change_form.html"
 
     def get_queryset(self, request):
+        # Correlated subqueries, no join + GROUP BY: a page of 50 families then costs 50 small
+        # lookups (PostgreSQL evaluates them after ORDER BY ... LIMIT), and the paginator's count
+        # drops them. With a GROUP BY the figures were computed for every family of the network
+        # before the sort: 15 s + 11 s for the count on the benchmark's 27,000 families.
         return super().get_queryset(request).annotate(
-            children_count=Count("students", filter=Q(students__is_active=True)),
+            children_count=_children_expression(),
             pending_value=_pending_expression(),
             credit_value=selectors.family_credit_expression(),
         )
