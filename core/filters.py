@@ -44,7 +44,9 @@ class StrictOrderingFilter(filters.OrderingFilter):
         valid = [item[0] for item in self.get_valid_fields(queryset, view, {"request": request})]
         invalid = [term for term in fields if term.removeprefix("-") not in valid]
         if invalid:
-            message = f"Unknown ordering {', '.join(invalid)}; use one of: {', '.join(valid)}."
+            message = gettext_lazy("Unknown ordering %(invalid)s; use one of: %(valid)s.") % {
+                "invalid": ", ".join(invalid), "valid": ", ".join(valid),
+            }
             raise ValidationError({self.ordering_param: [message]})
         return fields
 

@@ -23,9 +23,11 @@ def search_problem(value: str) -> str | None:
     if "\x00" in value:
         return gettext_lazy("Null characters are not allowed.")
     if len(value) > SEARCH_MAX_LENGTH:
-        return f"Ensure this field has no more than {SEARCH_MAX_LENGTH} characters."
+        return gettext_lazy("Ensure this field has no more than %(max)s characters.") % {
+            "max": SEARCH_MAX_LENGTH
+        }
     if len(search_split(value)) > SEARCH_MAX_TERMS:
-        return f"Use at most {SEARCH_MAX_TERMS} words."
+        return gettext_lazy("Use at most %(max)s words.") % {"max": SEARCH_MAX_TERMS}
     return None
 
 

@@ -1037,6 +1037,11 @@ ES.update({
     "This username is not available; choose another one.": "Este nombre de usuario no está disponible; elija otro.",
     "No user with this username can be added to this school.": "No se puede agregar a esta escuela ningún usuario con este nombre de usuario.",
     "Unknown role; use one of %(choices)s.": "Rol desconocido; use uno de %(choices)s.",
+    "Ensure this field has no more than %(max)s characters.": "Asegúrese de que este campo no tenga más de %(max)s caracteres.",
+    "Use at most %(max)s words.": "Use a lo sumo %(max)s palabras.",
+    "This invoice's amount is the sum of its lines (issued from a fee plan); correct it with a credit note.":
+        "El importe de esta factura es la suma de sus partidas (emitida desde un plan de cobro); corríjalo con una nota de crédito.",
+    "Unknown ordering %(invalid)s; use one of: %(valid)s.": "Orden desconocido %(invalid)s; use uno de: %(valid)s.",
 })
 
 

@@ -115,6 +115,8 @@ def _texts(body) -> list[str]:
                                   "payment_date": "2999-01-01"}),
     ("post", "/api/v1/schools", {"name": "X"}),
     ("get", "/api/v1/invoices?status=FOO&due_date_from=bad&page_size=0", None),
+    ("get", "/api/v1/invoices?ordering=nope&search=" + "a" * 300, None),
+    ("get", "/api/v1/payments?search=" + "+".join(["w"] * 40), None),
     ("get", "/api/v1/reports/students/balance?bogus=1", None),
     ("get", "/api/v1/students/{student}/statement?from=2026-05-01&to=2026-01-01", None),
     ("post", "/api/v1/ai/executive-summary", {"date_from": "2026-05-01", "date_to": "2026-01-01"}),
