@@ -3,7 +3,7 @@
 import factory
 
 from banking.models import BankAccount, CsvProfile
-from tests.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory
 
 # Valid CLABEs (bank code, branch, account, control digit), checked by the `clabe` package.
 CLABE_BBVA = "012180001234567899"

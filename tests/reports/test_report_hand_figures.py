@@ -32,7 +32,8 @@ import pytest
 from billing import corrections, services
 from reports import selectors
 from students.services import student_deactivate
-from tests.factories import SchoolFactory, StudentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 
