@@ -20,7 +20,13 @@ Definitions (the ones a school's billing office uses):
   allocated to those invoices by then (payments dated before it and not reversed before it) and the
   credit notes issued before it;
 - rates and changes in percent, two decimals (billing.rules.collection_rate, core.money);
-- aging buckets by days past due: 0-30, 31-60, 61-90, 90+ (as the overdue report).
+- aging buckets by days past due: 0-30, 31-60, 61-90, 90+ (as the overdue report);
+- expected billing of the month: every active enrollment priced by its plan's items due in the
+  month, net of its discounts (fees.expected, the billing run's rules), three queries; issued: the
+  lines of that period on the non-cancelled invoices the billing runs issued (plan items and their
+  discounts, not recargos nor hand-typed invoices), one query. Enrollments and discounts do not
+  bump the school's cache version: a change to them shows at the next money write or within
+  CACHE_TTL.
 """
 
 from dataclasses import dataclass
@@ -32,10 +38,12 @@ from django.db.models import Count, DecimalField, Func, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing import rules
-from billing.models import Allocation, CreditNote, Invoice
+from billing.models import Allocation, CreditNote, Invoice, InvoiceLine, LineSource
 from billing.rules import collection_rate
 from core.dates import local_today
 from core.money import ZERO, change_percent, rate_percent
+from fees.calendar import Period as BillingPeriod
+from fees.expected import expected_billing
 from reports.selectors import aging_bucket_list, daily_collection_list, revenue_by_month_list, top_debtor_list
 from schools.cache import cached_for_schools
 
@@ -141,6 +149,28 @@ def _settled_before_month(school_ids: list[UUID] | None, p: Period) -> Decimal:
     )
 
 
+def _billing_kpis(school_ids: list[UUID] | None, p: Period) -> dict:
+    """This month's expected billing beside what the billing runs issued for it."""
+    period = BillingPeriod.of(p.today)
+    expected = expected_billing(school_ids=school_ids, period=period)
+    lines = InvoiceLine.objects.filter(
+        rules.countable_q("invoice__"), period=str(period),
+        source__in=[LineSource.PLAN_ITEM, LineSource.DISCOUNT],
+    )
+    if school_ids is not None:
+        lines = lines.filter(invoice__school_id__in=school_ids)
+    issued = lines.aggregate(amount=_money_sum("amount"), invoices=Count("invoice_id", distinct=True))
+    return {
+        "period": str(period),
+        "expected": expected.amount,
+        "expected_invoices": expected.invoices,
+        "issued": issued["amount"],
+        "issued_invoices": issued["invoices"],
+        "missing": expected.amount - issued["amount"],
+        "rate": rate_percent(issued["amount"], expected.amount),
+    }
+
+
 def _compute(school_ids: list[UUID] | None, today: date) -> dict:
     p = Period.around(today)
     invoices = _scoped(Invoice.objects.countable(), school_ids)
@@ -218,6 +248,7 @@ def _compute(school_ids: list[UUID] | None, today: date) -> dict:
                 "this": inv["pending_this"],
                 "last": inv["pending_last"],
             },
+            "billing": _billing_kpis(school_ids, p),
             "overdue": {
                 "total": inv["overdue"],
                 "month_start": overdue_at_month_start,

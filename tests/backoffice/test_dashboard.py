@@ -186,12 +186,24 @@ def test_superuser_sees_every_school(school, other_school):
 
 
 def test_index_runs_a_constant_number_of_queries(school, accountant, today, django_assert_max_num_queries):
+    from fees import services as fee_services
+    from tests.fees.factories import fee_plan, school_year, tuition_item
+
     for n in range(30):
         inv = invoice(school, amount="100.00", due=today - datetime.timedelta(days=n * 7))
         PaymentFactory(invoice=inv, amount=Decimal("10.00"), payment_date=today - datetime.timedelta(days=n))
+    # Expected billing prices every enrollment of the month: still three queries for 30 students.
+    start = today.replace(day=1)
+    year = school_year(school, starts_on=start, ends_on=start + datetime.timedelta(days=360))
+    plan = fee_plan(year, items=[tuition_item(months=[today.month])])
+    for _ in range(30):
+        student = StudentFactory(school=school)
+        fee_services.enrollment_create(student_id=student.pk, plan_id=plan.pk)
+        fee_services.discount_create(student_id=student.pk, kind="SCHOLARSHIP", percent=25,
+                                     concept_kinds=["TUITION"], valid_from=start, reason="Beca")
     client = client_for(accountant)
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("admin:index"))
     assert response.status_code == 200
 
@@ -250,3 +262,62 @@ def test_a_day_with_more_reversed_than_received_draws_no_negative_column(school,
     html = client_for(accountant).get(reverse("admin:index")).content.decode()
 
     assert 'height="-' not in html
+
+
+def test_expected_billing_prices_enrollments_and_issued_counts_the_runs_invoices(school):
+    """Hand-computed: colegiatura 2,500.00 (Sep-Jun, due the 10th). In October: A owes 2,500.00;
+    B has a 25 % beca: 1,875.00; C a 100 % beca: nothing; D starts in November: nothing; E left
+    (inactive): nothing. Expected 4,375.00 in 2 invoices. After the run, F enrolls: expected
+    6,875.00, issued 4,375.00, 2,500.00 not issued. Hand-typed invoices and recargos due in
+    October are not the run's, and a cancelled run invoice is no longer issued."""
+    from fees import services as fee_services
+    from fees.calendar import Period
+    from fees.runs import billing_run_execute
+    from tests.fees.factories import fee_plan, school_year
+
+    october = datetime.date(2026, 10, 5)
+    year = school_year(school)
+    plan = fee_plan(year)
+    a, b, c, d, e, f = (StudentFactory(school=school) for _ in range(6))
+    for student in (a, b, c, e):
+        fee_services.enrollment_create(student_id=student.pk, plan_id=plan.pk)
+    fee_services.enrollment_create(student_id=d.pk, plan_id=plan.pk, starts_on=datetime.date(2026, 11, 1))
+    for student, percent in ((b, 25), (c, 100)):
+        fee_services.discount_create(student_id=student.pk, kind="SCHOLARSHIP", percent=percent,
+                                     concept_kinds=["TUITION"], valid_from=year.starts_on, reason="Beca")
+    e.is_active = False
+    e.save()
+    invoice(school, amount="777.00", due=datetime.date(2026, 10, 10))  # typed in by hand
+
+    before = dashboard_get(school_ids=[school.pk], today=october)["kpis"]["billing"]
+    assert before["period"] == "2026-10"
+    assert (before["expected"], before["expected_invoices"]) == (Decimal("4375.00"), 2)
+    assert (before["issued"], before["issued_invoices"]) == (Decimal("0.00"), 0)
+
+    billing_run_execute(school_id=school.pk, period=Period(2026, 10))
+    fee_services.enrollment_create(student_id=f.pk, plan_id=plan.pk)
+    after = dashboard_get(school_ids=[school.pk], today=october)["kpis"]["billing"]
+
+    assert (after["expected"], after["expected_invoices"]) == (Decimal("6875.00"), 3)
+    assert (after["issued"], after["issued_invoices"]) == (Decimal("4375.00"), 2)
+    assert after["missing"] == Decimal("2500.00")
+    assert after["rate"] == Decimal("63.64")
+
+    services.invoice_cancel(invoice_id=a.invoices.get().pk)
+    cancelled = dashboard_get(school_ids=[school.pk], today=october)["kpis"]["billing"]
+    assert (cancelled["issued"], cancelled["issued_invoices"]) == (Decimal("1875.00"), 1)
+
+
+def test_expected_billing_is_scoped_to_the_schools_asked_for(school, other_school):
+    from fees import services as fee_services
+    from tests.fees.factories import fee_plan, school_year
+
+    for each in (school, other_school):
+        plan = fee_plan(school_year(each))
+        fee_services.enrollment_create(student_id=StudentFactory(school=each).pk, plan_id=plan.pk)
+
+    one = dashboard_get(school_ids=[school.pk], today=datetime.date(2026, 10, 5))["kpis"]["billing"]
+    both = dashboard_get(school_ids=None, today=datetime.date(2026, 10, 5))["kpis"]["billing"]
+
+    assert one["expected"] == Decimal("2500.00")
+    assert both["expected"] == Decimal("5000.00")
