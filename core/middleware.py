@@ -43,10 +43,9 @@ API_PREFIXES = ("/api/", "/health")
 API_DEFAULT_LANGUAGE = "en"
 
 
-def api_language(accept_language: str) -> str:
-    """The API's language: the first of the client's Accept-Language choices that we speak (es,
-    en, or a regional variant of either), else English. Never a cookie or the site's default
-    (Spanish, for the admin): a program gets what it asks for or English."""
+def accept_language_choice(accept_language: str) -> str | None:
+    """The first of the client's Accept-Language choices that we speak (es, en, or a regional
+    variant of either); None when it names neither."""
     for choice, quality in parse_accept_lang_header(accept_language or ""):
         if choice == "*" or quality <= 0:
             continue
@@ -54,7 +53,13 @@ def api_language(accept_language: str) -> str:
             return get_supported_language_variant(choice)
         except LookupError:
             continue
-    return API_DEFAULT_LANGUAGE
+    return None
+
+
+def api_language(accept_language: str) -> str:
+    """The API's language: what Accept-Language asks for, else English. Never a cookie or the
+    site's default (Spanish, for the admin): a program gets what it asks for or English."""
+    return accept_language_choice(accept_language) or API_DEFAULT_LANGUAGE
 
 
 class LocaleMiddleware(locale.LocaleMiddleware):

@@ -40,8 +40,8 @@ class SourceField(serializers.ChoiceField):
 
 def _language_field():
     return CaseInsensitiveChoiceField(
-        choices=LANGUAGES, required=False, default="es", allow_null=True,
-        help_text="Answer language: `es` (default) or `en`.",
+        choices=LANGUAGES, required=False, allow_null=True,
+        help_text="Answer language: `es` or `en`; without it, Accept-Language's (es or en), else `es`.",
     )
 
 

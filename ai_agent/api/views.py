@@ -44,6 +44,7 @@ from ai_agent.summary import executive_summary_get
 from ai_agent.text import LANGUAGES
 from core.api import parse
 from core.dates import local_today
+from core.middleware import accept_language_choice
 from core.openapi import error_responses
 from students.selectors import student_get
 from users.access import Action, user_can_anywhere
@@ -76,13 +77,21 @@ class _AIView(APIView):
         ai_caller.set(str(request.user.pk))
 
 
+def _answer_language(request, given: str | None) -> str:
+    """The language of the generated text: the body's or query's `language`, else the one
+    Accept-Language asks for (es or en: the same as the rest of the answer), else Spanish (the
+    earlier API's default, for the families the texts are written to)."""
+    return given or accept_language_choice(request.META.get("HTTP_ACCEPT_LANGUAGE", "")) or "es"
+
+
 class _LanguageQuery(serializers.Serializer):
-    language = CaseInsensitiveChoiceField(choices=LANGUAGES, required=False, default="es")
+    language = CaseInsensitiveChoiceField(choices=LANGUAGES, required=False)
 
 
 LANGUAGE_QUERY = OpenApiParameter(
     "language", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=list(LANGUAGES),
-    description="`es` (default) or `en`. The risk analysis takes no body.",
+    description="`es` or `en`; without it, Accept-Language's (es or en), else `es`. The risk analysis "
+                "takes no body.",
 )
 
 
@@ -103,7 +112,7 @@ class RiskAnalysisApi(_AIView):
     )
     def post(self, request, student_id):
         student = student_get(user=request.user, student_id=student_id)
-        language = parse(_LanguageQuery, request.query_params)["language"] or "es"
+        language = _answer_language(request, parse(_LanguageQuery, request.query_params).get("language"))
         answer, source = risk_analysis_get(student=student, language=language)
         return Response(RiskAnalysisOutput({**answer, "source": source, "language": language}).data)
 
@@ -164,7 +173,7 @@ class CollectionMessageApi(_AIView):
             # The earlier API's shape: a student of the caller's schools, figures from their invoices.
             return _student_message(
                 request, data["student_id"], channel=data["channel"], tone=data.get("tone"),
-                language=data["language"],
+                language=data.get("language"),
             )
         _require_some_school(request.user)
         today = local_today()
@@ -178,7 +187,7 @@ class CollectionMessageApi(_AIView):
         )
         return _message_response(
             facts=facts, channel=data["channel"], tone=data.get("tone") or "friendly",
-            language=data["language"] or "es",
+            language=_answer_language(request, data.get("language")),
         )
 
 
@@ -202,7 +211,7 @@ class StudentCollectionMessageApi(_AIView):
     def post(self, request, student_id):
         data = parse(StudentCollectionMessageInput, request.data)
         return _student_message(
-            request, student_id, channel=data["channel"], tone=data.get("tone"), language=data["language"]
+            request, student_id, channel=data["channel"], tone=data.get("tone"), language=data.get("language")
         )
 
 
@@ -227,7 +236,7 @@ def _student_message(request, student_id, *, channel, tone, language) -> Respons
     )
     return _message_response(
         facts=facts, channel=channel or "EMAIL", tone=tone or default_tone(facts),
-        language=language or "es", student_id=student.pk,
+        language=_answer_language(request, language), student_id=student.pk,
     )
 
 
@@ -300,7 +309,7 @@ class ExecutiveSummaryApi(_AIView):
             school_name=school_name,
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
-            language=data["language"] or "es",
+            language=_answer_language(request, data.get("language")),
         )
         return Response(ExecutiveSummaryOutput({**answer, "school_id": school_id, "source": source}).data)
 

@@ -168,3 +168,23 @@ def test_a_spanish_speaking_browser_gets_the_admin_in_english_only_when_it_asks(
     page = browser.get(reverse("admin:login"))
     assert page["Content-Language"] == "en"
     assert Client().get(reverse("admin:login"))["Content-Language"] == "es"
+
+
+def test_an_ai_text_follows_accept_language_unless_the_body_names_one(accountant, invoice):
+    """The generated text is in the answer's language too: `language` when given, else
+    Accept-Language's, else Spanish (the earlier API's default for texts written to families)."""
+    client = authenticated_client(accountant)
+    path = f"/api/v1/ai/collection-message/{invoice.student_id}"
+
+    def language(body, header=None):
+        answer = _post(client, path, body, header)
+        assert answer.status_code == 200, answer.json()
+        return answer.json()["language"]
+
+    assert language({}, "en-GB") == "en"
+    assert language({}, "es") == "es"
+    assert language({}) == "es"
+    assert language({}, "fr") == "es"
+    assert language({"language": "es"}, "en") == "es"
+    risk = client.post(f"/api/v1/ai/risk-analysis/{invoice.student_id}", HTTP_ACCEPT_LANGUAGE="en")
+    assert risk.json()["language"] == "en"
