@@ -6,7 +6,6 @@ Tests script its answers (`fake_openai.reply(...)`) and read what the client sen
 
 import json
 import threading
-import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -46,8 +45,11 @@ def json_completion(data: dict) -> dict:
 
 
 class Reply:
-    def __init__(self, body, *, status: int = 200, delay: float = 0.0, raw: str | None = None, headers=None):
-        self.body, self.status, self.delay, self.raw, self.headers = body, status, delay, raw, headers or {}
+    """`hold=True`: the server answers only when the test ends (`FakeOpenAI.release`), like an
+    upstream that never answers in time; the client's own timeout is what ends the call."""
+
+    def __init__(self, body, *, status: int = 200, hold: bool = False, raw: str | None = None, headers=None):
+        self.body, self.status, self.hold, self.raw, self.headers = body, status, hold, raw, headers or {}
 
 
 class FakeOpenAI:
@@ -55,6 +57,7 @@ class FakeOpenAI:
         self.replies: deque[Reply] = deque()
         self.requests: list[dict] = []
         self.lock = threading.Lock()
+        self.release = threading.Event()  # set at teardown: held replies go out, threads end
 
     def reply(self, body=None, **kwargs) -> None:
         self.replies.append(Reply(body, **kwargs))
@@ -79,8 +82,8 @@ def _handler(fake: FakeOpenAI):
             body = json.loads(self.rfile.read(length) or b"{}")
             body["_path"] = self.path
             reply = fake.next_reply(body)
-            if reply.delay:
-                time.sleep(reply.delay)
+            if reply.hold:
+                fake.release.wait(timeout=60)
             payload = (reply.raw if reply.raw is not None else json.dumps(reply.body)).encode()
             try:
                 self.send_response(reply.status)
@@ -111,6 +114,7 @@ def fake_openai(settings, _no_openai_key_by_default):
     settings.OPENAI_MODEL = "gpt-4o"
     settings.OPENAI_TIMEOUT_SECONDS = 3
     yield fake
+    fake.release.set()
     server.shutdown()
     server.server_close()
 

@@ -106,7 +106,7 @@ def test_a_timeout_falls_back_to_the_rules_within_the_time_budget(
     client, late_student, fake_openai, settings, caplog
 ):
     settings.OPENAI_TIMEOUT_SECONDS = 1
-    fake_openai.reply(narrative(), delay=4)
+    fake_openai.reply(narrative(), hold=True)
     caplog.set_level(logging.WARNING)
 
     started = time.monotonic()

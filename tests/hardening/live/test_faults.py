@@ -38,7 +38,7 @@ class Load:
         self.phase = "up"
         self.answers: list[tuple[str, str, object]] = []
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._pool = ThreadPoolExecutor(LOAD_THREADS)
 
     def _requests(self, n):
@@ -66,7 +66,16 @@ class Load:
                 answer = error
             with self._lock:
                 self.answers.append((phase, f"{method} {path.split('?')[0]}", answer))
+                self._lock.notify_all()
             n += 1
+
+    def wait_for_answers(self, count: int, *, timeout: float = 60) -> None:
+        """Until `count` answers were given in the current phase (woken by each answer)."""
+        phase = self.phase
+        with self._lock:
+            done = self._lock.wait_for(lambda: len(self.in_phase(phase)) >= count, timeout=timeout)
+        if not done:
+            raise TimeoutError(f"fewer than {count} answers in phase {phase!r} after {timeout}s")
 
     def __enter__(self):
         for offset in range(LOAD_THREADS):
@@ -78,7 +87,7 @@ class Load:
         self._pool.shutdown(wait=True)
 
     def in_phase(self, phase):
-        return [(what, answer) for p, what, answer in self.answers if p == phase]
+        return [(what, answer) for p, what, answer in list(self.answers) if p == phase]
 
 
 def test_database_stopped_under_load_fails_fast_with_503_and_recovers_without_an_app_restart(
@@ -89,18 +98,18 @@ def test_database_stopped_under_load_fails_fast_with_503_and_recovers_without_an
     master_pid = server.process.pid
 
     with Load(server, world, invoice["id"]) as load:
-        time.sleep(1.5)
+        load.wait_for_answers(20)
         load.phase = "stopping"
         private_pg.stop("fast")
         load.phase = "down"
-        time.sleep(3)
+        load.wait_for_answers(40)  # the test asserts on at least 20 of them
         load.phase = "starting"
         private_pg.start()
         recovered_at = time.monotonic()
         wait_until(lambda: api("GET", "/health").status == 200, timeout=30, what="recovery")
         recovery_seconds = time.monotonic() - recovered_at
         load.phase = "up-again"
-        time.sleep(2)
+        load.wait_for_answers(40)
 
     by_phase = Counter((p, getattr(a, "status", "dropped")) for p, _, a in load.answers)
     slowest_down = max(
