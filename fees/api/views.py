@@ -5,6 +5,8 @@ PUT/PATCH (only the fields sent change) and DELETE (soft: the row is deactivated
 school's ADMINs. A parent id in a body outside the caller's schools is a 404.
 """
 
+from uuid import UUID
+
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -36,6 +38,9 @@ ID = uuid_path_parameter("id")
 ADMIN_ONLY = "Only the school's ADMINs (and platform admins) change the fee setup (`permission_denied`)."
 
 
+# A resource's list and create. A subclass names its serializers, its selector (`select`) and its
+# create service (`creator`); `resolve` finds the parent in the caller's schools. (Comments, not
+# docstrings, on these bases: the schema would read a docstring as every operation's description.)
 class _ListCreateApi(GenericAPIView):
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["created_at", "updated_at"]
@@ -45,6 +50,15 @@ class _ListCreateApi(GenericAPIView):
 
     def get_queryset(self):
         return type(self).select(user=self.request.user)
+
+    def resolve(self, user, data) -> UUID:
+        """The school of the new row: by default the body's `school_id`, one of the caller's."""
+        school = school_get(user=user, school_id=data.pop("school_id"))
+        data["school_id"] = school.pk
+        return school.pk
+
+    def create(self, data, user):
+        return type(self).creator(actor=user, **data)
 
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -61,10 +75,23 @@ class _ListCreateApi(GenericAPIView):
         return row
 
 
+# A resource's read, update and soft delete. A subclass names its serializers and its selector,
+# update and deactivate services (`getter`, `updater`, `deactivator`), which take the row's id as
+# `id_name`.
 class _DetailApi(GenericAPIView):
     filter_backends: list = []
     output: type
     update_input: type
+    id_name: str
+
+    def fetch(self, user, pk):
+        return type(self).getter(user=user, **{self.id_name: pk})
+
+    def update(self, row, data, user):
+        return type(self).updater(actor=user, **{self.id_name: row.pk}, **data)
+
+    def deactivate(self, row, user):
+        type(self).deactivator(actor=user, **{self.id_name: row.pk})
 
     def get(self, request, pk):
         return Response(self.output(self.fetch(request.user, pk)).data)
@@ -138,29 +165,17 @@ class SchoolYearListApi(_ListCreateApi):
     ordering_fields = ["starts_on", "name", "created_at"]
     ordering = ["-starts_on"]
     select = staticmethod(selectors.school_year_list)
-
-    def resolve(self, user, data):
-        school = school_get(user=user, school_id=data.pop("school_id"))
-        data["school_id"] = school.pk
-        return school.pk
-
-    def create(self, data, user):
-        return services.school_year_create(actor=user, **data)
+    creator = staticmethod(services.school_year_create)
 
 
 @_year_detail
 class SchoolYearDetailApi(_DetailApi):
     serializer_class = output = s.SchoolYearOutput
     update_input = s.SchoolYearUpdateInput
-
-    def fetch(self, user, pk):
-        return selectors.school_year_get(user=user, school_year_id=pk)
-
-    def update(self, row, data, user):
-        return services.school_year_update(school_year_id=row.pk, actor=user, **data)
-
-    def deactivate(self, row, user):
-        services.school_year_deactivate(school_year_id=row.pk, actor=user)
+    id_name = "school_year_id"
+    getter = staticmethod(selectors.school_year_get)
+    updater = staticmethod(services.school_year_update)
+    deactivator = staticmethod(services.school_year_deactivate)
 
 
 # --- fee plans ------------------------------------------------------------------------------
@@ -180,14 +195,12 @@ class FeePlanListApi(_ListCreateApi):
     ordering_fields = ["name", "created_at"]
     ordering = ["name"]
     select = staticmethod(selectors.fee_plan_list)
+    creator = staticmethod(services.fee_plan_create)
 
     def resolve(self, user, data):
         year = selectors.school_year_get(user=user, school_year_id=data.pop("school_year_id"))
         data["school_year_id"] = year.pk
         return year.school_id
-
-    def create(self, data, user):
-        return services.fee_plan_create(actor=user, **data)
 
     def reread(self, row):
         return selectors.fee_plan_get(user=self.request.user, plan_id=row.pk)
@@ -197,15 +210,10 @@ class FeePlanListApi(_ListCreateApi):
 class FeePlanDetailApi(_DetailApi):
     serializer_class = output = s.FeePlanOutput
     update_input = s.FeePlanUpdateInput
-
-    def fetch(self, user, pk):
-        return selectors.fee_plan_get(user=user, plan_id=pk)
-
-    def update(self, row, data, user):
-        return services.fee_plan_update(plan_id=row.pk, actor=user, **data)
-
-    def deactivate(self, row, user):
-        services.fee_plan_deactivate(plan_id=row.pk, actor=user)
+    id_name = "plan_id"
+    getter = staticmethod(selectors.fee_plan_get)
+    updater = staticmethod(services.fee_plan_update)
+    deactivator = staticmethod(services.fee_plan_deactivate)
 
 
 # --- enrollments ----------------------------------------------------------------------------
@@ -225,6 +233,7 @@ class EnrollmentListApi(_ListCreateApi):
     filterset_class = selectors.EnrollmentFilter
     ordering_fields = ["starts_on", "created_at"]
     select = staticmethod(selectors.enrollment_list)
+    creator = staticmethod(services.enrollment_create)
 
     def resolve(self, user, data):
         student = student_get(user=user, student_id=data.pop("student_id"))
@@ -232,23 +241,15 @@ class EnrollmentListApi(_ListCreateApi):
         data.update(student_id=student.pk, plan_id=plan.pk)
         return student.school_id
 
-    def create(self, data, user):
-        return services.enrollment_create(actor=user, **data)
-
 
 @_enrollment_detail
 class EnrollmentDetailApi(_DetailApi):
     serializer_class = output = s.EnrollmentOutput
     update_input = s.EnrollmentUpdateInput
-
-    def fetch(self, user, pk):
-        return selectors.enrollment_get(user=user, enrollment_id=pk)
-
-    def update(self, row, data, user):
-        return services.enrollment_update(enrollment_id=row.pk, actor=user, **data)
-
-    def deactivate(self, row, user):
-        services.enrollment_deactivate(enrollment_id=row.pk, actor=user)
+    id_name = "enrollment_id"
+    getter = staticmethod(selectors.enrollment_get)
+    updater = staticmethod(services.enrollment_update)
+    deactivator = staticmethod(services.enrollment_deactivate)
 
 
 # --- discounts ------------------------------------------------------------------------------
@@ -267,6 +268,7 @@ class DiscountListApi(_ListCreateApi):
     filterset_class = selectors.DiscountFilter
     ordering_fields = ["valid_from", "created_at"]
     select = staticmethod(selectors.discount_list)
+    creator = staticmethod(services.discount_create)
 
     def resolve(self, user, data):
         student_id, family_id = data.pop("student_id", None), data.pop("family_id", None)
@@ -280,23 +282,15 @@ class DiscountListApi(_ListCreateApi):
         data["family_id"] = family.pk
         return family.school_id
 
-    def create(self, data, user):
-        return services.discount_create(actor=user, **data)
-
 
 @_discount_detail
 class DiscountDetailApi(_DetailApi):
     serializer_class = output = s.DiscountOutput
     update_input = s.DiscountUpdateInput
-
-    def fetch(self, user, pk):
-        return selectors.discount_get(user=user, discount_id=pk)
-
-    def update(self, row, data, user):
-        return services.discount_update(discount_id=row.pk, actor=user, **data)
-
-    def deactivate(self, row, user):
-        services.discount_deactivate(discount_id=row.pk, actor=user)
+    id_name = "discount_id"
+    getter = staticmethod(selectors.discount_get)
+    updater = staticmethod(services.discount_update)
+    deactivator = staticmethod(services.discount_deactivate)
 
 
 # --- late-fee policies ----------------------------------------------------------------------
@@ -315,29 +309,17 @@ class LateFeePolicyListApi(_ListCreateApi):
     create_input = s.LateFeePolicyCreateInput
     filterset_class = selectors.LateFeePolicyFilter
     select = staticmethod(selectors.late_fee_policy_list)
-
-    def resolve(self, user, data):
-        school = school_get(user=user, school_id=data.pop("school_id"))
-        data["school_id"] = school.pk
-        return school.pk
-
-    def create(self, data, user):
-        return services.late_fee_policy_create(actor=user, **data)
+    creator = staticmethod(services.late_fee_policy_create)
 
 
 @_policy_detail
 class LateFeePolicyDetailApi(_DetailApi):
     serializer_class = output = s.LateFeePolicyOutput
     update_input = s.LateFeePolicyUpdateInput
-
-    def fetch(self, user, pk):
-        return selectors.late_fee_policy_get(user=user, policy_id=pk)
-
-    def update(self, row, data, user):
-        return services.late_fee_policy_update(policy_id=row.pk, actor=user, **data)
-
-    def deactivate(self, row, user):
-        services.late_fee_policy_deactivate(policy_id=row.pk, actor=user)
+    id_name = "policy_id"
+    getter = staticmethod(selectors.late_fee_policy_get)
+    updater = staticmethod(services.late_fee_policy_update)
+    deactivator = staticmethod(services.late_fee_policy_deactivate)
 
 
 # --- fee concepts ---------------------------------------------------------------------------
@@ -357,26 +339,16 @@ class FeeConceptListApi(_ListCreateApi):
     ordering_fields = ["code", "name", "created_at"]
     ordering = ["code"]
     select = staticmethod(selectors.fee_concept_list)
-
-    def resolve(self, user, data):
-        school = school_get(user=user, school_id=data.pop("school_id"))
-        data["school_id"] = school.pk
-        return school.pk
-
-    def create(self, data, user):
-        return fee_concept_create(actor=user, **data)
+    creator = staticmethod(fee_concept_create)
 
 
 @_concept_detail
 class FeeConceptDetailApi(_DetailApi):
     serializer_class = output = s.FeeConceptOutput
     update_input = s.FeeConceptUpdateInput
-
-    def fetch(self, user, pk):
-        return selectors.fee_concept_get(user=user, concept_id=pk)
-
-    def update(self, row, data, user):
-        return fee_concept_update(concept_id=row.pk, actor=user, **data)
+    id_name = "concept_id"
+    getter = staticmethod(selectors.fee_concept_get)
+    updater = staticmethod(fee_concept_update)
 
     def deactivate(self, row, user):
         fee_concept_update(concept_id=row.pk, is_active=False, actor=user)
