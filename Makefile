@@ -26,7 +26,7 @@ install-dev: $(VENV)/.installed-dev
 
 # First run only: a .env with a generated SECRET_KEY, for serving locally over plain HTTP.
 .env:
-	@$(PYTHON) -c "import secrets; print('\n'.join(['# Written by make run on first start. See .env.example for every variable.', 'SECRET_KEY=' + secrets.token_urlsafe(50), 'DEBUG=false', '# Local HTTP: cookies cannot be Secure-only and HSTS would pin https.', 'SESSION_COOKIE_SECURE=false', 'CSRF_COOKIE_SECURE=false', 'SECURE_HSTS_SECONDS=0']))" > .env
+	@$(PYTHON) -c "import secrets; print('\n'.join(['# Written by make run on first start. See .env.example for every variable.', 'SECRET_KEY=' + secrets.token_urlsafe(50), 'DEBUG=false', '# Local HTTP: cookies cannot be Secure-only and HSTS would pin https.', 'SESSION_COOKIE_SECURE=false', 'CSRF_COOKIE_SECURE=false', 'SECURE_HSTS_SECONDS=0', '# CFDI: the fake PAC (stamps without fiscal value) and the CSD keys\' password.', 'CFDI_PAC=fake', 'CFDI_CSD_PASSWORD=' + secrets.token_urlsafe(16)]))" > .env
 	@echo "Wrote .env with a generated SECRET_KEY"
 
 env: .env

@@ -30,6 +30,12 @@ class FiscalProfileForm(forms.ModelForm):
         help_text=_("Required the first time; leave empty to keep the stored one."),
     )
     key_file = forms.FileField(label=_("CSD key (.key)"), required=False)
+    key_password_env = forms.CharField(
+        label=_("environment variable with the key's password"),
+        required=False,
+        max_length=100,
+        help_text=_("The name of the variable, never the password. Empty: CFDI_CSD_PASSWORD_ENV's default."),
+    )
     rvoe = forms.JSONField(
         label=_("RVOE per level"),
         required=False,
@@ -168,7 +174,9 @@ class DocumentAdmin(SchoolScopedAdmin):
     @required_action(Action.INVOICE_CREATE)
     def stamp_drafts(self, request, queryset):
         done = {DocumentStatus.STAMPED: 0, DocumentStatus.FAILED: 0, DocumentStatus.DRAFT: 0}
-        for document in queryset.filter(status=DocumentStatus.DRAFT).only("pk", "school_id"):
+        for document in (
+            queryset.filter(status=DocumentStatus.DRAFT).select_related(None).only("pk", "school_id")
+        ):
             if user_can(request.user, Action.INVOICE_CREATE, document.school_id):
                 outcome = services.document_stamp(document_id=document.pk)
                 done[outcome.document.status] = done.get(outcome.document.status, 0) + 1
@@ -183,7 +191,7 @@ class DocumentAdmin(SchoolScopedAdmin):
         )
 
     def _cancel(self, request, queryset, reason: str):
-        for document in queryset.only("pk", "school_id"):
+        for document in queryset.select_related(None).only("pk", "school_id"):
             if not user_can(request.user, Action.INVOICE_CANCEL, document.school_id):
                 continue
             try:

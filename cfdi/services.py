@@ -428,25 +428,31 @@ def payment_complements_prepare(*, school_id: UUID | None = None) -> list[UUID]:
 def stamp_pending(*, school_id: UUID | None = None, limit: int = 500) -> dict[str, int]:
     """The job: prepare payment complements, then send every DRAFT to the PAC (oldest first).
 
-    What `manage.py stamp_cfdi` and the periodic task run. Safe to run twice at once (each document
-    is claimed by one). Returns counts by outcome.
+    Invoice CFDIs go first (a complement needs its invoice's UUID); when this run stamped some, their
+    payments' complements are prepared and sent in the same run. What `manage.py stamp_cfdi` and the
+    periodic task run. Safe to run twice at once (each document is claimed by one). Returns counts.
     """
-    prepared = payment_complements_prepare(school_id=school_id)
-    drafts = Document.objects.filter(status=DocumentStatus.DRAFT)
-    if school_id is not None:
-        drafts = drafts.filter(school_id=school_id)
-    # Invoice CFDIs first: a complement needs its invoice's UUID.
-    ids = list(drafts.order_by("kind", "created_at").values_list("pk", flat=True)[:limit])
-    counts = {"prepared": len(prepared), "stamped": 0, "failed": 0, "waiting": 0}
-    for document_id in ids:
-        outcome = document_stamp(document_id=document_id)
-        status = outcome.document.status
-        if status == DocumentStatus.STAMPED:
-            counts["stamped"] += 1
-        elif status == DocumentStatus.FAILED:
-            counts["failed"] += 1
-        else:
-            counts["waiting"] += 1
+    counts = {"prepared": 0, "stamped": 0, "failed": 0, "waiting": 0}
+    tried: set[UUID] = set()  # a document the PAC did not answer waits for the next run
+    for _pass in range(2):
+        counts["prepared"] += len(payment_complements_prepare(school_id=school_id))
+        drafts = Document.objects.filter(status=DocumentStatus.DRAFT)
+        if school_id is not None:
+            drafts = drafts.filter(school_id=school_id)
+        drafts = drafts.exclude(pk__in=tried).order_by("kind", "created_at")
+        invoices_stamped = 0
+        for document_id, kind in list(drafts.values_list("pk", "kind")[: max(limit - len(tried), 0)]):
+            tried.add(document_id)
+            status = document_stamp(document_id=document_id).document.status
+            if status == DocumentStatus.STAMPED:
+                counts["stamped"] += 1
+                invoices_stamped += kind == DocumentKind.INCOME
+            elif status == DocumentStatus.FAILED:
+                counts["failed"] += 1
+            else:
+                counts["waiting"] += 1
+        if not invoices_stamped:
+            break
     return counts
 
 

@@ -45,6 +45,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
         "args": ["purge_expired"],
     },
+    # CFDIs: payment complements prepared and drafts sent to the PAC (retries included), every
+    # 10 minutes; the job claims each document, so a slow run overlapping the next is harmless.
+    "stamp-cfdi": {
+        "task": "cfdi.tasks.stamp_pending",
+        "schedule": crontab(minute="*/10"),
+    },
     "send-reminders": {
         "task": "reminders.tasks.send_reminders",
         "schedule": crontab(hour=9, minute=0),

@@ -38,6 +38,11 @@ class Command(BaseCommand):
             help="Import demo bank statements for the first N schools only (default: every school; "
             "each import matches its deposits through the banking service, about a second a school).",
         )
+        parser.add_argument(
+            "--cfdi-schools", type=_positive_or_zero, default=2,
+            help="Give the first N schools a fiscal profile and a few CFDIs stamped by the fake PAC "
+            "(default 2; 0: none).",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--if-empty", action="store_true",
                           help="Do nothing (exit 0) when the database already has schools.")
@@ -76,6 +81,7 @@ class Command(BaseCommand):
         self._print_summary(summary, reset=options["reset"], counts=counts)
         self.stdout.write(f"  families       : {families} (each school with the default reminder policy)")
         self._bank_statements(options["seed"], options["bank_statement_schools"])
+        self._cfdi(options["cfdi_schools"])
 
     def _bank_statements(self, seed: int, limit: int | None = None) -> None:
         # Each school's bank account gets a month of deposits, imported and matched like a real
@@ -92,6 +98,26 @@ class Command(BaseCommand):
             f"({bank['duplicates']} duplicates, {bank['skipped']} fees skipped): {bank['matched']} matched, "
             f"{bank['suggested']} suggested, {bank['unmatched']} unmatched, {bank['ignored']} ignored"
         )
+
+    def _cfdi(self, schools: int) -> None:
+        # A fiscal profile (a throw-away CSD) and a few CFDIs stamped by the fake PAC per school:
+        # paid in full (PUE), partly paid with its payment complement (PPD), unpaid (PPD).
+        from cfdi.demo import demo_cfdi_load
+
+        if not schools:
+            return
+        cfdi = demo_cfdi_load(schools=schools)
+        if not cfdi.profiles:
+            return
+        self.stdout.write(
+            f"  CFDI           : {cfdi.profiles} fiscal profiles, {cfdi.stamped} invoices stamped and "
+            f"{cfdi.payment_complements} payment complements (fake PAC, no fiscal value)"
+        )
+        if cfdi.password_generated:
+            self.stdout.write(
+                "  (the demo CSD keys use a password made for this run only; put CFDI_CSD_PASSWORD in .env "
+                "before seeding to stamp more documents later)"
+            )
 
     def _confirm_reset(self, counts: dict[str, int]) -> None:
         what = ", ".join(f"{n} {name}" for name, n in counts.items())
