@@ -102,20 +102,18 @@ def demo_cfdi_load(*, schools: int = 2) -> DemoCfdiSummary:
 
 
 def _demo_invoices(school: School) -> list[Invoice]:
-    """An invoice paid in full, one partly paid and one unpaid, without credit notes."""
-    base = Invoice.objects.filter(school=school, credited_amount=0).select_related("student__family")
+    """An invoice paid in full (no credit notes: PUE), one partly paid and one unpaid (both PPD)."""
+    base = (
+        Invoice.objects.filter(school=school)
+        .exclude(status=InvoiceStatus.CANCELLED)
+        .select_related("student__family")
+        .order_by("due_date", "number")
+    )
     picks = [
-        base.filter(paid_amount=F("amount"))
-        .exclude(status=InvoiceStatus.CANCELLED)
-        .order_by("due_date")
-        .first(),
-        base.filter(paid_amount__gt=0, paid_amount__lt=F("amount"))
-        .exclude(status=InvoiceStatus.CANCELLED)
-        .order_by("due_date")
-        .first(),
-        base.filter(paid_amount=0, status__in=[InvoiceStatus.PENDING, InvoiceStatus.OVERDUE])
-        .order_by("due_date")
-        .first(),
+        base.filter(paid_amount=F("amount"), credited_amount=0).first(),
+        # Partly paid, or paid after a credit note (a pronto-pago discount): PPD with a complement.
+        base.filter(paid_amount__gt=0, paid_amount__lt=F("amount")).first(),
+        base.filter(paid_amount=0, credited_amount=0).first(),
     ]
     return [invoice for invoice in picks if invoice is not None]
 
