@@ -212,3 +212,19 @@ def test_the_stamped_xml_downloads(school, invoice, profile, issue_now, client_o
     assert response["Content-Type"] == "application/xml"
     document.refresh_from_db()
     assert response.content == bytes(document.xml)
+
+
+def test_the_document_list_reads_in_a_constant_number_of_queries(
+    school, student, profile, issue_now, client_of, django_assert_num_queries
+):
+    issue_now(InvoiceFactory(student=student))
+    client = client_of(school, Role.VIEWER)
+    with django_assert_num_queries(2) as captured:  # the count and the page (roles joined in)
+        response = client.get("/api/v1/cfdi-documents")
+    assert response.json()["count"] == 1, captured
+    for _ in range(3):
+        issue_now(InvoiceFactory(student=student))
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/cfdi-documents")
+    assert response.json()["count"] == 4
+    assert "xml" not in response.json()["results"][0]
