@@ -67,13 +67,13 @@ def _seeded_ids(rng: random.Random):
             f.__dict__.pop("_get_default", None)
 
 
-def families_seed(*, school_ids, seed: int, today: date) -> FamilySeedSummary:
+def families_group(*, school_ids, seed: int) -> tuple[FamilySeedSummary, list[random.Random]]:
     """Group each school's students into families of one to three children (siblings take the
-    family's last name), then give a few families some money history. Expects freshly seeded schools.
+    family's last name). Expects freshly seeded schools. Returns the counts and each school's
+    generator, which families_money_history goes on drawing from.
 
     Set-based: every school's families in one bulk insert and their students in one UPDATE per
-    5,000 rows, then fresh statistics, then the money history (whose queries need them: with the
-    statistics of the copy, when no student had a family yet, each took a scan of all invoices).
+    5,000 rows, then fresh statistics (the fee setup and the money history query by family).
     """
     summary = FamilySeedSummary()
     families, changed, rngs = [], [], []
@@ -106,10 +106,15 @@ def families_seed(*, school_ids, seed: int, today: date) -> FamilySeedSummary:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Student._meta.db_table}, {Family._meta.db_table}")
+    return summary, rngs
+
+
+def families_money_history(*, school_ids, rngs, summary: FamilySeedSummary, today: date) -> None:
+    """Give a few families of each school some money history through billing's services (one
+    payment for two children with credit left, a credit note, a bounced cheque)."""
     for school_id, rng in zip(school_ids, rngs, strict=True):
         with _seeded_ids(rng):
             _money_history(school_id, rng, summary, today)
-    return summary
 
 
 def _students_family_set(rows: list[tuple[uuid.UUID, uuid.UUID, str]]) -> None:

@@ -35,18 +35,28 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.utils import timezone
 from faker import Faker
 
-from billing.models import Allocation, DocumentSequence, Invoice, Payment, PaymentMethod
+from billing.models import Allocation, DocumentSequence, Invoice, InvoiceLine, Payment, PaymentMethod
 from billing.rules import invoice_status_derive
 from core.dates import local_today
-from demo.family_seeding import FamilySeedSummary, families_seed
+from core.money import to_money
+from demo.family_seeding import FamilySeedSummary, families_group, families_money_history
+from demo.fee_seeding import (
+    DUE_DAY,
+    FeeSeedSummary,
+    Pupil,
+    billing_runs_seed,
+    fee_setup_seed,
+    late_fees_seed,
+    school_years_for,
+)
 from families.models import Family
 from schools.models import School
 from students.models import Student
 
-DUE_DAY = 10
 ISSUE_DAYS_BEFORE_DUE = 30  # next month's invoice arrives when this month's is due
 CANCELLED_SHARE = 0.012
-SCHOLARSHIP_SHARE = 0.15
+SCHOLARSHIP_SHARE = 0.12  # students with a beca (25 % or 50 % of the colegiatura)
+MID_YEAR_SHARE = 0.04  # students who joined this school year after it started
 
 MONTHS_ES = (
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
@@ -70,7 +80,10 @@ SCHOOL_OFFERS = (
 )
 SCHOOL_KINDS = ("Colegio", "Instituto", "Escuela", "Centro Escolar", "Liceo", "Colegio Bilingüe")
 PRICE_FACTORS = (0.6, 0.8, 1.0, 1.0, 1.25, 1.5, 2.0)
-SCHOLARSHIPS = (10, 15, 20, 25, 30, 50)
+SCHOLARSHIPS = (25, 25, 50)
+MONTHLY_PAYMENTS = (10, 11, 12)  # colegiatura in 10, 11 or 12 monthly payments, per level
+# How a school stacks discounts (a beca plus the sibling discount): summed with a cap, or the best one.
+STACKING_RULES = (("SUM_CAPPED", 50), ("SUM_CAPPED", 60), ("BEST", 100))
 EMAIL_DOMAINS = ("gmail.com", "hotmail.com", "outlook.com", "yahoo.com.mx", "prodigy.net.mx")
 AREA_CODES = ("55", "33", "81", "222", "442", "477", "614", "664", "999", "998")
 
@@ -97,8 +110,6 @@ SCHOOL_COLUMNS = ("id", "created_at", "updated_at", "name", "address", "phone", 
                   "cache_version")
 STUDENT_COLUMNS = ("id", "created_at", "updated_at", "school_id", "first_name", "last_name", "email",
                    "grade", "enrolled_at", "is_active")
-INVOICE_COLUMNS = ("id", "created_at", "updated_at", "number", "school_id", "student_id", "amount",
-                   "paid_amount", "due_date", "status", "description", "created_by_id")
 PAYMENT_COLUMNS = ("id", "created_at", "updated_at", "number", "school_id", "invoice_id", "amount",
                    "payment_date", "method", "reference", "created_by_id", "allocated_amount")
 
@@ -126,17 +137,23 @@ class SeedSummary:
     last_due: date | None = None
     seconds: float = 0.0
     families: FamilySeedSummary | None = None
+    fees: FeeSeedSummary | None = None
 
 
 @dataclass
 class _SchoolRows:
+    """One school as the producer draws it: its rows, and what the fee setup and the payments
+    need (demo.fee_seeding). `rng` goes on being drawn from, in the main thread, once the producer
+    has handed the school over."""
+
     school: tuple
+    rng: random.Random
     students: list[tuple] = field(default_factory=list)
-    invoices: list[tuple] = field(default_factory=list)
-    payments: list[tuple] = field(default_factory=list)
-    sequences: dict[tuple[str, int], int] = field(default_factory=dict)
-    billed_cents: int = 0
-    collected_cents: int = 0
+    pupils: list[Pupil] = field(default_factory=list)
+    # (level, grades, monthly tuition in cents, number of monthly payments: 10, 11 or 12)
+    levels: list[tuple[str, list[str], int, int]] = field(default_factory=list)
+    stacking: tuple[str, int] = ("SUM_CAPPED", 50)
+    receipts: dict[int, int] = field(default_factory=dict)  # last receipt number per year
 
 
 # --- The data --------------------------------------------------------------------------------------
@@ -214,7 +231,8 @@ def _school_rows(
     *, seed: int, index: int, students_per_school: int, months: Sequence[tuple[int, int]],
     today: date, now: datetime, cache_version: int,
 ) -> _SchoolRows:
-    """Every row of one school, from its own generator (seed, index). Touches no database."""
+    """One school, its students and what its fee setup and payments will need, from its own
+    generator (seed, index). Touches no database: the invoices come from the billing runs."""
     rng = random.Random(f"billing-seed:{seed}:{index}")
     rand = rng.random
     fake = Faker("es_MX")
@@ -228,116 +246,41 @@ def _school_rows(
     email = f"contacto@{_ascii(kind.split()[0])}{_ascii(namesake)}{index}.edu.mx"
     school_created = _at(date(today.year - 6, 8, 1), 15 * 3600)
     rows = _SchoolRows(school=(school_id, school_created, school_created, name, address, _phone(rng),
-                               email, True, cache_version))
+                               email, True, cache_version), rng=rng)
 
     offer = rng.choice(SCHOOL_OFFERS)
     factor = rng.choice(PRICE_FACTORS)
-    grades = [
-        (f"{n}° {level}", int(LEVELS[level][1] * factor / 50) * 50 * 100)
-        for level in offer
-        for n in range(1, LEVELS[level][0] + 1)
-    ]
+    for level in offer:
+        grades = [f"{n}° {level}" for n in range(1, LEVELS[level][0] + 1)]
+        tuition = int(LEVELS[level][1] * factor / 50) * 50 * 100
+        rows.levels.append((level, grades, tuition, rng.choice(MONTHLY_PAYMENTS)))
+    rows.stacking = rng.choice(STACKING_RULES)
+    grades = [(grade, level) for level, level_grades, _, _ in rows.levels for grade in level_grades]
     first_year, first_month = _ym(months[0]) if months else (today.year, today.month)
     school_year_start = first_year if first_month >= 8 else first_year - 1
+    current_year_start = today.year if today.month >= 8 else today.year - 1
 
-    students = []  # (student_id, monthly cents, outcome chooser, preferred method)
     for _ in range(students_per_school):
         student_id = _uuid(rng)
         first_name = fake.first_name()
         last_name = f"{fake.last_name()} {fake.last_name()}"
-        grade, tuition = rng.choice(grades)
-        if rand() < SCHOLARSHIP_SHARE:
-            tuition = tuition * (100 - rng.choice(SCHOLARSHIPS)) // 100 // 100 * 100
+        grade, level = rng.choice(grades)
+        scholarship = rng.choice(SCHOLARSHIPS) if rand() < SCHOLARSHIP_SHARE else None
         enrolled = date(school_year_start - rng.randrange(0, 4), 8, rng.randrange(12, 26))
+        if rand() < MID_YEAR_SHARE:
+            # Joined this school year after it started: billed from that month on, never before.
+            joined = date(current_year_start, 8, 1) + timedelta(days=31 * rng.randrange(1, 5))
+            if joined <= today:
+                enrolled = joined.replace(day=1)
         email = f"{_ascii(first_name)}.{_ascii(last_name.split()[0])}{rng.randrange(1, 999)}@" \
                 f"{rng.choice(EMAIL_DOMAINS)}"
         created = _at(enrolled, 16 * 3600)
         rows.students.append((student_id, created, created, school_id, first_name, last_name, email,
                               grade, enrolled, True))
-        students.append((student_id, tuition, _OUTCOME[_PROFILE.pick(rand)], _METHOD.pick(rand)))
-
-    payments: list[tuple] = []  # (payment_date, created_at, id, invoice_id, cents, method, reference)
-    invoice_numbers: Counter = Counter()
-    start_of_today = _at(today, 0)
-    midnight: dict[date, datetime] = {}
-    zero = _money(0)
-    for pair in months:
-        year, month = _ym(pair)
-        due = date(year, month, DUE_DAY)
-        issued = due - timedelta(days=ISSUE_DAYS_BEFORE_DUE)
-        created = min(_at(issued, 14 * 3600), start_of_today)
-        description = f"Colegiatura {MONTHS_ES[month - 1]} {year}"
-        # Paid on time: between the invoice's arrival and its due date. Late: up to 45 days after.
-        # A part is usually paid soon after the invoice arrives, the rest when money comes in.
-        early_days = [due - timedelta(days=d) for d in range(ISSUE_DAYS_BEFORE_DUE)]
-        late_days = [due + timedelta(days=d) for d in range(1, 46)]
-        first_part_days = [issued + timedelta(days=d) for d in range(10)]
-        for day in (*early_days, *late_days, *first_part_days):
-            if day not in midnight:
-                midnight[day] = _at(day, 0)
-        for student_id, cents, outcomes, preferred in students:
-            invoice_id = _uuid(rng)
-            invoice_numbers[created.year] += 1
-            number = f"{created.year}-{invoice_numbers[created.year]:06d}"
-            if rand() < CANCELLED_SHARE:
-                cancelled_at = min(created + timedelta(days=1 + int(rand() * 5)), now)
-                rows.invoices.append((invoice_id, created, cancelled_at, number, school_id, student_id,
-                                      _money(cents), zero, due, "CANCELLED", description, None))
-                continue
-            rows.billed_cents += cents
-            outcome = outcomes.pick(rand)
-            # Partial payments are round hundreds of pesos, 30-70% of the tuition.
-            part = max(10000, cents * (3 + int(rand() * 5)) // 10 // 10000 * 10000)
-            if part >= cents and outcome in (SPLIT, PARTIAL):
-                outcome = ON_TIME
-            if outcome == ON_TIME:
-                planned = ((early_days[int(rand() * len(early_days))], cents),)
-            elif outcome == LATE:
-                planned = ((late_days[int(rand() * len(late_days))], cents),)
-            elif outcome == SPLIT:
-                planned = ((first_part_days[int(rand() * len(first_part_days))], part),
-                           (late_days[int(rand() * len(late_days))], cents - part))
-            elif outcome == PARTIAL:
-                days = first_part_days if rand() < 0.6 else late_days
-                planned = ((days[int(rand() * len(days))], part),)
-            else:
-                planned = ()
-            paid = 0
-            last_change = created
-            for paid_on, amount in planned:
-                # Drawn whether or not it has happened yet, so the day the seed runs only decides
-                # which payments exist, never the rest of the data.
-                method = preferred if rand() < PREFERRED_METHOD_SHARE else _METHOD.pick(rand)
-                # Registered at the desk between 09:00 and 18:00 Mexico City time (15-24 UTC).
-                seconds = 15 * 3600 + int(rand() * 9 * 3600)
-                payment_id, reference = _uuid(rng), _reference(rand, method)
-                if paid_on > today:
-                    continue
-                at = max(min(midnight[paid_on] + timedelta(seconds=seconds), now), created)
-                payments.append((paid_on, at, payment_id, invoice_id, amount, method, reference))
-                paid += amount
-                last_change = max(last_change, at)
-            rows.collected_cents += paid
-            # The one status rule; cents compare like pesos, so it is applied to integer cents.
-            status = invoice_status_derive(amount=cents, paid_amount=paid, due_date=due, cancelled=False,
-                                           today=today)
-            rows.invoices.append((invoice_id, created, last_change, number, school_id, student_id,
-                                  _money(cents), _money(paid), due, str(status), description, None))
-
-    # Receipt numbers follow the order money came in, per calendar year.
-    payments.sort(key=lambda p: (p[0], p[1], p[2]))
-    receipt_numbers: Counter = Counter()
-    for paid_on, at, payment_id, invoice_id, cents, method, reference in payments:
-        receipt_numbers[paid_on.year] += 1
-        number = f"{paid_on.year}-{receipt_numbers[paid_on.year]:06d}"
-        # One payment against one invoice: all of it allocated to it (the allocation rows are
-        # written set-based after the load, see _allocations_insert).
-        rows.payments.append((payment_id, at, at, number, school_id, invoice_id, _money(cents), paid_on,
-                              method, reference, None, _money(cents)))
-    for year, last in invoice_numbers.items():
-        rows.sequences[(DocumentSequence.Kind.INVOICE.value, year)] = last
-    for year, last in receipt_numbers.items():
-        rows.sequences[(DocumentSequence.Kind.RECEIPT.value, year)] = last
+        rows.pupils.append(Pupil(
+            id=student_id, grade=grade, level=level, enrolled=enrolled, scholarship=scholarship,
+            outcomes=_OUTCOME[_PROFILE.pick(rand)], method=_METHOD.pick(rand),
+        ))
     return rows
 
 
@@ -434,7 +377,7 @@ class _Producer(threading.Thread):
         try:
             for index in range(self.count):
                 rows = self.make_rows(index)
-                parts = ([rows.school], rows.students, rows.invoices, rows.payments)
+                parts = ([rows.school], rows.students)
                 texts = [_copy_text(part) for part in parts] if self.copy_text else None
                 if not self._put((rows, texts)):
                     return
@@ -508,6 +451,8 @@ def _bulk_load_mode(models_: Sequence[type[models.Model]]):
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
     yield
+    # Rows the services wrote meanwhile (enrollments, discounts...) queued their own key checks.
+    _pending_checks_run()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _, definition in indexes:
@@ -565,6 +510,110 @@ def seed_data_reset() -> None:
                 cursor.execute(sql)
 
 
+def _payments_rows(rows: _SchoolRows, *, today: date, now: datetime) -> tuple[list[tuple], list[tuple]]:
+    """The school's payments, drawn for the invoices its billing runs issued, and each invoice's
+    new state: (payments, invoice updates). Reads the invoices; writes nothing.
+
+    Each family's habit (on time, late, split, partial, never) decides its invoices' payments, as
+    before the fee plans: paid on time between the invoice's arrival and its due date, late up to
+    45 days after, a part soon after it arrives and the rest when money comes in. A few invoices are
+    cancelled. Every planned payment is drawn, whether or not its day has come, so the day the seed
+    runs only decides which payments exist, never the rest of the data.
+    """
+    rng = rows.rng
+    rand = rng.random
+    habits = {pupil.id: pupil for pupil in rows.pupils}
+    school_id = rows.school[0]
+    start_of_today = _at(today, 0)
+    payments: list[tuple] = []  # (payment_date, created_at, id, invoice_id, cents, method, reference)
+    updates: list[tuple] = []  # (invoice id, paid, status, created_at, updated_at)
+    invoices = (
+        Invoice.objects.filter(school_id=school_id, surcharge_of__isnull=True).order_by("number")
+        .values_list("pk", "student_id", "amount", "due_date")
+    )
+    for invoice_id, student_id, amount, due in invoices:
+        pupil = habits[str(student_id)]
+        cents = int(amount * 100)
+        issued = due - timedelta(days=ISSUE_DAYS_BEFORE_DUE)
+        created = min(_at(issued, 14 * 3600), start_of_today)
+        if rand() < CANCELLED_SHARE:
+            cancelled_at = min(created + timedelta(days=1 + int(rand() * 5)), now)
+            updates.append((invoice_id, _money(0), "CANCELLED", created, cancelled_at))
+            continue
+        outcome = pupil.outcomes.pick(rand)
+        # Partial payments are round hundreds of pesos, 30-70% of the invoice.
+        part = max(10000, cents * (3 + int(rand() * 5)) // 10 // 10000 * 10000)
+        if part >= cents and outcome in (SPLIT, PARTIAL):
+            outcome = ON_TIME
+        if outcome == ON_TIME:  # between the invoice's arrival and its due date
+            planned = ((issued + timedelta(days=1 + int(rand() * ISSUE_DAYS_BEFORE_DUE)), cents),)
+        elif outcome == LATE:  # up to 45 days after the due date
+            planned = ((due + timedelta(days=1 + int(rand() * 45)), cents),)
+        elif outcome == SPLIT:  # a part soon after the invoice arrives, the rest late
+            planned = ((issued + timedelta(days=int(rand() * 10)), part),
+                       (due + timedelta(days=1 + int(rand() * 45)), cents - part))
+        elif outcome == PARTIAL:
+            planned = ((issued + timedelta(days=int(rand() * 10)) if rand() < 0.6
+                        else due + timedelta(days=1 + int(rand() * 45)), part),)
+        else:
+            planned = ()
+        paid = 0
+        last_change = created
+        for paid_on, value in planned:
+            method = pupil.method if rand() < PREFERRED_METHOD_SHARE else _METHOD.pick(rand)
+            # Registered at the desk between 09:00 and 18:00 Mexico City time (15-24 UTC).
+            seconds = 15 * 3600 + int(rand() * 9 * 3600)
+            payment_id, reference = _uuid(rng), _reference(rand, method)
+            if paid_on > today:
+                continue
+            at = max(min(_at(paid_on, seconds), now), created)
+            payments.append((paid_on, at, payment_id, invoice_id, value, method, reference))
+            paid += value
+            last_change = max(last_change, at)
+        # The one status rule; cents compare like pesos, so it is applied to integer cents.
+        status = invoice_status_derive(amount=cents, paid_amount=paid, due_date=due, cancelled=False,
+                                       today=today)
+        updates.append((invoice_id, _money(paid), str(status), created, last_change))
+    # Receipt numbers follow the order money came in, per calendar year.
+    payments.sort(key=lambda p: (p[0], p[1], p[2]))
+    receipt_numbers: Counter = Counter()
+    payment_rows = []
+    for paid_on, at, payment_id, invoice_id, cents, method, reference in payments:
+        receipt_numbers[paid_on.year] += 1
+        number = f"{paid_on.year}-{receipt_numbers[paid_on.year]:06d}"
+        # One payment against one invoice: all of it allocated to it (the allocation rows are
+        # written set-based after the load, see _allocations_insert).
+        payment_rows.append((payment_id, at, at, number, school_id, str(invoice_id), _money(cents), paid_on,
+                             method, reference, None, _money(cents)))
+    rows.receipts = dict(receipt_numbers)
+    return payment_rows, updates
+
+
+def _invoices_settle(updates: list[tuple]) -> None:
+    """Store what the payments did to the invoices (paid amount, status, dates), by primary key:
+    one UPDATE ... FROM (VALUES ...) per few thousand on PostgreSQL, executemany on SQLite."""
+    table = connection.ops.quote_name(Invoice._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            convert = [_sqlite_converter(Invoice._meta.get_field(name)) for name in
+                       ("paid_amount", "status", "created_at", "updated_at", "id")]
+            cursor.executemany(
+                f"UPDATE {table} SET paid_amount = %s, status = %s, created_at = %s, updated_at = %s "  # noqa: S608
+                "WHERE id = %s",
+                [[c(v) for c, v in zip(convert, (*row[1:], str(row[0])), strict=True)] for row in updates],
+            )
+            return
+        for start in range(0, len(updates), 5000):
+            chunk = updates[start:start + 5000]
+            cursor.execute(
+                f"UPDATE {table} AS i SET paid_amount = v.paid, status = v.status, created_at = v.created, "  # noqa: S608
+                "updated_at = v.updated FROM (VALUES "
+                + ", ".join(["(%s::uuid, %s::numeric, %s, %s::timestamptz, %s::timestamptz)"] * len(chunk))
+                + ") AS v(id, paid, status, created, updated) WHERE i.id = v.id",
+                [value for row in chunk for value in row],
+            )
+
+
 def seed_data_load(
     *,
     schools: int,
@@ -574,15 +623,21 @@ def seed_data_load(
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SeedSummary:
-    """Generate and insert the demo books in one transaction; returns what was written.
+    """Generate the demo books in one transaction, through the fee plans; returns what was written.
+
+    Schools and students are generated (one generator per school, in a producer thread) and copied
+    set-based; each school then gets its fee setup (demo.fee_seeding: school years, a fee plan per
+    level with inscripción and colegiatura, enrollments, becas, sibling and pronto-pago discounts,
+    a late-fee policy) and families; the billing run (fees.runs, the service behind
+    `generate_invoices`) issues every seeded month's invoices; the families' payments are drawn for
+    those invoices and written set-based; then the late-fee run charges the recargos due today.
 
     Same arguments on the same day -> the same rows, ids and numbers. Expects no seeded school with
     the same ids (run it on an empty database or after seed_data_reset). On PostgreSQL the load
-    holds ACCESS EXCLUSIVE locks on the student, invoice and payment tables until it commits (see
-    _bulk_load_mode): run it when the app is not serving those tables. Sets each school's
-    DocumentSequence to the highest number used, so numbers the API hands out later continue the
-    series. Each school's cache_version starts at the load's Unix time: a reset followed by a new
-    seed with the same ids never meets cache entries written under the old data's versions.
+    holds ACCESS EXCLUSIVE locks on the student, invoice, line and payment tables until it commits
+    (see _bulk_load_mode): run it when the app is not serving those tables. Each school's
+    cache_version starts at the load's Unix time: a reset followed by a new seed with the same ids
+    never meets cache entries written under the old data's versions.
     """
     if schools < 0 or students_per_school < 0 or months < 0:
         raise ValueError("schools, students per school and months must not be negative")
@@ -590,14 +645,15 @@ def seed_data_load(
     today = today or local_today()
     now = timezone.now()
     month_list = billing_months(today=today, months=months)
+    periods = [_ym(pair) for pair in month_list]
     cache_version = int(time.time())
     summary = SeedSummary()
     if month_list:
         summary.first_due = date(*_ym(month_list[0]), DUE_DAY)
         summary.last_due = date(*_ym(month_list[-1]), DUE_DAY)
     postgres = connection.vendor == "postgresql"
-    tables = [_Table(School, SCHOOL_COLUMNS), _Table(Student, STUDENT_COLUMNS),
-              _Table(Invoice, INVOICE_COLUMNS), _Table(Payment, PAYMENT_COLUMNS)]
+    tables = [_Table(School, SCHOOL_COLUMNS), _Table(Student, STUDENT_COLUMNS)]
+    payments_table = _Table(Payment, PAYMENT_COLUMNS)
     producer = _Producer(
         count=schools,
         copy_text=postgres,
@@ -606,54 +662,82 @@ def seed_data_load(
             today=today, now=now, cache_version=cache_version,
         ),
     )
-    sequences: list[DocumentSequence] = []
-    school_ids: list[str] = []
-    billed = collected = 0
-    with transaction.atomic(), _bulk_load_mode([Student, Invoice, Payment]):
-        producer.start()
-        try:
+    years = school_years_for(periods=periods, today=today)
+    loaded: list[_SchoolRows] = []
+    family_rngs = []
+    fees = FeeSeedSummary()
+    with transaction.atomic():
+        with _bulk_load_mode([Student, Invoice, InvoiceLine, Payment]):
+            producer.start()
+            try:
+                with connection.cursor() as cursor:
+                    for rows, texts in producer:
+                        parts = ([rows.school], rows.students)
+                        for table, part, text in zip(tables, parts, texts or parts, strict=True):
+                            if postgres:
+                                table.copy(cursor, text)
+                            else:
+                                table.insert(cursor, part)
+                        loaded.append(rows)
+                        summary.schools += 1
+                        summary.students += len(rows.students)
+                        if progress:
+                            progress(summary.schools, schools)
+            finally:
+                producer.stopped.set()
+                producer.join()
+            # Siblings share a family (and a last name) before the fee setup: the sibling discount
+            # and pronto pago are the family's.
+            summary.families, family_rngs = families_group(
+                school_ids=[rows.school[0] for rows in loaded], seed=seed
+            )
+            for index, rows in enumerate(loaded):
+                fee_setup_seed(rows, years=years, seed=seed, index=index, summary=fees)
+            billing_runs_seed([rows.school[0] for rows in loaded], periods=periods, seed=seed, summary=fees)
+            sequences = []
             with connection.cursor() as cursor:
-                for rows, texts in producer:
-                    parts = ([rows.school], rows.students, rows.invoices, rows.payments)
-                    for table, part, text in zip(tables, parts, texts or parts, strict=True):
-                        if postgres:
-                            table.copy(cursor, text)
-                        else:
-                            table.insert(cursor, part)
+                for rows in loaded:
+                    payments, updates = _payments_rows(rows, today=today, now=now)
+                    _invoices_settle(updates)
+                    if postgres:
+                        payments_table.copy(cursor, _copy_text(payments))
+                    else:
+                        payments_table.insert(cursor, payments)
                     sequences.extend(
-                        DocumentSequence(school_id=rows.school[0], kind=kind, year=year, last_value=last)
-                        for (kind, year), last in sorted(rows.sequences.items())
+                        DocumentSequence(school_id=rows.school[0], kind=DocumentSequence.Kind.RECEIPT,
+                                         year=year, last_value=last)
+                        for year, last in sorted(rows.receipts.items())
                     )
-                    summary.schools += 1
-                    school_ids.append(rows.school[0])
-                    summary.students += len(rows.students)
-                    summary.invoices += len(rows.invoices)
-                    summary.payments += len(rows.payments)
-                    summary.invoices_by_status.update(row[9] for row in rows.invoices)
-                    summary.payments_by_method.update(row[8] for row in rows.payments)
-                    billed += rows.billed_cents
-                    collected += rows.collected_cents
-                    if progress:
-                        progress(summary.schools, schools)
-        finally:
-            producer.stopped.set()
-            producer.join()
-        DocumentSequence.objects.bulk_create(sequences, batch_size=2000)
+                    summary.payments += len(payments)
+                    summary.payments_by_method.update(row[8] for row in payments)
+                    summary.collected += sum((row[6] for row in payments), Decimal("0.00"))
+            DocumentSequence.objects.bulk_create(sequences, batch_size=2000)
         _allocations_insert()
-    analyzed = [*(t.table_sql for t in tables), Allocation._meta.db_table]
-    if postgres:
-        # Statistics before the families' queries: freshly copied tables have none, and the
-        # planner then scans all invoices for each family (minutes at 100 schools, hours at 1,000).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(analyzed))
-    # Families and their money history through the services, once every constraint is back.
-    summary.families = families_seed(school_ids=school_ids, seed=seed, today=today)
-    if postgres:
-        # Fresh statistics again (students now have families), so the first sweep and report
-        # queries get good plans.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join([*analyzed, Family._meta.db_table]))
-    summary.billed = _money(billed)
-    summary.collected = _money(collected)
+    _analyze()
+    with transaction.atomic():
+        # Recargos as of the seed day, on what is still unpaid (paid invoices earn none).
+        late_fees_seed([rows.school[0] for rows in loaded], today=today, seed=seed, summary=fees)
+        # Families' money history through the services, once every constraint is back.
+        families_money_history(
+            school_ids=[rows.school[0] for rows in loaded], rngs=family_rngs, summary=summary.families,
+            today=today,
+        )
+    _analyze()
+    summary.fees = fees
+    counted = Invoice.objects.values("status").annotate(n=models.Count("id")).order_by()
+    summary.invoices_by_status.update({row["status"]: row["n"] for row in counted})
+    summary.invoices = sum(summary.invoices_by_status.values())
+    billed = Invoice.objects.exclude(status="CANCELLED").aggregate(total=models.Sum("amount"))["total"]
+    summary.billed = to_money(billed or 0)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _analyze() -> None:
+    """PostgreSQL: fresh statistics, so the next queries (the late-fee run, the families' history,
+    the first sweep and reports) get good plans after a bulk load."""
+    if connection.vendor == "postgresql":
+        models_ = (School, Student, Family, Invoice, InvoiceLine, Payment, Allocation)
+        tables = [model._meta.db_table for model in models_]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(tables))

@@ -189,7 +189,10 @@ def _plan_invoices(*, school_id: UUID, period: Period, result: BillingRunResult)
     enrollments = list(
         Enrollment.objects.filter(
             school_year_id__in=list(years), is_active=True, plan__is_active=True, student__is_active=True,
-        ).order_by().values_list("student_id", "plan_id", "starts_on", "school_year_id", "student__family_id")
+        # In student order: a run numbers its invoices the same way every time (the seed's promise).
+        ).order_by("student_id").values_list(
+            "student_id", "plan_id", "starts_on", "school_year_id", "student__family_id"
+        )
     )
     plan_ids = {plan_id for _, plan_id, _, _, _ in enrollments}
     items_by_plan = defaultdict(list)
@@ -415,7 +418,7 @@ def _surcharges_due(*, school_id: UUID, policy: LateFeePolicy, as_of: date) -> l
         Invoice.objects.filter(
             open_q(), school_id=school_id, surcharge_of__isnull=True,
             due_date__lt=as_of - timedelta(days=policy.grace_days),
-        ).order_by().values_list("pk", "student_id", "number", "amount", "due_date")
+        ).order_by("number").values_list("pk", "student_id", "number", "amount", "due_date")
     )
     # Only invoices with a line of a covered concept. Looked up by invoice id, in chunks, through
     # the lines' invoice index: no join for the planner to misjudge right after a large run.

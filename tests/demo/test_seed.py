@@ -1,6 +1,6 @@
 """manage.py seed: deterministic, consistent, numbered so the API continues the series."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -10,11 +10,20 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection
 from django.db.models import Count, F, Sum
 
-from billing.models import DocumentSequence, Invoice, InvoiceStatus, Payment, PaymentMethod
+from billing.models import (
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineSource,
+    Payment,
+    PaymentMethod,
+)
 from billing.reconcile import invoice_discrepancy_list
 from billing.services import invoice_create
 from core.dates import local_today
-from demo.seeding import seed_data_load
+from demo.seeding import seed_data_load, seed_data_reset
+from fees.models import BillingRun, Discount, DiscountKind, Enrollment
 from schools.models import School
 from students.models import Student
 from tests.factories import SchoolFactory
@@ -47,6 +56,9 @@ def snapshot() -> dict:
 
 
 def test_same_seed_gives_the_same_rows_ids_numbers_and_totals():
+    # The promise holds on an empty database or after --reset (both start from empty tables: the
+    # billing runs number students in the order their rows are stored).
+    seed_data_reset()
     seed_data_load(seed=7, **SMALL)
     first = snapshot()
     seed("--reset", "--yes", "--seed", "7", "--schools", "2", "--students-per-school", "12", "--months", "6")
@@ -67,26 +79,63 @@ def test_seeded_books_reconcile_clean():
 
     assert report.clean, report.discrepancies
     assert report.stale_overdue == {}
-    assert report.invoices_checked == 2 * 12 * 6
+    assert report.invoices_checked == Invoice.objects.count() > 2 * 12 * 5
 
 
-def test_seed_writes_one_tuition_invoice_per_student_and_month_with_a_mix_of_outcomes():
+def test_seed_issues_the_months_through_billing_runs_with_a_mix_of_outcomes():
     today = date(2026, 3, 25)  # a fixed day, so the mix does not depend on when the test runs
 
     summary = seed_data_load(seed=2026, schools=2, students_per_school=40, months=8, today=today)
 
-    assert Invoice.objects.count() == summary.invoices == 2 * 40 * 8
-    assert set(Invoice.objects.values_list("student_id", "due_date").annotate(n=Count("id"))
-               .values_list("n", flat=True)) == {1}
+    issued = Invoice.objects.filter(surcharge_of__isnull=True)
+    # Every month by a billing run, recorded: Aug 2025 .. Apr 2026 for each school.
+    runs = BillingRun.objects.all()
+    assert runs.count() == summary.fees.runs == 2 * 8
+    assert sorted(set(runs.values_list("period", flat=True))) == [
+        "2025-09", "2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04"]
+    assert issued.count() == sum(runs.values_list("invoices_created", flat=True)) == summary.fees.run_invoices
+    # One invoice per student and month; its lines add up to it.
+    per_month = (
+        InvoiceLine.objects.filter(source=LineSource.PLAN_ITEM).values("student_id", "period")
+        .annotate(n=Count("invoice_id", distinct=True))
+    )
+    assert {row["n"] for row in per_month} == {1}
+    for invoice in issued.annotate(lines_total=Sum("lines__amount"))[:50]:
+        assert invoice.lines_total == invoice.amount
+    # Every enrolled student gets April's colegiatura (every plan bills April), due next month.
+    assert issued.filter(due_date__gt=today).count() == Enrollment.objects.filter(
+        school_year__name="2025-2026").count() == 2 * 40
+    # Becas, sibling discounts and pronto pago are on the invoices.
+    assert InvoiceLine.objects.filter(source=LineSource.DISCOUNT, amount__lt=0).exists()
+    discount_lines = InvoiceLine.objects.filter(source=LineSource.DISCOUNT)
+    discounted = set(discount_lines.values_list("source_id", flat=True))
+    kinds = set(Discount.objects.filter(pk__in=discounted).values_list("kind", flat=True))
+    assert {DiscountKind.SCHOLARSHIP, DiscountKind.SIBLING} <= kinds
+    assert issued.filter(early_payment_until__isnull=False, early_payment_amount__lt=F("amount")).exists()
+    # Recargos on what is still unpaid, linked to it; one per school waived with its reason.
+    recargos = Invoice.objects.filter(surcharge_of__isnull=False)
+    assert recargos.count() == summary.fees.recargos > 0
+    assert not recargos.filter(surcharge_of__surcharge_of__isnull=False).exists(), "never on a recargo"
+    assert set(recargos.values_list("surcharge_tier", flat=True)) <= {0, 1}
+    assert recargos.filter(status=InvoiceStatus.CANCELLED).exclude(cancel_reason="").count() == 2
     assert set(Invoice.objects.values_list("status", flat=True)) == set(InvoiceStatus.values)
-    assert Invoice.objects.filter(due_date__gt=today).count() == 2 * 40, "next month's invoices"
     assert Payment.objects.filter(payment_date__gt=F("invoice__due_date")).exists(), "late payments"
     assert Payment.objects.filter(payment_date__lte=F("invoice__due_date")).exists(), "on time"
     assert set(Payment.objects.values_list("method", flat=True)) == set(PaymentMethod.values)
     assert not Payment.objects.filter(payment_date__gt=today).exists()
     assert not Payment.objects.filter(invoice__status=InvoiceStatus.CANCELLED).exists()
-    march = Invoice.objects.filter(due_date=date(2026, 3, 10)).first()
+    march = issued.filter(due_date__year=2026, due_date__month=3).first()
     assert march.description == "Colegiatura marzo 2026"
+
+
+def test_students_who_joined_mid_year_are_billed_from_that_month_only():
+    seed_data_load(seed=2026, schools=3, students_per_school=40, months=8, today=date(2026, 3, 25))
+
+    late_starters = Enrollment.objects.filter(starts_on__gt=F("school_year__starts_on") + timedelta(days=31))
+    assert late_starters.exists()
+    for enrollment in late_starters:
+        first = Invoice.objects.filter(student_id=enrollment.student_id).order_by("due_date").first()
+        assert first.due_date >= enrollment.starts_on.replace(day=1)
 
 
 def test_seed_sets_number_series_so_the_next_api_invoice_continues_them():
@@ -157,14 +206,17 @@ def test_reset_replaces_payments_and_all(monkeypatch):
 
     assert "Deleted: 2 schools" in output
     assert School.objects.count() == 1
-    assert Invoice.objects.count() == 6
+    assert Invoice.objects.exclude(school_id=School.objects.get().pk).count() == 0
+    assert Invoice.objects.filter(surcharge_of__isnull=True).count() == sum(
+        BillingRun.objects.values_list("invoices_created", flat=True))
     assert Payment.objects.exclude(school_id=School.objects.get().pk).count() == 0
 
 
 def test_summary_reports_counts_and_money():
     output = seed("--schools", "1", "--students-per-school", "5", "--months", "3", "--seed", "1")
 
-    assert "Seeded 1 schools, 5 students, 15 invoices" in output
+    assert f"Seeded 1 schools, 5 students, {Invoice.objects.count()} invoices" in output
+    assert f"{BillingRun.objects.count()} runs issued" in output
     assert "collected" in output
 
 

@@ -22,8 +22,9 @@ _positive_or_zero.__name__ = "non-negative integer"  # argparse names the type i
 
 class Command(BaseCommand):
     help = (
-        "Fill the database with realistic demo data (Mexican schools, students, monthly tuition "
-        "invoices over --months ending next month, and payments: on time, late, partial, never). "
+        "Fill the database with realistic demo data (Mexican schools, students, fee plans with becas, "
+        "sibling and pronto-pago discounts; the monthly billing runs over --months ending next month, "
+        "payments: on time, late, partial, never; recargos on what is unpaid). "
         "Same --seed on the same day gives the same data, ids and numbers."
     )
 
@@ -146,5 +147,15 @@ class Command(BaseCommand):
             out.write(f"  families       : {f.families} ({f.students_in_families} students); "
                       f"{f.family_payments} paid for two children with credit left, {f.credit_notes} "
                       f"credit notes, {f.reversals} bounced cheques reversed")
+        if summary.fees:
+            fees = summary.fees
+            out.write(f"  fee plans      : {fees.school_years} school years, {fees.plans} plans "
+                      f"(inscripción, colegiatura), {fees.enrollments} enrollments; "
+                      f"{fees.scholarships} becas, "
+                      f"{fees.sibling_discounts} sibling discounts, pronto pago for "
+                      f"{fees.early_payment_families} families")
+            out.write(f"  billing runs   : {fees.runs} runs issued {fees.run_invoices} invoices "
+                      f"({fees.runs_seconds:.1f}s); {fees.recargos} recargos charged, "
+                      f"{fees.recargos_waived} waived")
         out.write(f"  billed         : {summary.billed} (cancelled invoices excluded)")
         out.write(f"  collected      : {summary.collected}")
