@@ -1039,6 +1039,11 @@ ES.update({
     "Unknown role; use one of %(choices)s.": "Rol desconocido; use uno de %(choices)s.",
     "Ensure this field has no more than %(max)s characters.": "Asegúrese de que este campo no tenga más de %(max)s caracteres.",
     "Use at most %(max)s words.": "Use a lo sumo %(max)s palabras.",
+    "Billing run this month": "Emisión de facturas de este mes",
+    "Expected from enrollments": "Esperado de las inscripciones",
+    "%(rate)s %% issued": "%(rate)s %% emitido",
+    "%(issued)s of %(expected)s invoices issued": "%(issued)s de %(expected)s facturas emitidas",
+    "Not issued": "Sin emitir",
     "This invoice's amount is the sum of its lines (issued from a fee plan); correct it with a credit note.":
         "El importe de esta factura es la suma de sus partidas (emitida desde un plan de cobro); corríjalo con una nota de crédito.",
     "Unknown ordering %(invalid)s; use one of: %(valid)s.": "Orden desconocido %(invalid)s; use uno de: %(valid)s.",
