@@ -27,6 +27,7 @@ its payment, so a re-import or a racing import of the same line records nothing)
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,13 +42,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from billing.credit import allocation_plan_oldest_first
+from billing.exceptions import PaymentDateTooOld
 from billing.models import Allocation, DocumentSequence, Invoice, InvoiceStatus, Payment
-from billing.rules import invoice_current_status
-from billing.services import _checked_amount, _checked_method, _checked_past_date, document_numbers_next
+from billing.rules import early_payment_credit, invoice_current_status
+from billing.services import (
+    _checked_amount,
+    _checked_method,
+    _checked_past_date,
+    document_numbers_next,
+    early_payment_credit_notes_issue,
+)
 from core.audit import history_request_attrs
 from core.dates import local_today
 from core.exceptions import DomainError, NotFound
+from core.money import ZERO
 from families.models import Family
+from schools.models import School
 from schools.services import school_cache_version_bump
 from users.models import User
 
@@ -187,7 +197,8 @@ def family_payments_record_many(
 
     Returns one outcome per request, in order: the Payment (with `allocation_list`), or the
     DomainError family_payment_record would have raised for it (InvalidAmount,
-    InvalidPaymentMethod, FuturePaymentDate, NotFound for an unknown family): a refused request
+    InvalidPaymentMethod, FuturePaymentDate, PaymentDateTooOld, NotFound for an unknown family):
+    a refused request
     writes nothing, the others are recorded. Locks as the module docstring says.
     """
     today = local_today()
@@ -208,16 +219,32 @@ def family_payments_record_many(
         accepted.append((index, family_id, amount, payment_date, request))
 
     schools = _families_lock(list({family_id for _, family_id, *_ in accepted}))
+    floors = {
+        school.pk: school.payment_date_floor(today)
+        for school in School.objects.filter(pk__in=sorted(set(schools.values()))).only(
+            "earliest_payment_date"
+        )
+    }
     open_by_family = _open_invoices_lock(list(schools))
 
     payments: list[Payment] = []
     allocations: list[Allocation] = []
     changed: dict[UUID, Invoice] = {}
+    early_credits: list[list[tuple[Invoice, Decimal]]] = []  # per payment, as the single service
     for index, family_id, amount, payment_date, request in accepted:
         if family_id not in schools:
             outcomes[index] = NotFound(gettext_lazy("No such family."))
             continue
-        plan = allocation_plan_oldest_first(open_by_family.get(family_id, ()), amount)
+        floor = floors[schools[family_id]]
+        if payment_date < floor:  # as family_payment_record: a 1900 typo is refused
+            outcomes[index] = PaymentDateTooOld(fields={"payment_date": [f"Must be {floor} or later."]})
+            continue
+        plan = allocation_plan_oldest_first(open_by_family.get(family_id, ()), amount, paid_on=payment_date)
+        # Pronto pago, judged before the money is applied (billing.rules), as the single service.
+        credits = [
+            (invoice, early_payment_credit(invoice, part=part, paid_on=payment_date))
+            for invoice, part in plan
+        ]
         payment = Payment(
             school_id=schools[family_id],
             family_id=family_id,
@@ -234,6 +261,11 @@ def family_payments_record_many(
         for invoice, part in plan:
             invoice.paid_amount += part  # the family's next payment in this batch sees it
             changed[invoice.pk] = invoice
+        for invoice, credit in credits:
+            invoice.credited_amount += credit  # and an invoice settled by pronto pago as settled
+        # The notes are issued below by billing.services, which updates the invoices it is given:
+        # copies, so this batch's view of them is not counted twice.
+        early_credits.append([(copy.copy(invoice), credit) for invoice, credit in credits if credit > ZERO])
         allocations.extend(payment.allocation_list)
         payments.append(payment)
         outcomes[index] = payment
@@ -254,6 +286,9 @@ def family_payments_record_many(
         Payment.objects.bulk_create(payments, batch_size=1000)
         Allocation.objects.bulk_create(allocations, batch_size=1000)
         _invoices_paid_update(list(changed.values()), today=today)
+        for credits in early_credits:  # rare (pronto pago in time): one credit note at a time
+            if credits:
+                early_payment_credit_notes_issue(credits, actor=actor)
         # The audit trail the single service writes through save(): one "+" row per payment, and
         # here one "~" row per invoice whose paid amount changed.
         _history_copy(Payment, [payment.pk for payment in payments], history_type="+", actor=actor)
