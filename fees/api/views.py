@@ -360,82 +360,84 @@ SCHOOL_ID = uuid_path_parameter("school_id", "School id.")
 RUNNERS = "ACCOUNTANTs and ADMINs of the school run them (`permission_denied`)."
 
 
-class BillingRunListApi(GenericAPIView):
+# A school's runs of one kind (newest first), and starting one: 201 with the result, or 200 for
+# a dry run. A subclass names its model, serializers and `execute(school, data, user)`.
+class _RunListApi(GenericAPIView):
+    filter_backends: list = []
+    run_input: type
+    result_output: type
+
+    def get_queryset(self):
+        school = school_get(user=self.request.user, school_id=self.kwargs["school_id"])
+        return self.queryset.model.objects.filter(school_id=school.pk).order_by("-created_at", "-pk")
+
+    def get(self, request, school_id):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.serializer_class(page, many=True).data)
+
+    def post(self, request, school_id):
+        school = school_get(user=request.user, school_id=school_id)
+        require(request.user, Action.BILLING_RUN, school.pk)
+        data = parse(self.run_input, request.data)
+        result = self.execute(school, data, request.user)
+        return Response(self.result_output(result).data,
+                        status=status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED)
+
+
+def _run_schema(tag: str, output, run_input, result_output, description: str):
+    return extend_schema_view(
+        get=extend_schema(operation_id=f"{tag}_list", tags=["fees"], parameters=[SCHOOL_ID],
+                          responses={200: output(many=True)}),
+        post=extend_schema(
+            operation_id=f"{tag}_create", tags=["fees"], parameters=[SCHOOL_ID], request=run_input,
+            responses={200: result_output, 201: result_output,
+                       **error_responses(403, descriptions={403: RUNNERS})},
+            description=description,
+        ),
+    )
+
+
+@_run_schema(
+    "billing_runs", s.BillingRunOutput, s.BillingRunInput, s.BillingRunResultOutput,
+    "Issue the school's invoices for `period` from its fee plans (201), or with `dry_run` "
+    "say what would be issued (200). Idempotent: what is already issued is counted in "
+    "`already_issued`, never issued twice.",
+)
+class BillingRunListApi(_RunListApi):
     """A school's billing runs (newest first), and issuing a period's invoices."""
 
     queryset = BillingRun.objects.none()
     serializer_class = s.BillingRunOutput
-    filter_backends: list = []
+    run_input, result_output = s.BillingRunInput, s.BillingRunResultOutput
 
-    def get_queryset(self):
-        school = school_get(user=self.request.user, school_id=self.kwargs["school_id"])
-        return BillingRun.objects.filter(school_id=school.pk).order_by("-created_at", "-pk")
-
-    @extend_schema(operation_id="billing_runs_list", tags=["fees"], parameters=[SCHOOL_ID],
-                   responses={200: s.BillingRunOutput(many=True)})
-    def get(self, request, school_id):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.BillingRunOutput(page, many=True).data)
-
-    @extend_schema(
-        operation_id="billing_runs_create", tags=["fees"], parameters=[SCHOOL_ID], request=s.BillingRunInput,
-        responses={200: s.BillingRunResultOutput, 201: s.BillingRunResultOutput,
-                   **error_responses(403, descriptions={403: RUNNERS})},
-        description="Issue the school's invoices for `period` from its fee plans (201), or with `dry_run` "
-        "say what would be issued (200). Idempotent: what is already issued is counted in "
-        "`already_issued`, never issued twice.",
-    )
-    def post(self, request, school_id):
-        school = school_get(user=request.user, school_id=school_id)
-        require(request.user, Action.BILLING_RUN, school.pk)
-        data = parse(s.BillingRunInput, request.data)
-        result = billing_run_execute(
-            school_id=school.pk, period=Period.parse(data["period"]), dry_run=data["dry_run"],
-            actor=request.user,
+    def execute(self, school, data, user):
+        return billing_run_execute(
+            school_id=school.pk, period=Period.parse(data["period"]), dry_run=data["dry_run"], actor=user
         )
-        return Response(s.BillingRunResultOutput(result).data,
-                        status=status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED)
 
 
-class LateFeeRunListApi(GenericAPIView):
+@_run_schema(
+    "late_fee_runs", s.LateFeeRunOutput, s.LateFeeRunInput, s.LateFeeRunResultOutput,
+    "Charge the recargos the school's overdue invoices have reached by `as_of` (default "
+    "today; not in the future) under its active late-fee policy (201), or with `dry_run` count them "
+    "(200). Idempotent: a tier is never charged twice.",
+)
+class LateFeeRunListApi(_RunListApi):
     """A school's late-fee runs (newest first), and charging the recargos reached."""
 
     queryset = LateFeeRun.objects.none()
     serializer_class = s.LateFeeRunOutput
-    filter_backends: list = []
+    run_input, result_output = s.LateFeeRunInput, s.LateFeeRunResultOutput
 
-    def get_queryset(self):
-        school = school_get(user=self.request.user, school_id=self.kwargs["school_id"])
-        return LateFeeRun.objects.filter(school_id=school.pk).order_by("-created_at", "-pk")
-
-    @extend_schema(operation_id="late_fee_runs_list", tags=["fees"], parameters=[SCHOOL_ID],
-                   responses={200: s.LateFeeRunOutput(many=True)})
-    def get(self, request, school_id):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.LateFeeRunOutput(page, many=True).data)
-
-    @extend_schema(
-        operation_id="late_fee_runs_create", tags=["fees"], parameters=[SCHOOL_ID], request=s.LateFeeRunInput,
-        responses={200: s.LateFeeRunResultOutput, 201: s.LateFeeRunResultOutput,
-                   **error_responses(403, descriptions={403: RUNNERS})},
-        description="Charge the recargos the school's overdue invoices have reached by `as_of` (default "
-        "today; not in the future) under its active late-fee policy (201), or with `dry_run` count them "
-        "(200). Idempotent: a tier is never charged twice.",
-    )
-    def post(self, request, school_id):
-        school = school_get(user=request.user, school_id=school_id)
-        require(request.user, Action.BILLING_RUN, school.pk)
-        data = parse(s.LateFeeRunInput, request.data)
+    def execute(self, school, data, user):
         today = local_today()
         if data["as_of"] is not None and data["as_of"] > today:
             raise ValidationError(
                 {"as_of": [gettext_lazy("Must be %(today)s or earlier.") % {"today": today}]}
             )
-        result = late_fee_run_execute(
-            school_id=school.pk, as_of=data["as_of"], dry_run=data["dry_run"], actor=request.user
+        return late_fee_run_execute(
+            school_id=school.pk, as_of=data["as_of"], dry_run=data["dry_run"], actor=user
         )
-        return Response(s.LateFeeRunResultOutput(result).data,
-                        status=status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED)
 
 
 class InvoiceWaiveApi(GenericAPIView):
