@@ -88,7 +88,9 @@ def prepare(args: dict) -> dict:
                 .open()
                 .annotate(balance=rules.balance_expression())
                 .filter(balance__gte=Decimal("1.00"))
-                .order_by("id")
+                # Walks the (school, due date) index: ordered by id, PostgreSQL walked the primary
+                # key over every school's rows (1.2 s a school at xlarge, 2 ms this way).
+                .order_by("due_date", "id")
                 .values_list("id", flat=True)[:per_school]
             ]
         )
