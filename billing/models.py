@@ -72,9 +72,11 @@ class Invoice(BaseModel):
     )
     early_payment_amount = MoneyField(_("early payment amount"), null=True, blank=True, editable=False)
     # A recargo: the overdue invoice it surcharges and the policy tier (slot) it charges.
+    # No index of its own: the partial UNIQUE (surcharge_of, surcharge_tier) below indexes the
+    # recargos only, where a plain index would also hold an entry for every other invoice (NULL).
     surcharge_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="surcharges",
-        editable=False, verbose_name=_("surcharge of"),
+        editable=False, verbose_name=_("surcharge of"), db_index=False,
     )
     surcharge_tier = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # db_default: bulk loaders (the seed, bench) that insert invoices in raw SQL need not know it.
@@ -514,12 +516,10 @@ class InvoiceLine(BaseModel):
                 condition=Q(source__in=LineSource.values), name="invoiceline_source_valid"
             ),
         ]
-        indexes = [
-            models.Index(
-                fields=["period", "student"], condition=Q(source=LineSource.PLAN_ITEM),
-                name="invoiceline_period_idx",
-            ),
-        ]
+        # No index led by `period`: right after a billing run inserts thousands of a period's lines
+        # the planner's statistics say the period has none, and it would scan every line of the
+        # period (all schools') to find one school's students. Lookups by student use the UNIQUE
+        # index above (student, concept, period).
 
     def __str__(self) -> str:
         return self.description

@@ -11,6 +11,7 @@ in bulk, so a school of thousands takes seconds.
 """
 
 import hashlib
+import os
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -20,7 +21,8 @@ from uuid import UUID, uuid4
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from billing.concepts import ConceptKind, fee_concept_default
@@ -34,16 +36,24 @@ from billing.models import (
     Payment,
 )
 from billing.rules import invoice_status_derive, open_q
-from billing.services import family_credit_apply, family_lock
+from billing.services import document_numbers_next, family_credit_apply, family_lock
 from core.dates import local_today
 from core.money import ZERO
 from fees.calendar import Period
 from fees.latefees import surcharges_due, tiers_from_json
-from fees.models import BillingRun, Discount, Enrollment, FeePlanItem, LateFeePolicy, LateFeeRun, SchoolYear
+from fees.models import (
+    BillingRun,
+    Discount,
+    DiscountKind,
+    Enrollment,
+    FeePlanItem,
+    LateFeePolicy,
+    LateFeeRun,
+    SchoolYear,
+)
 from fees.pricing import DiscountTerm, StackingRule, charges_due, discount_valid_in, price_period
 from schools.models import School
 from schools.services import school_cache_version_bump
-from students.models import Student
 from users.models import User
 
 logger = structlog.get_logger(__name__)
@@ -85,24 +95,27 @@ def run_lock(name: str, school_id: UUID) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def invoice_numbers_reserve(*, school_id: UUID, count: int, year: int) -> list[str]:
-    """`count` consecutive numbers of the school's invoice series in one upsert (the series of
-    billing.services.document_number_next, which hands them out one by one)."""
-    if count <= 0:
-        return []
-    table = DocumentSequence._meta.db_table
-    school_value = DocumentSequence._meta.get_field("school").get_db_prep_value(school_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (school_id, kind, year, last_value) VALUES (%s, %s, %s, %s)
-            ON CONFLICT (school_id, kind, year) DO UPDATE SET last_value = {table}.last_value + %s
-            RETURNING last_value
-            """,  # noqa: S608 - the table name is our own constant; values are parameters
-            [school_value, DocumentSequence.Kind.INVOICE, year, count, count],
-        )
-        (last,) = cursor.fetchone()
-    return [f"{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+# A version-4 UUID: clear the version and variant bits, then set version 4 and the RFC 4122 variant.
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+_SYSTEM_UUID4 = uuid4
+
+
+def new_ids(count: int) -> list[str]:
+    """`count` random version-4 UUIDs as text, from one os.urandom call: what uuid.uuid4() gives,
+    without a system call and a UUID object per row (a run makes one per invoice and per line).
+    When the seed has put its seeded generator in place of this module's `uuid4`
+    (demo.fee_seeding), the ids come from it, so a seed gives the same ids every time."""
+    if uuid4 is not _SYSTEM_UUID4:
+        return [str(uuid4()) for _ in range(count)]
+    raw = os.urandom(16 * count)
+    ids = []
+    for start in range(0, 16 * count, 16):
+        h = "%032x" % ((int.from_bytes(raw[start:start + 16], "big") & _V4_CLEAR) | _V4_SET)
+        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return ids
 
 
 def rows_insert(model, rows: list[dict]) -> None:
@@ -121,6 +134,16 @@ def rows_insert(model, rows: list[dict]) -> None:
         with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:  # noqa: S608
             for row in rows:
                 copy.write_row([row[name] for name in names])
+
+
+def ids_in(column: str, ids) -> Q | RawSQL:
+    """`column IN ids` for thousands of ids: on PostgreSQL `column = ANY(%s)` with the ids as one
+    array parameter (one placeholder: no per-id SQL to build, bind and parse; the planner still
+    uses the column's index), elsewhere the ORM's IN. `column` is the model's own column."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(%s)", [ids], output_field=BooleanField())  # noqa: S611 - our column
+    return Q(**{f"{column}__in": ids})
 
 
 def _concepts_of_items(school_id: UUID, items: list[FeePlanItem]) -> dict:
@@ -172,6 +195,7 @@ def billing_run_execute(
 @dataclass
 class _Planned:
     student_id: UUID
+    family_id: UUID | None
     priced: object
     concepts: dict  # plan item id -> concept id
 
@@ -194,6 +218,7 @@ def _plan_invoices(*, school_id: UUID, period: Period, result: BillingRunResult)
             "student_id", "plan_id", "starts_on", "school_year_id", "student__family_id"
         )
     )
+    holidays = {year_id: year.holiday_dates for year_id, year in years.items()}
     plan_ids = {plan_id for _, plan_id, _, _, _ in enrollments}
     items_by_plan = defaultdict(list)
     items = list(FeePlanItem.objects.filter(plan_id__in=plan_ids).order_by("plan_id", "position"))
@@ -205,53 +230,69 @@ def _plan_invoices(*, school_id: UUID, period: Period, result: BillingRunResult)
     family_ids = {row[4] for row in enrollments if row[4] is not None}
     discounts_by_student = defaultdict(list)
     discounts_by_family = defaultdict(list)
+    # Labels once per run, not get_kind_display() per discount (a lazy translation each).
+    kind_labels = {value: str(label) for value, label in DiscountKind.choices}
     valid = Q(valid_to__isnull=True) | Q(valid_to__gte=period.first_day)
-    for discount in Discount.objects.filter(
-        valid, school_id=school_id, is_active=True, valid_from__lte=period.last_day
-    ).filter(Q(student_id__in=student_ids) | Q(family_id__in=family_ids)):
-        if not discount_valid_in(valid_from=discount.valid_from, valid_to=discount.valid_to, period=period):
+    for pk, student_id, family_id, kind, concept_kinds, percent, amount, early_day, valid_from, valid_to in (
+        Discount.objects.filter(valid, school_id=school_id, is_active=True, valid_from__lte=period.last_day)
+        .filter(ids_in("student_id", student_ids) | ids_in("family_id", family_ids))
+        .order_by().values_list("pk", "student_id", "family_id", "kind", "concept_kinds", "percent", "amount",
+                                "early_payment_day", "valid_from", "valid_to")
+    ):
+        if not discount_valid_in(valid_from=valid_from, valid_to=valid_to, period=period):
             continue
         term = DiscountTerm(
-            key=discount.pk, kind=discount.kind, concept_kinds=frozenset(discount.concept_kinds),
-            description=discount.get_kind_display(), percent=discount.percent, amount=discount.amount,
-            early_payment_day=discount.early_payment_day,
+            key=pk, kind=kind, concept_kinds=frozenset(concept_kinds),
+            description=kind_labels.get(kind, kind), percent=percent, amount=amount,
+            early_payment_day=early_day,
         )
-        if discount.student_id:
-            discounts_by_student[discount.student_id].append(term)
+        if student_id:
+            discounts_by_student[student_id].append(term)
         else:
-            discounts_by_family[discount.family_id].append(term)
+            discounts_by_family[family_id].append(term)
 
-    # By student ids, in chunks: the lookup is the UNIQUE (student, concept, period) index itself,
-    # whatever the planner's statistics say right after a large run.
-    issued = set()
-    for start in range(0, len(student_ids), _BATCH):
-        issued.update(
-            InvoiceLine.objects.filter(
-                student_id__in=student_ids[start:start + _BATCH], period=str(period),
-                source=LineSource.PLAN_ITEM,
-            ).order_by().values_list("student_id", "concept_id")
+    # By student ids as one array: the lookup is the UNIQUE (student, concept, period) index
+    # itself, whatever the planner's statistics say right after a large run.
+    issued = set(
+        InvoiceLine.objects.filter(ids_in("student_id", student_ids), period=str(period),
+                                   source=LineSource.PLAN_ITEM)
+        .order_by().values_list("student_id", "concept_id")
+    )
+    rules = {
+        year_id: StackingRule(
+            year.discount_stacking, year.discount_cap_percent, year.scholarship_excludes_early_payment
         )
+        for year_id, year in years.items()
+    }
+    # Students of one plan who started on the same day owe the same charges, and those with no
+    # discount the same invoice: each is worked out once (pure values, read and never changed).
+    charges_of, undiscounted = {}, {}
     planned = []
     for student_id, plan_id, starts_on, year_id, family_id in enrollments:
-        year = years[year_id]
-        charges = charges_due(
-            items=items_by_plan[plan_id], period=period, year_starts_on=year.starts_on,
-            year_ends_on=year.ends_on, billed_from=starts_on, holidays=year.holiday_dates,
-        )
+        key = (plan_id, year_id, starts_on)
+        if key not in charges_of:
+            year = years[year_id]
+            charges_of[key] = charges_due(
+                items=items_by_plan[plan_id], period=period, year_starts_on=year.starts_on,
+                year_ends_on=year.ends_on, billed_from=starts_on, holidays=holidays[year_id],
+            )
+        charges = charges_of[key]
         if not charges:
             continue
         fresh = [c for c in charges if (student_id, concept_of_item[c.key]) not in issued]
         if not fresh:
             result.already_issued += 1
             continue
-        rule = StackingRule(
-            year.discount_stacking, year.discount_cap_percent, year.scholarship_excludes_early_payment
-        )
         terms = discounts_by_student.get(student_id, []) + discounts_by_family.get(family_id, [])
-        priced = price_period(charges=fresh, discounts=terms, rule=rule)
+        if terms or len(fresh) != len(charges):
+            priced = price_period(charges=fresh, discounts=terms, rule=rules[year_id])
+        else:
+            if key not in undiscounted:
+                undiscounted[key] = price_period(charges=fresh, discounts=(), rule=rules[year_id])
+            priced = undiscounted[key]
         if priced is None:  # a 100 % beca: nothing to issue
             continue
-        planned.append(_Planned(student_id, priced, concept_of_item))
+        planned.append(_Planned(student_id, family_id, priced, concept_of_item))
         result.students += 1
         result.invoices_created += 1
         result.lines_created += len(priced.lines)
@@ -262,14 +303,17 @@ def _plan_invoices(*, school_id: UUID, period: Period, result: BillingRunResult)
 def _issue(*, school_id: UUID, planned: list[_Planned], actor: User | None, result: BillingRunResult) -> None:
     today = local_today()
     period = Period.parse(result.period)
-    families = _families_with_credit_lock(entry.student_id for entry in planned)
-    numbers = invoice_numbers_reserve(school_id=school_id, count=len(planned), year=today.year)
+    families = _families_with_credit_lock({entry.student_id: entry.family_id for entry in planned})
+    numbers = document_numbers_next(
+        school_id=school_id, kind=DocumentSequence.Kind.INVOICE, year=today.year, count=len(planned)
+    )
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
     invoices, lines = [], []
+    ids = iter(new_ids(len(planned) + sum(len(entry.priced.lines) for entry in planned)))
     for entry, number in zip(planned, numbers, strict=True):
         priced = entry.priced
-        invoice_id = uuid4()
+        invoice_id = next(ids)
         charge_lines = [line for line in priced.lines if line.discount_key is None]
         description = ", ".join(dict.fromkeys(line.description for line in charge_lines))
         label = _period_label(period)
@@ -287,7 +331,7 @@ def _issue(*, school_id: UUID, planned: list[_Planned], actor: User | None, resu
         for position, line in enumerate(priced.lines):
             is_discount = line.discount_key is not None
             lines.append(dict(
-                id=uuid4(), invoice_id=invoice_id, student_id=entry.student_id,
+                id=next(ids), invoice_id=invoice_id, student_id=entry.student_id,
                 concept_id=entry.concepts[line.item_key],
                 description=line.description if is_discount else f"{line.description} {label}",
                 amount=line.amount, period=result.period,
@@ -300,21 +344,20 @@ def _issue(*, school_id: UUID, planned: list[_Planned], actor: User | None, resu
     result.credit_applied = _family_credit_apply(invoices, families)
 
 
-def _families_with_credit_lock(student_ids) -> dict[UUID, UUID]:
-    """Lock the families (of these students) that have credit, in id order, and return
-    {student id: family id} for their students.
+def _families_with_credit_lock(family_of: dict[UUID, UUID | None]) -> dict[UUID, UUID]:
+    """Lock the families (of these students: {student id: family id or None}) that have credit,
+    in id order, and return {student id: family id} for their students.
 
     Taken before the invoice sequence: the lock order of every money write is family, invoices,
     sequence, school (issue 14), so a run and a family payment or invoice_create never deadlock.
     """
-    families = dict(
-        Student.objects.filter(pk__in=list(student_ids), family_id__isnull=False)
-        .order_by().values_list("pk", "family_id")
-    )
+    families = {student: family for student, family in family_of.items() if family is not None}
+    if not families:
+        return {}
     # A family has credit while one of its live payments has an unallocated, unrefunded part.
     with_credit = set(
         Payment.objects.filter(
-            family_id__in=set(families.values()), is_reversed=False,
+            ids_in("family_id", set(families.values())), is_reversed=False,
             allocated_amount__lt=F("amount") - F("refunded_amount"),
         ).order_by().values_list("family_id", flat=True).distinct()
     )
@@ -410,7 +453,8 @@ def late_fee_run_execute(
 
 
 def _surcharges_due(*, school_id: UUID, policy: LateFeePolicy, as_of: date) -> list[tuple]:
-    """(original invoice, tier index, amount) for every tier due, read in three queries."""
+    """((original id, student id, family id, number), tier index, amount) for every tier due, read
+    in three queries."""
     tiers = tiers_from_json(policy.tiers)
     if not tiers:
         return []
@@ -418,40 +462,39 @@ def _surcharges_due(*, school_id: UUID, policy: LateFeePolicy, as_of: date) -> l
         Invoice.objects.filter(
             open_q(), school_id=school_id, surcharge_of__isnull=True,
             due_date__lt=as_of - timedelta(days=policy.grace_days),
-        ).order_by("number").values_list("pk", "student_id", "number", "amount", "due_date")
+        ).order_by("number").values_list(
+            "pk", "student_id", "student__family_id", "number", "amount", "due_date"
+        )
     )
-    # Only invoices with a line of a covered concept. Looked up by invoice id, in chunks, through
+    # Only invoices with a line of a covered concept. Looked up by invoice id (one array), through
     # the lines' invoice index: no join for the planner to misjudge right after a large run.
     concept_ids = list(
         FeeConcept.objects.filter(school_id=school_id, kind__in=policy.concept_kinds)
         .values_list("pk", flat=True)
     )
-    covered = set()
-    for start in range(0, len(candidates), _BATCH):
-        covered.update(
-            InvoiceLine.objects.filter(
-                invoice_id__in=[row[0] for row in candidates[start:start + _BATCH]],
-                concept_id__in=concept_ids,
-            ).order_by().values_list("invoice_id", flat=True)
-        )
+    covered = set(
+        InvoiceLine.objects.filter(ids_in("invoice_id", [row[0] for row in candidates]),
+                                   concept_id__in=concept_ids)
+        .order_by().values_list("invoice_id", flat=True)
+    ) if candidates else set()
     candidates = [row for row in candidates if row[0] in covered]
     if not candidates:
         return []
     taken = defaultdict(set)
     charged = defaultdict(lambda: ZERO)
     for original_id, tier, amount, status in Invoice.objects.filter(
-        surcharge_of_id__in=[row[0] for row in candidates]
+        ids_in("surcharge_of_id", [row[0] for row in candidates])
     ).order_by().values_list("surcharge_of_id", "surcharge_tier", "amount", "status"):
         taken[original_id].add(tier)
         if status != InvoiceStatus.CANCELLED:
             charged[original_id] += amount
     due = []
-    for pk, student_id, number, amount, due_date in candidates:
+    for pk, student_id, family_id, number, amount, due_date in candidates:
         for tier, surcharge in surcharges_due(
             invoice_amount=amount, due_date=due_date, as_of=as_of, grace_days=policy.grace_days, tiers=tiers,
             cap=policy.cap, taken_slots=taken[pk], charged_total=charged[pk],
         ):
-            due.append(((pk, student_id, number), tier, surcharge))
+            due.append(((pk, student_id, family_id, number), tier, surcharge))
     return due
 
 
@@ -459,25 +502,31 @@ def _surcharges_issue(*, school_id: UUID, policy: LateFeePolicy, due: list[tuple
                       actor: User | None) -> None:
     concept = fee_concept_default(school_id=school_id, kind=ConceptKind.SURCHARGE)
     tiers = tiers_from_json(policy.tiers)
-    families = _families_with_credit_lock(student_id for (_, student_id, _), _, _ in due)
-    numbers = invoice_numbers_reserve(school_id=school_id, count=len(due), year=local_today().year)
+    families = _families_with_credit_lock({student: family for (_, student, family, _), _, _ in due})
+    today = local_today()
+    numbers = document_numbers_next(
+        school_id=school_id, kind=DocumentSequence.Kind.INVOICE, year=today.year, count=len(due)
+    )
     now = timezone.now()
     actor_id = actor.pk if actor is not None else None
     invoices, lines = [], []
-    for ((original_id, student_id, original_number), tier, amount), number in zip(due, numbers, strict=True):
-        invoice_id = uuid4()
+    ids = iter(new_ids(2 * len(due)))
+    for ((original_id, student_id, _, original_number), tier, amount), number in zip(
+        due, numbers, strict=True
+    ):
+        invoice_id = next(ids)
         description = f"Recargo {original_number} ({tiers[tier].from_day} días)"
         invoices.append(dict(
             id=invoice_id, number=number, school_id=school_id, student_id=student_id, amount=amount,
             paid_amount=ZERO, due_date=as_of, description=description, early_payment_until=None,
             early_payment_amount=None, **_INVOICE_DEFAULTS,
             status=invoice_status_derive(amount=amount, paid_amount=ZERO, due_date=as_of, cancelled=False,
-                                         today=local_today()),
+                                         today=today),
             created_by_id=actor_id, surcharge_of_id=original_id, surcharge_tier=tier, created_at=now,
             updated_at=now,
         ))
         lines.append(dict(
-            id=uuid4(), invoice_id=invoice_id, student_id=student_id, concept_id=concept.pk,
+            id=next(ids), invoice_id=invoice_id, student_id=student_id, concept_id=concept.pk,
             description=description, amount=amount, period=None, source=LineSource.LATE_FEE,
             source_id=policy.pk, position=0, created_at=now, updated_at=now,
         ))
