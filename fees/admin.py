@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.concepts import ConceptKind, fee_concept_create, fee_concept_update
 from billing.models import FeeConcept
 from core.dates import local_today
-from fees import services
+from fees import selectors, services
 from fees.calendar import Period
 from fees.models import (
     BillingRun,
@@ -383,6 +383,16 @@ class BillingRunForm(forms.Form):
         allowed = school_ids_where(user, Action.BILLING_RUN)
         schools = School.objects.filter(is_active=True).order_by("name")
         self.fields["school"].queryset = schools if allowed is None else schools.filter(pk__in=allowed)
+
+    def clean(self):
+        data = super().clean()
+        school, period = data.get("school"), data.get("period")
+        if school is not None and period and not selectors.school_year_covers(
+            school_id=school.pk, period=Period.parse(period)
+        ):
+            self.add_error("period", gettext("No active school year of this school covers %(period)s.")
+                           % {"period": period})
+        return data
 
 
 @admin.register(BillingRun)

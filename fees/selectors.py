@@ -128,3 +128,11 @@ def fee_concept_list(*, user: User) -> QuerySet[FeeConcept]:
 
 def fee_concept_get(*, user: User, concept_id: UUID | str) -> FeeConcept:
     return get_visible_or_404(FeeConcept.objects.all(), user, concept_id)
+
+
+def school_year_covers(*, school_id: UUID, period) -> bool:
+    """Whether an active school year of the school spans `period` (a fees.calendar.Period): a
+    billing run of a month outside every school year has nothing to bill, and is refused."""
+    return SchoolYear.objects.filter(
+        school_id=school_id, is_active=True, starts_on__lte=period.last_day, ends_on__gte=period.first_day
+    ).exists()

@@ -634,6 +634,7 @@ ES.update({
     "Must be greater than 0 and at most %(MAX_AMOUNT)s.": "Debe ser mayor que 0 y a lo sumo %(MAX_AMOUNT)s.",
     "Unknown payment method %(method)s.": "Método de pago desconocido %(method)s.",
     "Must be %(today)s or earlier.": "Debe ser %(today)s o anterior.",
+    "No active school year of this school covers %(period)s.": "Ningún ciclo escolar activo de esta escuela abarca %(period)s.",
     "The amount cannot be lower than the %(paid)s already paid or credited.": "El importe no puede ser menor que los %(paid)s ya pagados o acreditados.",
     "Must be %(floor)s or later.": "Debe ser %(floor)s o posterior.",
     "At most %(pending)s is pending on this invoice.": "En esta factura quedan pendientes a lo sumo %(pending)s.",

@@ -391,7 +391,11 @@ def _run_schema(tag: str, output, run_input, result_output, description: str):
         post=extend_schema(
             operation_id=f"{tag}_create", tags=["fees"], parameters=[SCHOOL_ID], request=run_input,
             responses={200: result_output, 201: result_output,
-                       **error_responses(403, descriptions={403: RUNNERS})},
+                       **error_responses(400, 403, descriptions={
+                           403: RUNNERS,
+                           400: "A field is invalid: `period` not `YYYY-MM` or outside every active "
+                                "school year of the school, `as_of` in the future (`validation_error`).",
+                       })},
             description=description,
         ),
     )
@@ -411,8 +415,13 @@ class BillingRunListApi(_RunListApi):
     run_input, result_output = s.BillingRunInput, s.BillingRunResultOutput
 
     def execute(self, school, data, user):
+        period = Period.parse(data["period"])
+        if not selectors.school_year_covers(school_id=school.pk, period=period):
+            raise ValidationError({"period": [
+                gettext_lazy("No active school year of this school covers %(period)s.") % {"period": period}
+            ]})
         return billing_run_execute(
-            school_id=school.pk, period=Period.parse(data["period"]), dry_run=data["dry_run"], actor=user
+            school_id=school.pk, period=period, dry_run=data["dry_run"], actor=user
         )
 
 

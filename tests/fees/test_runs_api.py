@@ -6,6 +6,7 @@ import pytest
 
 from billing.models import FeeConcept, Invoice
 from fees import services
+from fees.models import BillingRun
 from tests.conftest import authenticated_client, member
 from tests.factories import StudentFactory
 from tests.fees.factories import fee_plan, school_year, tuition_item
@@ -49,6 +50,19 @@ def test_a_viewer_cannot_run_and_another_school_is_a_404(school, other_school, p
     answer = viewer.post(url, {"period": "2026-12"}, format="json")
     assert answer.status_code == 404
     assert not Invoice.objects.exists()
+
+
+def test_a_period_no_school_year_covers_is_a_400_and_records_no_run(school, plan):
+    accountant = authenticated_client(member(school, Role.ACCOUNTANT))
+
+    for dry_run in (True, False):
+        answer = accountant.post(f"/api/v1/schools/{school.pk}/billing-runs",
+                                 {"period": "2031-01", "dry_run": dry_run}, format="json")
+
+        assert answer.status_code == 400
+        assert answer.json()["code"] == "validation_error"
+        assert "2031-01" in answer.json()["fields"]["period"][0]
+    assert not BillingRun.objects.exists() and not Invoice.objects.exists()
 
 
 @pytest.mark.parametrize("period", ["2026-13", "2026-1", "diciembre", ""])
