@@ -124,3 +124,14 @@ class FlatList(serializers.ListField):
         except serializers.ValidationError as error:
             raise serializers.ValidationError(_flat_messages(error.detail)) from None
         return [dict(value) if isinstance(value, dict) else value for value in values]
+
+
+class FlatDict(serializers.DictField):
+    """An object of values in a request body (like a fiscal profile's `rvoe` per level) whose
+    errors read as flat messages (`PRIMARIA: Ensure this field has no more than 60 characters.`)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(_flat_messages(error.detail)) from None

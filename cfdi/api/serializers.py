@@ -6,7 +6,7 @@ import binascii
 from rest_framework import serializers
 
 from cfdi.models import CancelReason, DocumentKind, DocumentStatus, PaymentMethodCode
-from core.api import InputSerializer, MoneyField
+from core.api import FlatDict, InputSerializer, MoneyField
 
 
 class Base64FileField(serializers.CharField):
@@ -44,7 +44,7 @@ class FiscalProfileInput(InputSerializer):
         help_text="Name of the environment variable holding the key's password (default CFDI_CSD_PASSWORD). "
         "Never the password itself.",
     )
-    rvoe = serializers.DictField(
+    rvoe = FlatDict(
         child=serializers.CharField(max_length=60),
         required=False,
         default=dict,

@@ -131,3 +131,13 @@ def test_a_school_without_profile_reads_404(school):
         f"/api/v1/schools/{school.pk}/fiscal-profile"
     )
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("rvoe", [{"PRIMARIA": "R" * 61}, {"PRIMARIA": None}, {"PRIMARIA": ["PRI-1"]}])
+def test_a_bad_rvoe_value_reads_as_flat_messages_naming_the_level(school, csd, rvoe):
+    client = authenticated_client(member(school, Role.ADMIN))
+    response = client.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd, rvoe=rvoe), format="json")
+    assert response.status_code == 400
+    messages = response.json()["fields"]["rvoe"]
+    assert all(isinstance(m, str) and m.startswith("PRIMARIA: ") for m in messages), messages
+    assert not FiscalProfile.objects.exists()
