@@ -55,6 +55,7 @@ bench: install
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.run --size $(SIZE) $(BENCH_ARGS)
+	$(PY) -m bench.fee_runs --size $(SIZE)
 
 # Live fault and HTTP-concurrency tests (docs/operations.md): gunicorn with 4 workers on a private
 # PostgreSQL cluster and Redis on spare ports (needs PostgreSQL's server binaries and redis-server).

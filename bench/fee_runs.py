@@ -1,6 +1,6 @@
 """Benchmark of the monthly billing run and the recargos at school-network scale.
 
-    python -m bench.fee_runs [--schools 100] [--students 500]     # make bench-fees
+    python -m bench.fee_runs [--size large | --schools 100 --students 500]   # also the end of `make bench`
 
 Creates a fresh PostgreSQL database (BENCH_PG, default postgresql://postgres@127.0.0.1:5432;
 database `bench_fee_runs`), migrates it, and writes --schools schools of --students students
@@ -114,10 +114,17 @@ with transaction.atomic():
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", help="schools and students of a `make bench` size (bench.run.SIZES)")
     parser.add_argument("--schools", type=int, default=100)
     parser.add_argument("--students", type=int, default=500, help="per school")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     opts = parser.parse_args(argv)
+    if opts.size:
+        from bench.run import SIZES
+
+        if opts.size not in SIZES:
+            parser.error(f"--size: one of {', '.join(sorted(SIZES))}")
+        opts.schools, opts.students = SIZES[opts.size].schools, SIZES[opts.size].students
 
     _recreate(DB_NAME)
     try:
