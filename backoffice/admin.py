@@ -13,7 +13,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +31,7 @@ from core.formats import money
 from core.money import ZERO
 from core.pdf import pdf_response
 from families.models import Family
+from fees.selectors import student_discount_list
 from students.models import Student
 from students.services import student_create, student_update
 from users.access import Action, school_ids_where
@@ -102,7 +103,7 @@ class StudentAdmin(SchoolScopedAdmin):
     search_fields = ["first_name", "last_name", "email", "curp", "family__name", "family__reference"]
     search_help_text = _("Search by name, email, CURP, or the family's name or payment reference.")
     autocomplete_fields = ["school", "family"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["discounts", "created_at", "updated_at"]
     show_full_result_count = False
 
     def get_queryset(self, request):
@@ -126,6 +127,32 @@ class StudentAdmin(SchoolScopedAdmin):
         if not obj.overdue_value:
             return money(obj.overdue_value)
         return format_html('<strong class="bo-overdue-amount">{}</strong>', money(obj.overdue_value))
+
+    @admin.display(description=_("Discounts"))
+    def discounts(self, obj):
+        """What the billing run weighs for this student: becas and discounts of their own and of
+        their family, with the months they are valid."""
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = [
+            (
+                reverse("admin:fees_discount_change", args=[discount.pk]),
+                discount.get_kind_display(),
+                f"{discount.percent} %" if discount.percent is not None else money(discount.amount),
+                gettext("family") if discount.family_id else gettext("student"),
+                discount.valid_from,
+                discount.valid_to or "…",
+                "" if discount.is_active else gettext("(inactive)"),
+                discount.reason,
+            )
+            for discount in student_discount_list(student=obj)
+        ]
+        if not rows:
+            return gettext("None")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", '<li><a href="{}">{}</a> {} ({}), {} – {} {}: {}</li>', rows),
+        )
 
     @admin.display(description=_("Statement"))
     def statement_link(self, obj):

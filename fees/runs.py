@@ -14,7 +14,7 @@ import hashlib
 import os
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -78,6 +78,9 @@ class BillingRunResult:
     already_issued: int = 0
     credit_applied: Decimal = ZERO
     id: UUID | None = None
+    # What the preview shows staff before they issue: each charge's and each discount's total
+    # (by the line's description: "Colegiatura", "Beca"), discounts negative.
+    totals_by_line: dict[str, Decimal] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -297,6 +300,9 @@ def _plan_invoices(*, school_id: UUID, period: Period, result: BillingRunResult)
         result.invoices_created += 1
         result.lines_created += len(priced.lines)
         result.total_amount += priced.amount
+        totals = result.totals_by_line
+        for line in priced.lines:
+            totals[line.description] = totals.get(line.description, ZERO) + line.amount
     return planned
 
 

@@ -3,7 +3,7 @@
 from uuid import UUID
 
 import django_filters
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from billing.concepts import ConceptKind
 from billing.models import FeeConcept
@@ -102,6 +102,15 @@ def discount_list(*, user: User) -> QuerySet[Discount]:
 
 def discount_get(*, user: User, discount_id: UUID | str) -> Discount:
     return get_visible_or_404(Discount.objects.all(), user, discount_id)
+
+
+def student_discount_list(*, student) -> QuerySet[Discount]:
+    """Every discount a billing run weighs for this student: their own and their family's (active
+    or not, newest first), in one query."""
+    applies = Q(student_id=student.pk)
+    if student.family_id:
+        applies |= Q(family_id=student.family_id)
+    return Discount.objects.filter(applies).order_by("-is_active", "-valid_from")
 
 
 def late_fee_policy_list(*, user: User) -> QuerySet[LateFeePolicy]:

@@ -331,6 +331,11 @@ class BillingRunResultOutput(serializers.Serializer):
     total_amount = MoneyField()
     already_issued = serializers.IntegerField(help_text="Students whose invoice was already issued.")
     credit_applied = MoneyField(help_text="Paid from family credit at once.")
+    totals_by_line = serializers.DictField(
+        child=MoneyField(),
+        help_text="Each charge's and discount's total by line description (discounts negative): what a dry "
+        "run shows before issuing.",
+    )
 
 
 class BillingRunOutput(serializers.Serializer):

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from fees.models import Discount
 from tests.backoffice.conftest import client_for, invoice, staff_member
-from tests.factories import PaymentFactory, StudentFactory
+from tests.factories import FamilyFactory, PaymentFactory, StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +256,24 @@ def test_enrolling_in_an_inactive_school_is_refused_with_a_message(school, schoo
 
     assert any("inactive" in str(m) for m in response.context["messages"])
     assert not school.students.filter(first_name="Leo").exists()
+
+
+def test_student_page_lists_the_discounts_the_billing_run_weighs(school, accountant):
+    family = FamilyFactory(school=school)
+    student = StudentFactory(school=school, family=family)
+    sibling = StudentFactory(school=school, family=family)
+    common = {"school": school, "concept_kinds": ["TUITION"], "valid_from": datetime.date(2026, 8, 1)}
+    beca = {"kind": "SCHOLARSHIP", **common}
+    Discount.objects.create(student=student, percent=50, reason="Beca SEP", **beca)
+    Discount.objects.create(family=family, kind="SIBLING", amount=Decimal("250"), reason="Hermanos", **common)
+    Discount.objects.create(student=sibling, percent=25, reason="Beca del hermano", **beca)
+
+    response = client_for(accountant).get(reverse("admin:students_student_change", args=[student.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Beca SEP" in page and "50 %" in page
+    assert "Hermanos" in page
+    assert "Beca del hermano" not in page
+    school_admin = staff_member((school, Role.ADMIN))
+    assert client_for(school_admin).get(reverse("admin:students_student_add")).status_code == 200

@@ -1,6 +1,7 @@
 """The fee setup pages of the back office: set up a year and a plan, enroll a grade, scoping."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
@@ -103,11 +104,23 @@ def test_a_month_is_previewed_then_issued_from_the_back_office(school):
     from fees.models import BillingRun
 
     plan = fee_plan(school_year(school))
-    for _ in range(2):
-        services.enrollment_create(student_id=StudentFactory(school=school).pk, plan_id=plan.pk)
+    students = [StudentFactory(school=school) for _ in range(2)]
+    for student in students:
+        services.enrollment_create(student_id=student.pk, plan_id=plan.pk)
+    services.discount_create(
+        student_id=students[0].pk, kind="SCHOLARSHIP", percent=50,
+        concept_kinds=["TUITION"], valid_from=date(2026, 8, 1), reason="Beca",
+    )
     client = client_for(staff_member((school, Role.ACCOUNTANT)))
     preview = client.get("/admin/fees/billingrun/issue/", {"school": school.pk, "period": "2026-12"})
     assert b"billing-run-preview-table" in preview.content and b"Issue 2 invoices" in preview.content
+    # Each charge and discount totalled before anything is issued: 2 x 2,500.00 of colegiatura, one
+    # 50 % beca of 1,250.00 off it.
+    totals = preview.context["preview"].totals_by_line
+    assert totals.pop("Colegiatura") == Decimal("5000.00")
+    assert list(totals.values()) == [Decimal("-1250.00")]  # the beca's line, named in the page's language
+    page = preview.content.decode()
+    assert "$5,000.00" in page and "−$1,250.00" in page
     assert not Invoice.objects.exists()
     body = {"school": school.pk, "period": "2026-12", "issue": "1"}
     done = client.post("/admin/fees/billingrun/issue/", body, follow=True)

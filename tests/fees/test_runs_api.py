@@ -29,6 +29,7 @@ def test_an_accountant_runs_a_period_and_a_rerun_issues_nothing(school, plan):
     preview = accountant.post(url, {"period": "2026-12", "dry_run": True}, format="json")
     assert preview.status_code == 200 and preview.json()["id"] is None
     assert (preview.json()["invoices_created"], preview.json()["total_amount"]) == (2, 4000.0)
+    assert preview.json()["totals_by_line"] == {"Colegiatura": 4000.0}
     assert not Invoice.objects.exists()
 
     first = accountant.post(url, {"period": "2026-12"}, format="json")
