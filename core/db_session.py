@@ -15,8 +15,17 @@ def statement_timeout_lift(using: str | None = None) -> None:
             cursor.execute("SET statement_timeout = 0")
 
 
-def statement_timeout_lift_for_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+def migrate_timeout_lift(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     """pre_migrate: `migrate` is an operator's batch job too. A data migration over every invoice
     (billing 0009's backfill: 600,000 rows on the benchmark's large size) outlasts the web's 30 s
     guard, and a migration cancelled half-way fails the release."""
     statement_timeout_lift(using)
+
+
+def migrate_timeout_restore(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate: back to the connection's own timeout (DB_STATEMENT_TIMEOUT_MS), for a process
+    that goes on using the connection (the test runner creates its database with migrate)."""
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
