@@ -1048,6 +1048,12 @@ ES.update({
     "This invoice's amount is the sum of its lines (issued from a fee plan); correct it with a credit note.":
         "El importe de esta factura es la suma de sus partidas (emitida desde un plan de cobro); corríjalo con una nota de crédito.",
     "Unknown ordering %(invalid)s; use one of: %(valid)s.": "Orden desconocido %(invalid)s; use uno de: %(valid)s.",
+    # the student page's discounts (issue 15)
+    "Discounts": "Descuentos",
+    "(inactive)": "(inactivo)",
+    "None": "Ninguno",
+    # the fiscal profile (issue 19)
+    "The name of the variable, never the password. Empty: CFDI_CSD_PASSWORD_ENV's default.": "El nombre de la variable, nunca la contraseña. Vacío: el valor por omisión de CFDI_CSD_PASSWORD_ENV.",
 })
 
 
