@@ -18,7 +18,7 @@ from billing.concepts import ConceptKind, fee_concept_create, fee_concept_update
 from billing.models import FeeConcept
 from core.dates import local_today
 from fees import selectors, services
-from fees.calendar import Period
+from fees.calendar import PERIOD_PATTERN, Period
 from fees.models import (
     BillingRun,
     Discount,
@@ -373,7 +373,7 @@ class FeeConceptAdmin(_FeeSetupAdmin):
 
 class BillingRunForm(forms.Form):
     school = forms.ModelChoiceField(label=_("School"), queryset=None)
-    period = forms.RegexField(label=_("Period"), regex=r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7,
+    period = forms.RegexField(label=_("Period"), regex=PERIOD_PATTERN, max_length=7,
                               help_text=_("YYYY-MM"))
 
     def __init__(self, *args, user, **kwargs):

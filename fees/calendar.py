@@ -6,7 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A billing month of this century: `0000-01` would name a month no date can hold (a 500 the fuzzer
+# found), and no school bills outside these years.
+PERIOD_PATTERN = r"^(20\d{2})-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(PERIOD_PATTERN)
 
 
 @dataclass(frozen=True, order=True)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from billing.concepts import ConceptKind
 from core.api import FlatList, InputSerializer, MoneyField
+from fees.calendar import PERIOD_PATTERN
 from fees.models import DiscountKind, DiscountStacking, Schedule
 from fees.services import CHARGEABLE_KINDS
 
@@ -317,7 +318,7 @@ class FeeConceptUpdateInput(InputSerializer):
 # --- runs -----------------------------------------------------------------------------------
 
 class BillingRunInput(InputSerializer):
-    period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7, help_text="YYYY-MM.")
+    period = serializers.RegexField(PERIOD_PATTERN, max_length=7, help_text="YYYY-MM (2000-2099).")
     dry_run = serializers.BooleanField(default=False, help_text="Count and total, issue nothing.")
 
 
