@@ -69,7 +69,7 @@ from core.prepared import PreparedQuery
 from families.models import Family
 from schools.services import school_cache_version_bump
 from students.models import Student
-from users.access import Action, require, user_can
+from users.access import Action, get_visible_or_404, require, user_can
 from users.models import User
 
 logger = structlog.get_logger(__name__)
@@ -248,21 +248,31 @@ def invoice_create(
     due_date: date,
     description: str = "",
     actor: User | None = None,
+    checked_for: User | None = None,
 ) -> Invoice:
     """Issue an invoice to a student; the student's school issues it and numbers it. When the
     student's family has credit, the invoice is paid from it at once (oldest credit first), in this
     transaction: the invoice returned already shows it.
 
     Due dates in the past are allowed (schools load history); the status says OVERDUE then.
-    Locks the student's family (if any) before numbering. Raises InvalidAmount, InactiveStudent,
+    Locks the student's family (if any) before numbering. With `checked_for` (the API's caller),
+    the student's read is also the access check: NotFound outside the caller's schools,
+    PermissionDenied without the role. Raises InvalidAmount, InactiveStudent,
     Student.DoesNotExist. Not idempotent by itself: the API's Idempotency-Key makes retries safe.
     """
     amount = _checked_amount(amount)
-    student = Student.objects.select_related("school").get(pk=student_id)
+    students = Student.objects.select_related("school")
+    if checked_for is None:
+        student = students.get(pk=student_id)
+    else:
+        student = get_visible_or_404(students, checked_for, student_id)
+        require(checked_for, Action.INVOICE_CREATE, student.school_id)
     if not student.is_active or not student.school.is_active:
         raise InactiveStudent()
     if student.family_id is not None:
         family_lock(student.family_id)
+    # Every invoice has lines that add up to its amount: a typed-in one is one line of it all.
+    concept = fee_concept_default(school_id=student.school_id, kind=manual_concept_kind(description))
     invoice = Invoice(
         school_id=student.school_id,
         student=student,
@@ -273,16 +283,20 @@ def invoice_create(
         created_by=actor,
     )
     invoice.status = invoice_current_status(invoice)
+    line = InvoiceLine(
+        invoice=invoice, student=student, concept=concept, description=description or concept.name,
+        amount=amount, source=LineSource.MANUAL, position=0,
+    )
+    # The number comes last: from here to the commit every other invoice of the school waits on
+    # its sequence row (and then on the school row), so only the inserts stand in between.
     invoice.number = document_number_next(
         school_id=student.school_id, kind=DocumentSequence.Kind.INVOICE, year=local_today().year
     )
-    invoice.save(force_insert=True)
-    # Every invoice has lines that add up to its amount: a typed-in one is one line of it all.
-    concept = fee_concept_default(school_id=student.school_id, kind=manual_concept_kind(description))
-    invoice.line_list = [InvoiceLine.objects.create(
-        invoice=invoice, student=student, concept=concept, description=description or concept.name,
-        amount=amount, source=LineSource.MANUAL, position=0,
-    )]
+    with history_deferred(invoice):
+        invoice.save(force_insert=True)
+    line.save(force_insert=True)
+    history_write((invoice, "+"))
+    invoice.line_list = [line]
     if student.family_id is not None:
         today = local_today()
         if family_credit_apply_locked(family_id=student.family_id, invoices=[invoice]):
