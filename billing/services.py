@@ -470,17 +470,21 @@ def payment_record(
         method=method,
         reference=reference,
         created_by=actor,
-        number=document_number_next(
-            school_id=invoice.school_id, kind=DocumentSequence.Kind.RECEIPT, year=today.year
-        ),
+    )
+    allocation = Allocation(payment=payment, invoice=invoice, amount=amount)
+    invoice.paid_amount += amount
+    invoice.status = invoice_current_status(invoice, today=today)
+    # The receipt number comes last: the school's other payments wait on its sequence row (then
+    # on the school row) until the commit, so only the writes stand in between.
+    payment.number = document_number_next(
+        school_id=invoice.school_id, kind=DocumentSequence.Kind.RECEIPT, year=today.year
     )
     # The two audit-history rows (payment created, invoice changed) go in one statement at the end
     # (core.history): the same rows simple-history writes, at a fraction of the CPU.
     with history_deferred(payment, invoice):
         payment.save(force_insert=True)
-        payment.allocation_list = [Allocation.objects.create(payment=payment, invoice=invoice, amount=amount)]
-        invoice.paid_amount += amount
-        invoice.status = invoice_current_status(invoice, today=today)
+        allocation.save(force_insert=True)
+        payment.allocation_list = [allocation]
         invoice.save(update_fields=["paid_amount", "status", "updated_at"])
     history_write((payment, "+"), (invoice, "~"))
     early_payment_credit_notes_issue([(invoice, early_credit)], actor=actor)
