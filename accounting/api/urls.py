@@ -1,14 +1,10 @@
 """Statements live under the school and student paths; the ids are checked by the views (404)."""
 
-from django.urls import re_path
-
 from accounting.api.views import FamilyStatementApi, SchoolStatementApi, StudentStatementApi
+from core.api import route
 
 urlpatterns = [
-    re_path(r"^schools/(?P<school_id>[^/]+)/statement/?$", SchoolStatementApi.as_view(),
-            name="school-statement"),
-    re_path(r"^students/(?P<student_id>[^/]+)/statement/?$", StudentStatementApi.as_view(),
-            name="student-statement"),
-    re_path(r"^families/(?P<family_id>[^/]+)/statement/?$", FamilyStatementApi.as_view(),
-            name="family-statement"),
+    route("schools/<school_id>/statement", SchoolStatementApi, "school-statement"),
+    route("students/<student_id>/statement", StudentStatementApi, "student-statement"),
+    route("families/<family_id>/statement", FamilyStatementApi, "family-statement"),
 ]

@@ -1,18 +1,13 @@
-from django.urls import re_path
-
 from ai_agent.api import views
+from core.api import route
 
 urlpatterns = [
-    re_path(
-        r"^risk-analysis/(?P<student_id>[^/]+)/?$", views.RiskAnalysisApi.as_view(), name="ai-risk-analysis"
+    route("risk-analysis/<student_id>", views.RiskAnalysisApi, "ai-risk-analysis"),
+    route("collection-message", views.CollectionMessageApi, "ai-collection-message"),
+    route(
+        "collection-message/<student_id>", views.StudentCollectionMessageApi, "ai-student-collection-message"
     ),
-    re_path(r"^collection-message/?$", views.CollectionMessageApi.as_view(), name="ai-collection-message"),
-    re_path(
-        r"^collection-message/(?P<student_id>[^/]+)/?$",
-        views.StudentCollectionMessageApi.as_view(),
-        name="ai-student-collection-message",
-    ),
-    re_path(r"^assistant/?$", views.AssistantApi.as_view(), name="ai-assistant"),
-    re_path(r"^executive-summary/?$", views.ExecutiveSummaryApi.as_view(), name="ai-executive-summary"),
-    re_path(r"^status/?$", views.StatusApi.as_view(), name="ai-status"),
+    route("assistant", views.AssistantApi, "ai-assistant"),
+    route("executive-summary", views.ExecutiveSummaryApi, "ai-executive-summary"),
+    route("status", views.StatusApi, "ai-status"),
 ]

@@ -1,8 +1,6 @@
-from django.urls import re_path
-
+from core.api import route
 from fees.api import views
 
-# `[^/]+`, not a UUID pattern: a malformed id reaches the view, which answers 401 before 404.
 _RESOURCES = [
     ("school-years", views.SchoolYearListApi, views.SchoolYearDetailApi),
     ("fee-plans", views.FeePlanListApi, views.FeePlanDetailApi),
@@ -15,15 +13,12 @@ _RESOURCES = [
 urlpatterns = []
 for prefix, list_view, detail_view in _RESOURCES:
     urlpatterns += [
-        re_path(rf"^{prefix}/?$", list_view.as_view(), name=f"{prefix}-list"),
-        re_path(rf"^{prefix}/(?P<pk>[^/]+)/?$", detail_view.as_view(), name=f"{prefix}-detail"),
+        route(prefix, list_view, f"{prefix}-list"),
+        route(f"{prefix}/<pk>", detail_view, f"{prefix}-detail"),
     ]
 
 urlpatterns += [
-    re_path(r"^schools/(?P<school_id>[^/]+)/billing-runs/?$", views.BillingRunListApi.as_view(),
-            name="school-billing-runs"),
-    re_path(r"^schools/(?P<school_id>[^/]+)/late-fee-runs/?$", views.LateFeeRunListApi.as_view(),
-            name="school-late-fee-runs"),
-    re_path(r"^invoices/(?P<invoice_id>[^/]+)/waive/?$", views.InvoiceWaiveApi.as_view(),
-            name="invoice-waive"),
+    route("schools/<school_id>/billing-runs", views.BillingRunListApi, "school-billing-runs"),
+    route("schools/<school_id>/late-fee-runs", views.LateFeeRunListApi, "school-late-fee-runs"),
+    route("invoices/<invoice_id>/waive", views.InvoiceWaiveApi, "invoice-waive"),
 ]
