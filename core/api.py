@@ -9,7 +9,9 @@ from django.urls import re_path
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.fields import SkipField
+from rest_framework.generics import GenericAPIView
 from rest_framework.relations import PKOnlyObject
+from rest_framework.response import Response
 
 from core.money import ROUNDING
 
@@ -31,6 +33,35 @@ def route(path: str, view: type, name: str):
         raise ImproperlyConfigured(f"API route {path!r}: letters, digits, '-', '/' and <ids> only.")
     pattern = re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", path)
     return re_path(rf"^{pattern}/?$", view.as_view(), name=name)
+
+
+# The two reads every resource has. Its selector scopes them to the caller (what they cannot see is
+# a 404), so a subclass names the selector and `serializer_class`, its output; the schema of `get`
+# goes on the subclass (`extend_schema_view`). (Comments, not docstrings, on these bases: the schema
+# would read a docstring as the description of every operation that has none.)
+
+
+# A page of the caller's rows, through the view's filters: `select(user=...)`, or the subclass's
+# own get_queryset when the path narrows them (a school's, a family's).
+class PagedListApi(GenericAPIView):
+    select = None
+
+    def get_queryset(self):
+        return self.select(user=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.serializer_class(page, many=True).data)
+
+
+# One row: `getter(user=..., <the path's id>)`. The route names its id as the selector's keyword
+# does (`bank-lines/<line_id>`, bank_line_get(user=..., line_id=...)).
+class DetailApi(GenericAPIView):
+    filter_backends: list = []
+    getter = None
+
+    def get(self, request, **kwargs):
+        return Response(self.serializer_class(self.getter(user=request.user, **kwargs)).data)
 
 
 @functools.cache

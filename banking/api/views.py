@@ -1,7 +1,7 @@
 """Bank accounts, statement imports and the review queue: parse -> scope and role -> service -> serialize."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
@@ -19,7 +19,7 @@ from banking.api.serializers import (
     StatementImportInput,
 )
 from banking.models import BankAccount, BankLine, BankStatement
-from core.api import parse
+from core.api import DetailApi, PagedListApi, parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from users.access import Action, require
@@ -31,7 +31,12 @@ TAGS = ["banking"]
 ACCOUNTANT = {403: "Your role in this school does not allow it: ACCOUNTANT or ADMIN (`permission_denied`)."}
 
 
-class BankAccountListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="bank_accounts_list", tags=TAGS, responses={200: BankAccountOutput(many=True)}
+    )
+)
+class BankAccountListApi(PagedListApi):
     """The bank accounts of your schools."""
 
     queryset = BankAccount.objects.none()  # for the schema; requests read through banking.selectors
@@ -40,16 +45,7 @@ class BankAccountListApi(GenericAPIView):
     search_fields = ["name", "bank", "clabe"]
     ordering_fields = ["bank", "name", "created_at"]
     ordering = ["bank", "clabe"]
-
-    def get_queryset(self):
-        return selectors.bank_account_list(user=self.request.user)
-
-    @extend_schema(
-        operation_id="bank_accounts_list", tags=TAGS, responses={200: BankAccountOutput(many=True)}
-    )
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(BankAccountOutput(page, many=True).data)
+    select = staticmethod(selectors.bank_account_list)
 
     @extend_schema(
         operation_id="bank_accounts_create",
@@ -81,15 +77,12 @@ class BankAccountListApi(GenericAPIView):
         return Response(BankAccountOutput(account).data, status=status.HTTP_201_CREATED)
 
 
-class BankAccountDetailApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="bank_accounts_retrieve", tags=TAGS, parameters=[ACCOUNT_ID])
+)
+class BankAccountDetailApi(DetailApi):
     serializer_class = BankAccountOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="bank_accounts_retrieve", tags=TAGS, parameters=[ACCOUNT_ID])
-    def get(self, request, account_id):
-        return Response(
-            BankAccountOutput(selectors.bank_account_get(user=request.user, account_id=account_id)).data
-        )
+    getter = staticmethod(selectors.bank_account_get)
 
     @extend_schema(
         operation_id="bank_accounts_partial_update",
@@ -107,7 +100,11 @@ class BankAccountDetailApi(GenericAPIView):
         return Response(BankAccountOutput(account).data)
 
 
-class BankStatementListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="bank_statements_list", tags=TAGS, parameters=[ACCOUNT_ID],
+                      responses={200: BankStatementOutput(many=True)})
+)
+class BankStatementListApi(PagedListApi):
     """The statements imported into one bank account, and the import itself."""
 
     queryset = BankStatement.objects.none()
@@ -123,16 +120,9 @@ class BankStatementListApi(GenericAPIView):
             return [MultiPartParser()]
         return super().get_parsers()
 
-    @extend_schema(
-        operation_id="bank_statements_list",
-        tags=TAGS,
-        parameters=[ACCOUNT_ID],
-        responses={200: BankStatementOutput(many=True)},
-    )
-    def get(self, request, account_id):
-        account = selectors.bank_account_get(user=request.user, account_id=account_id)
-        page = self.paginate_queryset(self.filter_queryset(selectors.bank_statement_list(account=account)))
-        return self.get_paginated_response(BankStatementOutput(page, many=True).data)
+    def get_queryset(self):
+        account = selectors.bank_account_get(user=self.request.user, account_id=self.kwargs["account_id"])
+        return selectors.bank_statement_list(account=account)
 
     @extend_schema(
         operation_id="bank_statements_import",
@@ -184,7 +174,10 @@ class BankStatementListApi(GenericAPIView):
         return Response(BankStatementOutput(outcome.statement).data, status=status.HTTP_201_CREATED)
 
 
-class BankLineListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="bank_lines_list", tags=TAGS, responses={200: BankLineOutput(many=True)})
+)
+class BankLineListApi(PagedListApi):
     """Deposits read from the statements of your schools; `?status=UNMATCHED` is the review queue."""
 
     queryset = BankLine.objects.none()
@@ -194,23 +187,13 @@ class BankLineListApi(GenericAPIView):
     search_fields = ["reference", "description"]
     ordering_fields = ["date", "amount", "created_at", "line_number"]
     ordering = ["-date", "line_number"]
-
-    def get_queryset(self):
-        return selectors.bank_line_list(user=self.request.user)
-
-    @extend_schema(operation_id="bank_lines_list", tags=TAGS, responses={200: BankLineOutput(many=True)})
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(BankLineOutput(page, many=True).data)
+    select = staticmethod(selectors.bank_line_list)
 
 
-class BankLineDetailApi(GenericAPIView):
+@extend_schema_view(get=extend_schema(operation_id="bank_lines_retrieve", tags=TAGS, parameters=[LINE_ID]))
+class BankLineDetailApi(DetailApi):
     serializer_class = BankLineOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="bank_lines_retrieve", tags=TAGS, parameters=[LINE_ID])
-    def get(self, request, line_id):
-        return Response(BankLineOutput(selectors.bank_line_get(user=request.user, line_id=line_id)).data)
+    getter = staticmethod(selectors.bank_line_get)
 
 
 class BankLineConfirmApi(GenericAPIView):

@@ -1,7 +1,7 @@
 """A family's money: one payment for all its children, its credit balance, its refunds."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from billing.api.serializers import (
 from billing.api.views import IDEMPOTENCY_KEY
 from billing.models import Payment, Refund
 from billing.services import family_credit_payments
-from core.api import parse
+from core.api import PagedListApi, parse
 from core.filters import StrictOrderingFilter
 from core.idempotency import idempotent_response
 from core.openapi import error_responses, uuid_path_parameter
@@ -101,7 +101,13 @@ class FamilyCreditApi(GenericAPIView):
         return Response(FamilyCreditOutput(body).data)
 
 
-class FamilyRefundListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="family_refunds_list", tags=["families"], summary="A family's refunds",
+        parameters=[FAMILY_ID], responses={200: RefundOutput(many=True)},
+    )
+)
+class FamilyRefundListApi(PagedListApi):
     queryset = Refund.objects.none()
     serializer_class = RefundOutput
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
@@ -112,14 +118,6 @@ class FamilyRefundListApi(GenericAPIView):
     def get_queryset(self):
         family = family_get(user=self.request.user, family_id=self.kwargs["family_id"])
         return selectors.refund_list(user=self.request.user).filter(family_id=family.pk)
-
-    @extend_schema(
-        operation_id="family_refunds_list", tags=["families"], summary="A family's refunds",
-        parameters=[FAMILY_ID], responses={200: RefundOutput(many=True)},
-    )
-    def get(self, request, family_id):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(RefundOutput(page, many=True).data)
 
     @extend_schema(
         operation_id="family_refunds_create",

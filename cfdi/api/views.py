@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BaseRenderer
@@ -15,7 +15,7 @@ from cfdi.api.serializers import DocumentCancelInput, DocumentOutput, FiscalProf
 from cfdi.documents import document_pdf
 from cfdi.exceptions import DocumentNotStamped
 from cfdi.models import Document, DocumentStatus
-from core.api import parse
+from core.api import DetailApi, PagedListApi, parse
 from core.openapi import ErrorSerializer, error_responses, uuid_path_parameter
 from core.pdf import PDF_MEDIA_TYPE, PDF_UNAVAILABLE_RESPONSE, PdfRenderer, PdfViewMixin, pdf_api_response
 from core.renderers import JSONRenderer
@@ -126,7 +126,12 @@ class InvoiceCfdiIssueApi(APIView):
         return Response(DocumentOutput(document).data, status=status.HTTP_201_CREATED)
 
 
-class DocumentListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="cfdi_documents_list", tags=TAGS, responses={200: DocumentOutput(many=True)}
+    )
+)
+class DocumentListApi(PagedListApi):
     """The CFDI documents of your schools (invoice CFDIs and payment complements)."""
 
     queryset = Document.objects.none()
@@ -135,25 +140,15 @@ class DocumentListApi(GenericAPIView):
     search_fields = ["uuid", "folio", "receiver_rfc", "receiver_name"]
     ordering_fields = ["created_at", "stamped_at", "folio"]
     ordering = ["-created_at"]
-
-    def get_queryset(self):
-        return selectors.document_list(user=self.request.user)
-
-    @extend_schema(operation_id="cfdi_documents_list", tags=TAGS, responses={200: DocumentOutput(many=True)})
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(DocumentOutput(page, many=True).data)
+    select = staticmethod(selectors.document_list)
 
 
-class DocumentDetailApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="cfdi_documents_retrieve", tags=TAGS, parameters=[DOCUMENT_ID])
+)
+class DocumentDetailApi(DetailApi):
     serializer_class = DocumentOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="cfdi_documents_retrieve", tags=TAGS, parameters=[DOCUMENT_ID])
-    def get(self, request, document_id):
-        return Response(
-            DocumentOutput(selectors.document_get(user=request.user, document_id=document_id)).data
-        )
+    getter = staticmethod(selectors.document_get)
 
 
 class XmlRenderer(BaseRenderer):

@@ -1,11 +1,10 @@
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from billing.selectors import family_credit_expression
-from core.api import parse
+from core.api import DetailApi, PagedListApi, parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from families.api.serializers import FamilyCreateInput, FamilyOutput, FamilyUpdateInput
@@ -22,7 +21,13 @@ FAMILY_ID = uuid_path_parameter("family_id", "Family id.")
 ADMIN_ONLY = {403: "Only the school's ADMINs (and platform admins) write families (`permission_denied`)."}
 
 
-class FamilyListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="families_list", tags=["families"], responses={200: FamilyOutput(many=True)},
+        description="`search` looks in the payer's name, email, payment reference and RFC.",
+    )
+)
+class FamilyListApi(PagedListApi):
     """The paying families of your schools."""
 
     queryset = Family.objects.none()  # for the schema; requests read through families.selectors
@@ -35,14 +40,6 @@ class FamilyListApi(GenericAPIView):
 
     def get_queryset(self):
         return family_list(user=self.request.user).annotate(credit_value=family_credit_expression())
-
-    @extend_schema(
-        operation_id="families_list", tags=["families"], responses={200: FamilyOutput(many=True)},
-        description="`search` looks in the payer's name, email, payment reference and RFC.",
-    )
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(FamilyOutput(page, many=True).data)
 
     @extend_schema(
         operation_id="families_create",
@@ -65,13 +62,12 @@ class FamilyListApi(GenericAPIView):
         return Response(FamilyOutput(family).data, status=status.HTTP_201_CREATED)
 
 
-class FamilyDetailApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="families_retrieve", tags=["families"], parameters=[FAMILY_ID])
+)
+class FamilyDetailApi(DetailApi):
     serializer_class = FamilyOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="families_retrieve", tags=["families"], parameters=[FAMILY_ID])
-    def get(self, request, family_id):
-        return Response(FamilyOutput(family_get(user=request.user, family_id=family_id)).data)
+    getter = staticmethod(family_get)
 
     @extend_schema(
         operation_id="families_update",
@@ -124,7 +120,13 @@ class FamilyStudentFilter(StudentFilter):
         fields = ["grade", "level", "is_active"]
 
 
-class FamilyStudentListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="family_students_list", tags=["families"], parameters=[FAMILY_ID],
+        responses={200: StudentOutput(many=True)},
+    )
+)
+class FamilyStudentListApi(PagedListApi):
     """The students of one family (its children), active or not."""
 
     queryset = Student.objects.none()
@@ -137,11 +139,3 @@ class FamilyStudentListApi(GenericAPIView):
     def get_queryset(self):
         family = family_get(user=self.request.user, family_id=self.kwargs["family_id"])
         return student_list(user=self.request.user).filter(family_id=family.pk)
-
-    @extend_schema(
-        operation_id="family_students_list", tags=["families"], parameters=[FAMILY_ID],
-        responses={200: StudentOutput(many=True)},
-    )
-    def get(self, request, family_id):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(StudentOutput(page, many=True).data)

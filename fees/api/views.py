@@ -20,7 +20,7 @@ from billing.concepts import fee_concept_create, fee_concept_update
 from billing.models import FeeConcept
 from billing.selectors import invoice_get
 from billing.surcharges import surcharge_waive
-from core.api import parse
+from core.api import PagedListApi, parse
 from core.dates import local_today
 from core.filters import StrictOrderingFilter
 from core.openapi import error_responses, uuid_path_parameter
@@ -41,15 +41,12 @@ ADMIN_ONLY = "Only the school's ADMINs (and platform admins) change the fee setu
 # A resource's list and create. A subclass names its serializers, its selector (`select`) and its
 # create service (`creator`); `resolve` finds the parent in the caller's schools. (Comments, not
 # docstrings, on these bases: the schema would read a docstring as every operation's description.)
-class _ListCreateApi(GenericAPIView):
+class _ListCreateApi(PagedListApi):
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["created_at", "updated_at"]
     ordering = ["-created_at"]
     output: type
     create_input: type
-
-    def get_queryset(self):
-        return type(self).select(user=self.request.user)
 
     def resolve(self, user, data) -> UUID:
         """The school of the new row: by default the body's `school_id`, one of the caller's."""
@@ -59,10 +56,6 @@ class _ListCreateApi(GenericAPIView):
 
     def create(self, data, user):
         return type(self).creator(actor=user, **data)
-
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.output(page, many=True).data)
 
     def post(self, request):
         data = dict(parse(self.create_input, request.data))
@@ -362,7 +355,7 @@ RUNNERS = "ACCOUNTANTs and ADMINs of the school run them (`permission_denied`)."
 
 # A school's runs of one kind (newest first), and starting one: 201 with the result, or 200 for
 # a dry run. A subclass names its model, serializers and `execute(school, data, user)`.
-class _RunListApi(GenericAPIView):
+class _RunListApi(PagedListApi):
     filter_backends: list = []
     run_input: type
     result_output: type
@@ -370,10 +363,6 @@ class _RunListApi(GenericAPIView):
     def get_queryset(self):
         school = school_get(user=self.request.user, school_id=self.kwargs["school_id"])
         return self.queryset.model.objects.filter(school_id=school.pk).order_by("-created_at", "-pk")
-
-    def get(self, request, school_id):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.serializer_class(page, many=True).data)
 
     def post(self, request, school_id):
         school = school_get(user=request.user, school_id=school_id)

@@ -1,12 +1,11 @@
 """Reminder policies (one per school) and the reminder log. ADMINs of the school only."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from core.api import parse
+from core.api import DetailApi, PagedListApi, parse
 from core.filters import StrictOrderingFilter
 from core.openapi import error_responses, uuid_path_parameter
 from reminders import selectors, services
@@ -26,7 +25,11 @@ INVALID = {
 }
 
 
-class PolicyListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="reminder_policies_list", tags=["reminders"],
+                      responses={200: PolicyOutput(many=True)})
+)
+class PolicyListApi(PagedListApi):
     """Reminder policies of the schools where you are an ADMIN."""
 
     queryset = ReminderPolicy.objects.none()
@@ -35,15 +38,7 @@ class PolicyListApi(GenericAPIView):
     filterset_class = selectors.PolicyFilter
     ordering_fields = ["created_at", "updated_at"]
     ordering = ["created_at"]
-
-    def get_queryset(self):
-        return selectors.policy_list(user=self.request.user)
-
-    @extend_schema(operation_id="reminder_policies_list", tags=["reminders"],
-                   responses={200: PolicyOutput(many=True)})
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(PolicyOutput(page, many=True).data)
+    select = staticmethod(selectors.policy_list)
 
     @extend_schema(
         operation_id="reminder_policies_create",
@@ -64,14 +59,13 @@ class PolicyListApi(GenericAPIView):
         return Response(PolicyOutput(policy).data, status=status.HTTP_201_CREATED)
 
 
-class PolicyDetailApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="reminder_policies_retrieve", tags=["reminders"], parameters=[POLICY_ID],
+                      responses={200: PolicyOutput, **error_responses(403, descriptions=ADMIN_ONLY)})
+)
+class PolicyDetailApi(DetailApi):
     serializer_class = PolicyOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="reminder_policies_retrieve", tags=["reminders"], parameters=[POLICY_ID],
-                   responses={200: PolicyOutput, **error_responses(403, descriptions=ADMIN_ONLY)})
-    def get(self, request, policy_id):
-        return Response(PolicyOutput(selectors.policy_get(user=request.user, policy_id=policy_id)).data)
+    getter = staticmethod(selectors.policy_get)
 
     @extend_schema(
         operation_id="reminder_policies_update", tags=["reminders"], parameters=[POLICY_ID],
@@ -105,7 +99,14 @@ class PolicyDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReminderListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="reminders_list", tags=["reminders"], responses={200: ReminderOutput(many=True)},
+        description="Filters: `family_id`, `status` (SENDING, SENT, FAILED; FAILED ones are retried by the "
+        "next run), `channel`, `kind`, `step_offset`, `school_id`.",
+    )
+)
+class ReminderListApi(PagedListApi):
     """The reminder log: every reminder attempted, with its text as sent and its outcome."""
 
     queryset = Reminder.objects.none()
@@ -114,27 +115,14 @@ class ReminderListApi(GenericAPIView):
     filterset_class = selectors.ReminderFilter
     ordering_fields = ["created_at", "sent_at", "as_of", "step_offset"]
     ordering = ["-created_at"]
-
-    def get_queryset(self):
-        return selectors.reminder_list(user=self.request.user)
-
-    @extend_schema(
-        operation_id="reminders_list", tags=["reminders"], responses={200: ReminderOutput(many=True)},
-        description="Filters: `family_id`, `status` (SENDING, SENT, FAILED; FAILED ones are retried by the "
-        "next run), `channel`, `kind`, `step_offset`, `school_id`.",
-    )
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ReminderOutput(page, many=True).data)
+    select = staticmethod(selectors.reminder_list)
 
 
-class ReminderDetailApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="reminders_retrieve", tags=["reminders"],
+                      parameters=[uuid_path_parameter("reminder_id", "Reminder id.")],
+                      responses={200: ReminderOutput, **error_responses(403, descriptions=ADMIN_ONLY)})
+)
+class ReminderDetailApi(DetailApi):
     serializer_class = ReminderOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="reminders_retrieve", tags=["reminders"],
-                   parameters=[uuid_path_parameter("reminder_id", "Reminder id.")],
-                   responses={200: ReminderOutput, **error_responses(403, descriptions=ADMIN_ONLY)})
-    def get(self, request, reminder_id):
-        reminder = selectors.reminder_get(user=request.user, reminder_id=reminder_id)
-        return Response(ReminderOutput(reminder).data)
+    getter = staticmethod(selectors.reminder_get)

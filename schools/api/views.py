@@ -1,11 +1,10 @@
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from core.api import parse
+from core.api import DetailApi, PagedListApi, parse
 from core.openapi import error_responses, uuid_path_parameter
 from schools.api.filters import SchoolFilter
 from schools.api.serializers import SchoolCreateInput, SchoolOutput, SchoolUpdateInput
@@ -23,7 +22,10 @@ def _require_platform_admin(user, message: str) -> None:
         raise PermissionDenied(message)
 
 
-class SchoolListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="schools_list", tags=["schools"], responses={200: SchoolOutput(many=True)})
+)
+class SchoolListApi(PagedListApi):
     """The caller's schools (every school for a platform admin)."""
 
     queryset = School.objects.none()  # for the schema; requests read through users.selectors
@@ -32,14 +34,7 @@ class SchoolListApi(GenericAPIView):
     search_fields = ["name", "email"]
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name"]
-
-    def get_queryset(self):
-        return school_list(user=self.request.user)
-
-    @extend_schema(operation_id="schools_list", tags=["schools"], responses={200: SchoolOutput(many=True)})
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(SchoolOutput(page, many=True).data)
+    select = staticmethod(school_list)
 
     @extend_schema(
         operation_id="schools_create",
@@ -55,13 +50,12 @@ class SchoolListApi(GenericAPIView):
         return Response(SchoolOutput(school).data, status=status.HTTP_201_CREATED)
 
 
-class SchoolDetailApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="schools_retrieve", tags=["schools"], parameters=[SCHOOL_ID])
+)
+class SchoolDetailApi(DetailApi):
     serializer_class = SchoolOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="schools_retrieve", tags=["schools"], parameters=[SCHOOL_ID])
-    def get(self, request, school_id):
-        return Response(SchoolOutput(school_get(user=request.user, school_id=school_id)).data)
+    getter = staticmethod(school_get)
 
     @extend_schema(
         operation_id="schools_update",

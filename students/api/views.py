@@ -1,10 +1,9 @@
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from core.api import parse
+from core.api import DetailApi, PagedListApi, parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from families.selectors import family_get
@@ -27,7 +26,7 @@ def _check_family_visible(user, data: dict) -> None:
         family_get(user=user, family_id=data["family_id"])
 
 
-class _StudentListMixin:
+class _StudentListApi(PagedListApi):
     queryset = Student.objects.none()  # for the schema; requests read through students.selectors
     serializer_class = StudentOutput
     filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
@@ -35,21 +34,16 @@ class _StudentListMixin:
     search_fields = ["first_name", "last_name", "email", "curp"]
     ordering_fields = ["last_name", "first_name", "grade", "enrolled_at", "created_at", "updated_at"]
     ordering = ["last_name", "first_name"]
-
-    def _page(self, students):
-        page = self.paginate_queryset(self.filter_queryset(students))
-        return self.get_paginated_response(StudentOutput(page, many=True).data)
+    select = staticmethod(student_list)
 
 
-class StudentListApi(_StudentListMixin, GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="students_list", tags=["students"], responses={200: StudentOutput(many=True)}
+    )
+)
+class StudentListApi(_StudentListApi):
     """The students of your schools."""
-
-    def get_queryset(self):
-        return student_list(user=self.request.user)
-
-    @extend_schema(operation_id="students_list", tags=["students"], responses={200: StudentOutput(many=True)})
-    def get(self, request):
-        return self._page(self.get_queryset())
 
     @extend_schema(
         operation_id="students_create",
@@ -77,30 +71,28 @@ class StudentListApi(_StudentListMixin, GenericAPIView):
         return Response(StudentOutput(student).data, status=status.HTTP_201_CREATED)
 
 
-class SchoolStudentListApi(_StudentListMixin, GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="school_students_list",
+        tags=["schools"],
+        parameters=[SCHOOL_ID],
+        responses={200: StudentOutput(many=True)},
+    )
+)
+class SchoolStudentListApi(_StudentListApi):
     """The students of one of your schools."""
 
     def get_queryset(self):
         school = school_get(user=self.request.user, school_id=self.kwargs["school_id"])
         return student_list(user=self.request.user, school_id=school.pk)
 
-    @extend_schema(
-        operation_id="school_students_list",
-        tags=["schools"],
-        parameters=[SCHOOL_ID],
-        responses={200: StudentOutput(many=True)},
-    )
-    def get(self, request, school_id):
-        return self._page(self.get_queryset())
 
-
-class StudentDetailApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(operation_id="students_retrieve", tags=["students"], parameters=[STUDENT_ID])
+)
+class StudentDetailApi(DetailApi):
     serializer_class = StudentOutput
-    filter_backends: list = []
-
-    @extend_schema(operation_id="students_retrieve", tags=["students"], parameters=[STUDENT_ID])
-    def get(self, request, student_id):
-        return Response(StudentOutput(student_get(user=request.user, student_id=student_id)).data)
+    getter = staticmethod(student_get)
 
     @extend_schema(
         operation_id="students_update",

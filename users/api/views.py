@@ -1,13 +1,12 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core.api import parse
+from core.api import PagedListApi, parse
 from core.openapi import error_responses, uuid_path_parameter
 from core.renderers import JSONParser
 from users.access import Action, require
@@ -131,7 +130,15 @@ USER_ID = uuid_path_parameter("user_id", "User id.")
 MEMBERS_403 = {403: "Only platform admins and this school's ADMINs manage its members (`permission_denied`)."}
 
 
-class SchoolMemberListApi(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="school_members_list",
+        tags=["members"],
+        parameters=[SCHOOL_ID],
+        responses={200: MemberOutput(many=True), **error_responses(403, descriptions=MEMBERS_403)},
+    )
+)
+class SchoolMemberListApi(PagedListApi):
     """Who has access to a school and with which role. Platform admins and the school's ADMINs."""
 
     serializer_class = MemberOutput
@@ -142,19 +149,11 @@ class SchoolMemberListApi(GenericAPIView):
         require(self.request.user, Action.MEMBERS_MANAGE, school.pk)
         return school
 
-    @extend_schema(
-        operation_id="school_members_list",
-        tags=["members"],
-        parameters=[SCHOOL_ID],
-        responses={200: MemberOutput(many=True), **error_responses(403, descriptions=MEMBERS_403)},
-    )
-    def get(self, request, school_id):
-        school = self._school(school_id)
-        members = (
+    def get_queryset(self):
+        school = self._school(self.kwargs["school_id"])
+        return (
             Membership.objects.filter(school=school).select_related("user").order_by("user__username", "pk")
         )
-        page = self.paginate_queryset(members)
-        return self.get_paginated_response(MemberOutput(page, many=True).data)
 
     @extend_schema(
         operation_id="school_members_upsert",
