@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import re_path
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.generics import GenericAPIView
@@ -60,8 +61,24 @@ class DetailApi(GenericAPIView):
     filter_backends: list = []
     getter = None
 
+    def get_object(self):
+        return self.getter(user=self.request.user, **self.kwargs)
+
     def get(self, request, **kwargs):
-        return Response(self.serializer_class(self.getter(user=request.user, **kwargs)).data)
+        return Response(self.serializer_class(self.get_object()).data)
+
+
+def update_schemas(name: str, *, description: str, **kwargs) -> dict:
+    """The schemas of a PUT that changes only the fields sent and of its PATCH, the same call:
+    `extend_schema_view(**update_schemas("students", ...))` documents `students_update` and
+    `students_partial_update` alike but for PATCH's description."""
+    return {
+        "put": extend_schema(operation_id=f"{name}_update", description=description, **kwargs),
+        "patch": extend_schema(
+            operation_id=f"{name}_partial_update", description="Same as PUT: only the fields sent change.",
+            **kwargs,
+        ),
+    }
 
 
 @functools.cache

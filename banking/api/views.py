@@ -23,7 +23,7 @@ from core.api import DetailApi, PagedListApi, parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from users.access import Action, require
-from users.selectors import school_get
+from users.api.resources import ResourceListApi
 
 ACCOUNT_ID = uuid_path_parameter("account_id", "Bank account id.")
 LINE_ID = uuid_path_parameter("line_id", "Bank line id.")
@@ -34,20 +34,8 @@ ACCOUNTANT = {403: "Your role in this school does not allow it: ACCOUNTANT or AD
 @extend_schema_view(
     get=extend_schema(
         operation_id="bank_accounts_list", tags=TAGS, responses={200: BankAccountOutput(many=True)}
-    )
-)
-class BankAccountListApi(PagedListApi):
-    """The bank accounts of your schools."""
-
-    queryset = BankAccount.objects.none()  # for the schema; requests read through banking.selectors
-    serializer_class = BankAccountOutput
-    filterset_class = selectors.BankAccountFilter
-    search_fields = ["name", "bank", "clabe"]
-    ordering_fields = ["bank", "name", "created_at"]
-    ordering = ["bank", "clabe"]
-    select = staticmethod(selectors.bank_account_list)
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="bank_accounts_create",
         tags=TAGS,
         request=BankAccountCreateInput,
@@ -68,13 +56,21 @@ class BankAccountListApi(PagedListApi):
             ),
         },
         description="Register a bank account of one of your schools (ACCOUNTANT or ADMIN). Currency is MXN.",
-    )
-    def post(self, request):
-        data = parse(BankAccountCreateInput, request.data)
-        school = school_get(user=request.user, school_id=data.pop("school_id"))
-        require(request.user, Action.BANK_COLLECTIONS, school.pk)
-        account = services.bank_account_create(school_id=school.pk, actor=request.user, **data)
-        return Response(BankAccountOutput(account).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class BankAccountListApi(ResourceListApi):
+    """The bank accounts of your schools."""
+
+    queryset = BankAccount.objects.none()  # for the schema; requests read through banking.selectors
+    serializer_class = BankAccountOutput
+    filterset_class = selectors.BankAccountFilter
+    search_fields = ["name", "bank", "clabe"]
+    ordering_fields = ["bank", "name", "created_at"]
+    ordering = ["bank", "clabe"]
+    select = staticmethod(selectors.bank_account_list)
+    create_input = BankAccountCreateInput
+    write_action = Action.BANK_COLLECTIONS
+    creator = staticmethod(services.bank_account_create)
 
 
 @extend_schema_view(

@@ -1,10 +1,8 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
-from rest_framework.response import Response
 
 from billing.selectors import family_credit_expression
-from core.api import DetailApi, PagedListApi, parse
+from core.api import PagedListApi, update_schemas
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from families.api.serializers import FamilyCreateInput, FamilyOutput, FamilyUpdateInput
@@ -14,8 +12,8 @@ from families.services import family_create, family_deactivate, family_update
 from students.api.serializers import StudentOutput
 from students.models import Student
 from students.selectors import StudentFilter, student_list
-from users.access import Action, require
-from users.selectors import school_get
+from users.access import Action
+from users.api.resources import ResourceDetailApi, ResourceListApi
 
 FAMILY_ID = uuid_path_parameter("family_id", "Family id.")
 ADMIN_ONLY = {403: "Only the school's ADMINs (and platform admins) write families (`permission_denied`)."}
@@ -25,23 +23,8 @@ ADMIN_ONLY = {403: "Only the school's ADMINs (and platform admins) write familie
     get=extend_schema(
         operation_id="families_list", tags=["families"], responses={200: FamilyOutput(many=True)},
         description="`search` looks in the payer's name, email, payment reference and RFC.",
-    )
-)
-class FamilyListApi(PagedListApi):
-    """The paying families of your schools."""
-
-    queryset = Family.objects.none()  # for the schema; requests read through families.selectors
-    serializer_class = FamilyOutput
-    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
-    filterset_class = FamilyFilter
-    search_fields = ["name", "email", "reference", "rfc"]
-    ordering_fields = ["name", "reference", "created_at", "updated_at"]
-    ordering = ["name"]
-
-    def get_queryset(self):
-        return family_list(user=self.request.user).annotate(credit_value=family_credit_expression())
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="families_create",
         tags=["families"],
         request=FamilyCreateInput,
@@ -53,62 +36,54 @@ class FamilyListApi(PagedListApi):
         },
         description="Register a paying family (its school's ADMINs). The payment reference is assigned. "
         "An invalid RFC, tax regime, CFDI use or postal code is a 400 naming the field.",
-    )
-    def post(self, request):
-        data = parse(FamilyCreateInput, request.data)
-        school = school_get(user=request.user, school_id=data.pop("school_id"))
-        require(request.user, Action.FAMILY_WRITE, school.pk)
-        family = family_create(school_id=school.pk, actor=request.user, **data)
-        return Response(FamilyOutput(family).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class FamilyListApi(ResourceListApi):
+    """The paying families of your schools."""
+
+    queryset = Family.objects.none()  # for the schema; requests read through families.selectors
+    serializer_class = FamilyOutput
+    filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+    filterset_class = FamilyFilter
+    search_fields = ["name", "email", "reference", "rfc"]
+    ordering_fields = ["name", "reference", "created_at", "updated_at"]
+    ordering = ["name"]
+    create_input = FamilyCreateInput
+    write_action = Action.FAMILY_WRITE
+    creator = staticmethod(family_create)
+
+    def get_queryset(self):
+        return family_list(user=self.request.user).annotate(credit_value=family_credit_expression())
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="families_retrieve", tags=["families"], parameters=[FAMILY_ID])
-)
-class FamilyDetailApi(DetailApi):
-    serializer_class = FamilyOutput
-    getter = staticmethod(family_get)
-
-    @extend_schema(
-        operation_id="families_update",
+    get=extend_schema(operation_id="families_retrieve", tags=["families"], parameters=[FAMILY_ID]),
+    **update_schemas(
+        "families",
         tags=["families"],
         parameters=[FAMILY_ID],
         request=FamilyUpdateInput,
         responses={200: FamilyOutput, **error_responses(403, descriptions=ADMIN_ONLY)},
         description="Change a family's contact or fiscal data. Only the fields sent change. The school's "
         "ADMINs. The payment reference never changes.",
-    )
-    def put(self, request, family_id):
-        family = family_get(user=request.user, family_id=family_id)
-        require(request.user, Action.FAMILY_WRITE, family.school_id)
-        data = parse(FamilyUpdateInput, request.data)
-        family = family_update(family_id=family.pk, actor=request.user, **data)
-        return Response(FamilyOutput(family).data)
-
-    @extend_schema(
-        operation_id="families_partial_update",
-        tags=["families"],
-        parameters=[FAMILY_ID],
-        request=FamilyUpdateInput,
-        responses={200: FamilyOutput, **error_responses(403, descriptions=ADMIN_ONLY)},
-        description="Same as PUT: only the fields sent change.",
-    )
-    def patch(self, request, family_id):
-        return self.put(request, family_id)
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="families_destroy",
         tags=["families"],
         parameters=[FAMILY_ID],
         responses={204: None, **error_responses(403, descriptions=ADMIN_ONLY)},
         description="Soft delete: the family is marked inactive and keeps its students, payments and "
         "reference (never given to another family).",
-    )
-    def delete(self, request, family_id):
-        family = family_get(user=request.user, family_id=family_id)
-        require(request.user, Action.FAMILY_WRITE, family.school_id)
-        family_deactivate(family_id=family.pk, actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    ),
+)
+class FamilyDetailApi(ResourceDetailApi):
+    serializer_class = FamilyOutput
+    update_input = FamilyUpdateInput
+    write_action = Action.FAMILY_WRITE
+    id_name = "family_id"
+    getter = staticmethod(family_get)
+    updater = staticmethod(family_update)
+    deactivator = staticmethod(family_deactivate)
 
 
 class FamilyStudentFilter(StudentFilter):

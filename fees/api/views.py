@@ -5,8 +5,6 @@ PUT/PATCH (only the fields sent change) and DELETE (soft: the row is deactivated
 school's ADMINs. A parent id in a body outside the caller's schools is a 404.
 """
 
-from uuid import UUID
-
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -20,7 +18,7 @@ from billing.concepts import fee_concept_create, fee_concept_update
 from billing.models import FeeConcept
 from billing.selectors import invoice_get
 from billing.surcharges import surcharge_waive
-from core.api import PagedListApi, parse
+from core.api import PagedListApi, parse, update_schemas
 from core.dates import local_today
 from core.filters import StrictOrderingFilter
 from core.openapi import error_responses, uuid_path_parameter
@@ -32,78 +30,32 @@ from fees.models import BillingRun, Discount, Enrollment, FeePlan, LateFeePolicy
 from fees.runs import billing_run_execute, late_fee_run_execute
 from students.selectors import student_get
 from users.access import Action, require
+from users.api.resources import ResourceDetailApi, ResourceListApi
 from users.selectors import school_get
 
 ID = uuid_path_parameter("id")
 ADMIN_ONLY = "Only the school's ADMINs (and platform admins) change the fee setup (`permission_denied`)."
 
 
-# A resource's list and create. A subclass names its serializers, its selector (`select`) and its
-# create service (`creator`); `resolve` finds the parent in the caller's schools. (Comments, not
-# docstrings, on these bases: the schema would read a docstring as every operation's description.)
-class _ListCreateApi(PagedListApi):
+# The fee setup's resources: only the school's ADMINs write them. A parent id in a body (`resolve`)
+# outside the caller's schools is a 404.
+class _ListCreateApi(ResourceListApi):
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["created_at", "updated_at"]
     ordering = ["-created_at"]
-    output: type
-    create_input: type
+    write_action = Action.FEES_WRITE
 
-    def resolve(self, user, data) -> UUID:
-        """The school of the new row: by default the body's `school_id`, one of the caller's."""
-        school = school_get(user=user, school_id=data.pop("school_id"))
-        data["school_id"] = school.pk
-        return school.pk
 
-    def create(self, data, user):
-        return type(self).creator(actor=user, **data)
+# The routes name the row's id `pk`; the selectors and services call it `id_name`. An update
+# answers the row as its selector reads it again.
+class _DetailApi(ResourceDetailApi):
+    write_action = Action.FEES_WRITE
 
-    def post(self, request):
-        data = dict(parse(self.create_input, request.data))
-        school_id = self.resolve(request.user, data)
-        require(request.user, Action.FEES_WRITE, school_id)
-        row = self.create(data, request.user)
-        return Response(self.output(self.reread(row)).data, status=status.HTTP_201_CREATED)
+    def get_object(self):
+        return self.getter(user=self.request.user, **{self.id_name: self.kwargs["pk"]})
 
     def reread(self, row):
-        return row
-
-
-# A resource's read, update and soft delete. A subclass names its serializers and its selector,
-# update and deactivate services (`getter`, `updater`, `deactivator`), which take the row's id as
-# `id_name`.
-class _DetailApi(GenericAPIView):
-    filter_backends: list = []
-    output: type
-    update_input: type
-    id_name: str
-
-    def fetch(self, user, pk):
-        return type(self).getter(user=user, **{self.id_name: pk})
-
-    def update(self, row, data, user):
-        return type(self).updater(actor=user, **{self.id_name: row.pk}, **data)
-
-    def deactivate(self, row, user):
-        type(self).deactivator(actor=user, **{self.id_name: row.pk})
-
-    def get(self, request, pk):
-        return Response(self.output(self.fetch(request.user, pk)).data)
-
-    def put(self, request, pk):
-        row = self.fetch(request.user, pk)
-        require(request.user, Action.FEES_WRITE, row.school_id)
-        data = dict(parse(self.update_input, request.data))
-        row = self.update(row, data, request.user)
-        return Response(self.output(self.fetch(request.user, row.pk)).data)
-
-    def patch(self, request, pk):
-        return self.put(request, pk)
-
-    def delete(self, request, pk):
-        row = self.fetch(request.user, pk)
-        require(request.user, Action.FEES_WRITE, row.school_id)
-        self.deactivate(row, request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return self.getter(user=self.request.user, **{self.id_name: row.pk})
 
 
 def _crud_schema(tag: str, noun: str, output, create_input, update_input, conflicts: str):
@@ -124,13 +76,9 @@ def _crud_schema(tag: str, noun: str, output, create_input, update_input, confli
         get=extend_schema(
             operation_id=f"{tag}_retrieve", tags=["fees"], parameters=[ID], responses={200: output}
         ),
-        put=extend_schema(
-            operation_id=f"{tag}_update", tags=["fees"], parameters=[ID], request=update_input,
+        **update_schemas(
+            tag, tags=["fees"], parameters=[ID], request=update_input,
             responses={200: output, **write_errors}, description="Only the fields sent change.",
-        ),
-        patch=extend_schema(
-            operation_id=f"{tag}_partial_update", tags=["fees"], parameters=[ID], request=update_input,
-            responses={200: output, **write_errors}, description="Same as PUT: only the fields sent change.",
         ),
         delete=extend_schema(
             operation_id=f"{tag}_destroy", tags=["fees"], parameters=[ID],
@@ -152,7 +100,7 @@ _year_list, _year_detail = _crud_schema(
 @_year_list
 class SchoolYearListApi(_ListCreateApi):
     queryset = SchoolYear.objects.none()  # for the schema; requests read through fees.selectors
-    serializer_class = output = s.SchoolYearOutput
+    serializer_class = s.SchoolYearOutput
     create_input = s.SchoolYearCreateInput
     filterset_class = selectors.SchoolYearFilter
     ordering_fields = ["starts_on", "name", "created_at"]
@@ -163,7 +111,7 @@ class SchoolYearListApi(_ListCreateApi):
 
 @_year_detail
 class SchoolYearDetailApi(_DetailApi):
-    serializer_class = output = s.SchoolYearOutput
+    serializer_class = s.SchoolYearOutput
     update_input = s.SchoolYearUpdateInput
     id_name = "school_year_id"
     getter = staticmethod(selectors.school_year_get)
@@ -182,7 +130,7 @@ _plan_list, _plan_detail = _crud_schema(
 @_plan_list
 class FeePlanListApi(_ListCreateApi):
     queryset = FeePlan.objects.none()
-    serializer_class = output = s.FeePlanOutput
+    serializer_class = s.FeePlanOutput
     create_input = s.FeePlanCreateInput
     filterset_class = selectors.FeePlanFilter
     ordering_fields = ["name", "created_at"]
@@ -201,7 +149,7 @@ class FeePlanListApi(_ListCreateApi):
 
 @_plan_detail
 class FeePlanDetailApi(_DetailApi):
-    serializer_class = output = s.FeePlanOutput
+    serializer_class = s.FeePlanOutput
     update_input = s.FeePlanUpdateInput
     id_name = "plan_id"
     getter = staticmethod(selectors.fee_plan_get)
@@ -221,7 +169,7 @@ _enrollment_list, _enrollment_detail = _crud_schema(
 @_enrollment_list
 class EnrollmentListApi(_ListCreateApi):
     queryset = Enrollment.objects.none()
-    serializer_class = output = s.EnrollmentOutput
+    serializer_class = s.EnrollmentOutput
     create_input = s.EnrollmentCreateInput
     filterset_class = selectors.EnrollmentFilter
     ordering_fields = ["starts_on", "created_at"]
@@ -237,7 +185,7 @@ class EnrollmentListApi(_ListCreateApi):
 
 @_enrollment_detail
 class EnrollmentDetailApi(_DetailApi):
-    serializer_class = output = s.EnrollmentOutput
+    serializer_class = s.EnrollmentOutput
     update_input = s.EnrollmentUpdateInput
     id_name = "enrollment_id"
     getter = staticmethod(selectors.enrollment_get)
@@ -256,7 +204,7 @@ _discount_list, _discount_detail = _crud_schema(
 @_discount_list
 class DiscountListApi(_ListCreateApi):
     queryset = Discount.objects.none()
-    serializer_class = output = s.DiscountOutput
+    serializer_class = s.DiscountOutput
     create_input = s.DiscountCreateInput
     filterset_class = selectors.DiscountFilter
     ordering_fields = ["valid_from", "created_at"]
@@ -278,7 +226,7 @@ class DiscountListApi(_ListCreateApi):
 
 @_discount_detail
 class DiscountDetailApi(_DetailApi):
-    serializer_class = output = s.DiscountOutput
+    serializer_class = s.DiscountOutput
     update_input = s.DiscountUpdateInput
     id_name = "discount_id"
     getter = staticmethod(selectors.discount_get)
@@ -298,7 +246,7 @@ _policy_list, _policy_detail = _crud_schema(
 @_policy_list
 class LateFeePolicyListApi(_ListCreateApi):
     queryset = LateFeePolicy.objects.none()
-    serializer_class = output = s.LateFeePolicyOutput
+    serializer_class = s.LateFeePolicyOutput
     create_input = s.LateFeePolicyCreateInput
     filterset_class = selectors.LateFeePolicyFilter
     select = staticmethod(selectors.late_fee_policy_list)
@@ -307,7 +255,7 @@ class LateFeePolicyListApi(_ListCreateApi):
 
 @_policy_detail
 class LateFeePolicyDetailApi(_DetailApi):
-    serializer_class = output = s.LateFeePolicyOutput
+    serializer_class = s.LateFeePolicyOutput
     update_input = s.LateFeePolicyUpdateInput
     id_name = "policy_id"
     getter = staticmethod(selectors.late_fee_policy_get)
@@ -326,7 +274,7 @@ _concept_list, _concept_detail = _crud_schema(
 @_concept_list
 class FeeConceptListApi(_ListCreateApi):
     queryset = FeeConcept.objects.none()
-    serializer_class = output = s.FeeConceptOutput
+    serializer_class = s.FeeConceptOutput
     create_input = s.FeeConceptCreateInput
     filterset_class = selectors.FeeConceptFilter
     ordering_fields = ["code", "name", "created_at"]
@@ -337,7 +285,7 @@ class FeeConceptListApi(_ListCreateApi):
 
 @_concept_detail
 class FeeConceptDetailApi(_DetailApi):
-    serializer_class = output = s.FeeConceptOutput
+    serializer_class = s.FeeConceptOutput
     update_input = s.FeeConceptUpdateInput
     id_name = "concept_id"
     getter = staticmethod(selectors.fee_concept_get)

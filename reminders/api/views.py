@@ -5,14 +5,14 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.api import DetailApi, PagedListApi, parse
+from core.api import DetailApi, PagedListApi, parse, update_schemas
 from core.filters import StrictOrderingFilter
 from core.openapi import error_responses, uuid_path_parameter
 from reminders import selectors, services
 from reminders.api.serializers import PolicyCreateInput, PolicyOutput, PolicyUpdateInput, ReminderOutput
 from reminders.models import Reminder, ReminderPolicy
-from users.access import Action, require
-from users.selectors import school_get
+from users.access import Action
+from users.api.resources import ResourceListApi
 
 POLICY_ID = uuid_path_parameter("policy_id", "Reminder policy id.")
 ADMIN_ONLY = {
@@ -27,20 +27,8 @@ INVALID = {
 
 @extend_schema_view(
     get=extend_schema(operation_id="reminder_policies_list", tags=["reminders"],
-                      responses={200: PolicyOutput(many=True)})
-)
-class PolicyListApi(PagedListApi):
-    """Reminder policies of the schools where you are an ADMIN."""
-
-    queryset = ReminderPolicy.objects.none()
-    serializer_class = PolicyOutput
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
-    filterset_class = selectors.PolicyFilter
-    ordering_fields = ["created_at", "updated_at"]
-    ordering = ["created_at"]
-    select = staticmethod(selectors.policy_list)
-
-    @extend_schema(
+                      responses={200: PolicyOutput(many=True)}),
+    post=extend_schema(
         operation_id="reminder_policies_create",
         tags=["reminders"],
         request=PolicyCreateInput,
@@ -50,41 +38,42 @@ class PolicyListApi(PagedListApi):
         description="A school's reminder policy: steps relative to the due date, each with a channel and "
         "an optional Spanish/English text (empty: the built-in template). `send_reminders` (nightly) sends "
         "one reminder per family, step and invoice set, at most once.",
-    )
-    def post(self, request):
-        data = parse(PolicyCreateInput, request.data)
-        school = school_get(user=request.user, school_id=data.pop("school_id"))
-        require(request.user, Action.REMINDERS_MANAGE, school.pk)
-        policy = services.policy_create(school_id=school.pk, actor=request.user, **data)
-        return Response(PolicyOutput(policy).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class PolicyListApi(ResourceListApi):
+    """Reminder policies of the schools where you are an ADMIN."""
+
+    queryset = ReminderPolicy.objects.none()
+    serializer_class = PolicyOutput
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filterset_class = selectors.PolicyFilter
+    ordering_fields = ["created_at", "updated_at"]
+    ordering = ["created_at"]
+    select = staticmethod(selectors.policy_list)
+    create_input = PolicyCreateInput
+    write_action = Action.REMINDERS_MANAGE
+    creator = staticmethod(services.policy_create)
 
 
 @extend_schema_view(
     get=extend_schema(operation_id="reminder_policies_retrieve", tags=["reminders"], parameters=[POLICY_ID],
-                      responses={200: PolicyOutput, **error_responses(403, descriptions=ADMIN_ONLY)})
+                      responses={200: PolicyOutput, **error_responses(403, descriptions=ADMIN_ONLY)}),
+    **update_schemas(
+        "reminder_policies", tags=["reminders"], parameters=[POLICY_ID], request=PolicyUpdateInput,
+        responses={200: PolicyOutput, **error_responses(400, 403, descriptions={**INVALID, **ADMIN_ONLY})},
+        description="Change the policy: only the fields sent change (`steps` replaces all the steps).",
+    ),
 )
 class PolicyDetailApi(DetailApi):
     serializer_class = PolicyOutput
     getter = staticmethod(selectors.policy_get)
 
-    @extend_schema(
-        operation_id="reminder_policies_update", tags=["reminders"], parameters=[POLICY_ID],
-        request=PolicyUpdateInput,
-        responses={200: PolicyOutput, **error_responses(400, 403, descriptions={**INVALID, **ADMIN_ONLY})},
-        description="Change the policy: only the fields sent change (`steps` replaces all the steps).",
-    )
     def put(self, request, policy_id):
         policy = selectors.policy_get(user=request.user, policy_id=policy_id)
         data = parse(PolicyUpdateInput, request.data)
         policy = services.policy_update(policy_id=policy.pk, actor=request.user, **data)
         return Response(PolicyOutput(policy).data)
 
-    @extend_schema(
-        operation_id="reminder_policies_partial_update", tags=["reminders"], parameters=[POLICY_ID],
-        request=PolicyUpdateInput,
-        responses={200: PolicyOutput, **error_responses(400, 403, descriptions={**INVALID, **ADMIN_ONLY})},
-        description="Same as PUT: only the fields sent change.",
-    )
     def patch(self, request, policy_id):
         return self.put(request, policy_id)
 

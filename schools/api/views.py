@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core.api import DetailApi, PagedListApi, parse
+from core.api import DetailApi, PagedListApi, parse, update_schemas
 from core.openapi import error_responses, uuid_path_parameter
 from schools.api.filters import SchoolFilter
 from schools.api.serializers import SchoolCreateInput, SchoolOutput, SchoolUpdateInput
@@ -51,14 +51,9 @@ class SchoolListApi(PagedListApi):
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="schools_retrieve", tags=["schools"], parameters=[SCHOOL_ID])
-)
-class SchoolDetailApi(DetailApi):
-    serializer_class = SchoolOutput
-    getter = staticmethod(school_get)
-
-    @extend_schema(
-        operation_id="schools_update",
+    get=extend_schema(operation_id="schools_retrieve", tags=["schools"], parameters=[SCHOOL_ID]),
+    **update_schemas(
+        "schools",
         tags=["schools"],
         parameters=[SCHOOL_ID],
         request=SchoolUpdateInput,
@@ -67,7 +62,12 @@ class SchoolDetailApi(DetailApi):
             **error_responses(403, descriptions={403: "Only this school's ADMINs and platform admins."}),
         },
         description="Change a school. Only the fields sent change. The school's ADMINs and platform admins.",
-    )
+    ),
+)
+class SchoolDetailApi(DetailApi):
+    serializer_class = SchoolOutput
+    getter = staticmethod(school_get)
+
     def put(self, request, school_id):
         school = school_get(user=request.user, school_id=school_id)
         require(request.user, Action.SCHOOL_EDIT, school.pk)
@@ -79,17 +79,6 @@ class SchoolDetailApi(DetailApi):
         school = school_update(school_id=school.pk, actor=request.user, **data)
         return Response(SchoolOutput(school).data)
 
-    @extend_schema(
-        operation_id="schools_partial_update",
-        tags=["schools"],
-        parameters=[SCHOOL_ID],
-        request=SchoolUpdateInput,
-        responses={
-            200: SchoolOutput,
-            **error_responses(403, descriptions={403: "Only this school's ADMINs and platform admins."}),
-        },
-        description="Same as PUT: only the fields sent change.",
-    )
     def patch(self, request, school_id):
         return self.put(request, school_id)
 

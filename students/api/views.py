@@ -1,9 +1,7 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
-from rest_framework.response import Response
 
-from core.api import DetailApi, PagedListApi, parse
+from core.api import PagedListApi, update_schemas
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.openapi import error_responses, uuid_path_parameter
 from families.selectors import family_get
@@ -11,7 +9,8 @@ from students.api.serializers import StudentCreateInput, StudentOutput, StudentU
 from students.models import Student
 from students.selectors import StudentFilter, student_get, student_list
 from students.services import student_create, student_deactivate, student_update
-from users.access import Action, require
+from users.access import Action
+from users.api.resources import ResourceDetailApi, ResourceListApi
 from users.selectors import school_get
 
 STUDENT_ID = uuid_path_parameter("student_id", "Student id.")
@@ -26,7 +25,7 @@ def _check_family_visible(user, data: dict) -> None:
         family_get(user=user, family_id=data["family_id"])
 
 
-class _StudentListApi(PagedListApi):
+class _StudentListing:
     queryset = Student.objects.none()  # for the schema; requests read through students.selectors
     serializer_class = StudentOutput
     filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
@@ -40,12 +39,8 @@ class _StudentListApi(PagedListApi):
 @extend_schema_view(
     get=extend_schema(
         operation_id="students_list", tags=["students"], responses={200: StudentOutput(many=True)}
-    )
-)
-class StudentListApi(_StudentListApi):
-    """The students of your schools."""
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="students_create",
         tags=["students"],
         request=StudentCreateInput,
@@ -61,14 +56,18 @@ class StudentListApi(_StudentListApi):
         },
         description="Enrol a student in one of your schools (its ADMINs). An unknown `school_id`, or one "
         "outside your schools, is a 404.",
-    )
-    def post(self, request):
-        data = parse(StudentCreateInput, request.data)
-        school = school_get(user=request.user, school_id=data.pop("school_id"))
-        require(request.user, Action.STUDENT_WRITE, school.pk)
-        _check_family_visible(request.user, data)
-        student = student_create(school_id=school.pk, actor=request.user, **data)
-        return Response(StudentOutput(student).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class StudentListApi(_StudentListing, ResourceListApi):
+    """The students of your schools."""
+
+    create_input = StudentCreateInput
+    write_action = Action.STUDENT_WRITE
+    creator = staticmethod(student_create)
+
+    def create(self, data, user):
+        _check_family_visible(user, data)
+        return super().create(data, user)
 
 
 @extend_schema_view(
@@ -79,7 +78,7 @@ class StudentListApi(_StudentListApi):
         responses={200: StudentOutput(many=True)},
     )
 )
-class SchoolStudentListApi(_StudentListApi):
+class SchoolStudentListApi(_StudentListing, PagedListApi):
     """The students of one of your schools."""
 
     def get_queryset(self):
@@ -88,48 +87,32 @@ class SchoolStudentListApi(_StudentListApi):
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="students_retrieve", tags=["students"], parameters=[STUDENT_ID])
-)
-class StudentDetailApi(DetailApi):
-    serializer_class = StudentOutput
-    getter = staticmethod(student_get)
-
-    @extend_schema(
-        operation_id="students_update",
+    get=extend_schema(operation_id="students_retrieve", tags=["students"], parameters=[STUDENT_ID]),
+    **update_schemas(
+        "students",
         tags=["students"],
         parameters=[STUDENT_ID],
         request=StudentUpdateInput,
         responses={200: StudentOutput, **error_responses(403, 409, descriptions=STUDENT_UPDATE_ERRORS)},
         description="Change a student. Only the fields sent change. The school's ADMINs.",
-    )
-    def put(self, request, student_id):
-        student = student_get(user=request.user, student_id=student_id)
-        require(request.user, Action.STUDENT_WRITE, student.school_id)
-        data = parse(StudentUpdateInput, request.data)
-        _check_family_visible(request.user, data)
-        student = student_update(student_id=student.pk, actor=request.user, **data)
-        return Response(StudentOutput(student).data)
-
-    @extend_schema(
-        operation_id="students_partial_update",
-        tags=["students"],
-        parameters=[STUDENT_ID],
-        request=StudentUpdateInput,
-        responses={200: StudentOutput, **error_responses(403, 409, descriptions=STUDENT_UPDATE_ERRORS)},
-        description="Same as PUT: only the fields sent change.",
-    )
-    def patch(self, request, student_id):
-        return self.put(request, student_id)
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="students_destroy",
         tags=["students"],
         parameters=[STUDENT_ID],
         responses={204: None, **error_responses(403, descriptions=ADMIN_ONLY)},
         description="Soft delete: the student is marked inactive and keeps their invoices and payments.",
-    )
-    def delete(self, request, student_id):
-        student = student_get(user=request.user, student_id=student_id)
-        require(request.user, Action.STUDENT_WRITE, student.school_id)
-        student_deactivate(student_id=student.pk, actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    ),
+)
+class StudentDetailApi(ResourceDetailApi):
+    serializer_class = StudentOutput
+    update_input = StudentUpdateInput
+    write_action = Action.STUDENT_WRITE
+    id_name = "student_id"
+    getter = staticmethod(student_get)
+    updater = staticmethod(student_update)
+    deactivator = staticmethod(student_deactivate)
+
+    def update(self, row, data, user):
+        _check_family_visible(user, data)
+        return super().update(row, data, user)
