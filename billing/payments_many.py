@@ -52,9 +52,9 @@ from billing.services import (
     document_numbers_next,
     early_payment_credit_notes_issue,
 )
-from core.audit import history_request_attrs
 from core.dates import local_today
 from core.exceptions import DomainError, NotFound
+from core.history import history_copy
 from core.money import ZERO
 from families.models import Family
 from schools.models import School
@@ -155,37 +155,6 @@ def _invoices_paid_update(invoices: list[Invoice], *, today: date) -> None:
             )
             if cursor.rowcount != len(chunk):
                 raise RuntimeError(f"{len(chunk)} invoices to update, {cursor.rowcount} updated")
-
-
-def _history_copy(model, ids: list[UUID], *, history_type: str, actor: User | None) -> None:
-    """simple-history's rows for these rows as they are now stored: INSERT ... SELECT from the
-    table itself (the history row is a copy of the row, with who, when and which request), so no
-    model instance is built for it. simple-history's own bulk_history_create builds two per row
-    and was most of the CPU of a 5,000-payment import."""
-    if not ids:
-        return
-    history = model.history.model
-    columns = ", ".join(field.column for field in history.tracked_fields)
-    audit = history_request_attrs()
-    values = [
-        history._meta.get_field("history_date").get_db_prep_value(timezone.now(), connection),
-        history_type,
-        User._meta.pk.get_db_prep_value(actor.pk, connection) if actor is not None else None,
-        audit["request_id"],
-        audit["ip_address"],
-    ]
-    pk_field = model._meta.pk
-    with connection.cursor() as cursor:
-        for chunk in _chunks(sorted(ids)):
-            cursor.execute(
-                f"""
-                INSERT INTO {history._meta.db_table}
-                    ({columns}, history_date, history_type, history_user_id, request_id, ip_address)
-                SELECT {columns}, %s, %s, %s, %s, %s FROM {model._meta.db_table}
-                WHERE {pk_field.column} IN ({", ".join(["%s"] * len(chunk))})
-                """,  # noqa: S608 - our own table and column names; every value is a parameter
-                values + [pk_field.get_db_prep_value(pk, connection) for pk in chunk],
-            )
 
 
 @transaction.atomic
@@ -291,7 +260,7 @@ def family_payments_record_many(
                 early_payment_credit_notes_issue(credits, actor=actor)
         # The audit trail the single service writes through save(): one "+" row per payment, and
         # here one "~" row per invoice whose paid amount changed.
-        _history_copy(Payment, [payment.pk for payment in payments], history_type="+", actor=actor)
-        _history_copy(Invoice, list(changed), history_type="~", actor=actor)
+        history_copy(Payment, [payment.pk for payment in payments], history_type="+", user=actor)
+        history_copy(Invoice, list(changed), history_type="~", user=actor)
         school_cache_version_bump(school_ids=by_school)
     return outcomes

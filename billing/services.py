@@ -60,10 +60,9 @@ from billing.rules import (
     invoice_is_settled,
     overdue_q,
 )
-from core.audit import history_copy
 from core.dates import local_today
 from core.exceptions import NotFound
-from core.history import history_deferred, history_write
+from core.history import history_copy, history_deferred, history_write
 from core.money import MAX_AMOUNT, ZERO, to_money
 from core.prepared import PreparedQuery
 from families.models import Family

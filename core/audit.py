@@ -103,52 +103,6 @@ def log_user_agent(sender, request, logger, response, log_kwargs, **kwargs) -> N
     log_kwargs["user_agent"] = request.META.get("HTTP_USER_AGENT")
 
 
-def history_copy(model, ids, *, user=None, reason: str = "") -> int:
-    """One history row per row of `model` in `ids`, copied in SQL from the rows as they are now:
-    `INSERT INTO <history> SELECT <tracked columns>, <who, why, when> FROM <table> WHERE id IN ...`.
-
-    For big set-based writes (the overdue sweep): no model instances, one statement per call (call
-    it per batch of ids). Same columns and meaning as `bulk_history_record`. Returns rows written.
-    """
-    from django.db import connection
-    from django.utils import timezone
-
-    ids = list(ids)
-    if not ids:
-        return 0
-    history = model.history.model
-    tracked = history.tracked_fields
-    stamp = history_request_attrs()
-    extras = {
-        "history_date": timezone.now(),
-        "history_type": "~",
-        "history_user": user.pk if user is not None else None,
-        "history_change_reason": reason[:CHANGE_REASON_MAX_LENGTH],
-        "request_id": stamp["request_id"],
-        "ip_address": stamp["ip_address"],
-    }
-    extra_fields = [history._meta.get_field(name) for name in extras]
-    qn = connection.ops.quote_name
-
-    def placeholder(field) -> str:
-        # PostgreSQL types a bare parameter in a SELECT list as text; SQLite stores what it gets.
-        return f"CAST(%s AS {field.db_type(connection)})" if connection.vendor == "postgresql" else "%s"
-
-    targets = [qn(history._meta.get_field(f.name).column) for f in tracked]
-    targets += [qn(f.column) for f in extra_fields]
-    sources = [qn(f.column) for f in tracked] + [placeholder(f) for f in extra_fields]
-    params = [f.get_db_prep_value(value, connection)
-              for f, value in zip(extra_fields, extras.values(), strict=True)]
-    params += [model._meta.pk.get_db_prep_value(pk, connection) for pk in ids]
-    # Identifiers from the models' metadata, quoted; every value is a parameter.
-    insert = f"INSERT INTO {qn(history._meta.db_table)} ({', '.join(targets)})"
-    where = f"{qn(model._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})"
-    sql = f"{insert} SELECT {', '.join(sources)} FROM {qn(model._meta.db_table)} WHERE {where}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def connect_signals() -> None:
     from django_structlog import signals as structlog_signals
 
