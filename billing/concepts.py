@@ -9,9 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.exceptions import DomainError
 
 
-class DuplicateCode(DomainError):
-    code = "duplicate_code"
-    status = HTTPStatus.CONFLICT
+class DuplicateCode(DomainError, code="duplicate_code", status=HTTPStatus.CONFLICT):
     default_detail = _("This school already has a concept with this code.")
 
 

@@ -1,28 +1,16 @@
 """Waiving a recargo: the surcharge invoice is cancelled with a reason and keeps its tier's slot,
 so no later late-fee run charges that tier again."""
 
-from http import HTTPStatus
 from uuid import UUID
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from billing.exceptions import BillingError, InvoiceCancelled, InvoiceHasPayments
+from billing.exceptions import InvalidReason, InvoiceCancelled, InvoiceHasPayments, NotASurcharge
 from billing.models import Invoice, InvoiceStatus
 from core.money import ZERO
 from schools.services import school_cache_version_bump
 from users.models import User
-
-
-class NotASurcharge(BillingError):
-    code = "not_a_surcharge"
-    status = HTTPStatus.CONFLICT
-    default_detail = gettext_lazy("Only a recargo (late-fee invoice) can be waived.")
-
-
-class InvalidReason(BillingError):
-    code = "invalid_reason"
-    default_detail = gettext_lazy("Say why.")
 
 
 @transaction.atomic
@@ -35,7 +23,8 @@ def surcharge_waive(*, invoice_id: UUID, reason: str, actor: User | None = None)
     """
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidReason(fields={"reason": [gettext_lazy("Say why the recargo is waived.")]})
+        raise InvalidReason(gettext_lazy("Say why."),
+                            fields={"reason": [gettext_lazy("Say why the recargo is waived.")]})
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.surcharge_of_id is None:
         raise NotASurcharge()

@@ -22,11 +22,25 @@ logger = structlog.get_logger(__name__)
 
 
 class DomainError(Exception):
-    """A business rule refused the operation. Subclasses set a stable code and a status."""
+    """A business rule refused the operation.
+
+    Each subclass is one declaration: its stable code and its status (400 unless said) in the
+    class line, the translatable sentence below, e.g.
+
+        class InvoiceCancelled(BillingError, code="invoice_cancelled", status=HTTPStatus.CONFLICT):
+            default_detail = _("This invoice is cancelled.")
+    """
 
     code = "domain_error"
     status = status.HTTP_400_BAD_REQUEST
     default_detail = _("The operation was refused.")
+
+    def __init_subclass__(cls, *, code: str | None = None, status: int | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if status is not None:
+            cls.status = status
 
     def __init__(self, detail: str | None = None, *, fields: dict | None = None):
         self.detail = detail or self.default_detail

@@ -58,9 +58,7 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-class PdfUnavailable(DomainError):
-    code = "pdf_unavailable"
-    status = 503
+class PdfUnavailable(DomainError, code="pdf_unavailable", status=503):
     default_detail = gettext_lazy("PDF rendering is not available on this server (WeasyPrint needs Pango).")
 
 

@@ -60,13 +60,11 @@ OFFSET_RANGE = (-60, 365)
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
-class InvalidPolicy(DomainError):
-    code = "invalid_reminder_policy"
+class InvalidPolicy(DomainError, code="invalid_reminder_policy"):
     default_detail = gettext_lazy("The reminder policy is not valid.")
 
 
-class ProfecoViolation(DomainError):
-    code = "profeco_violation"
+class ProfecoViolation(DomainError, code="profeco_violation"):
     default_detail = gettext_lazy(
         "A reminder text breaks the consumer rules for school collections (PROFECO)."
     )
@@ -215,9 +213,7 @@ def policy_delete(*, policy_id: UUID, actor: User | None = None) -> None:
     ReminderPolicy.objects.filter(pk=policy_id).delete()
 
 
-class PolicyExists(DomainError):
-    code = "reminder_policy_exists"
-    status = 409
+class PolicyExists(DomainError, code="reminder_policy_exists", status=409):
     default_detail = gettext_lazy("This school already has a reminder policy; change it instead.")
 
 
