@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from banking.models import BankAccount, StatementFormat
 from banking.services import MAX_STATEMENT_BYTES, bank_statement_import
 from core.exceptions import DomainError
-from users.models import User
+from schools.management.base import user_get
 
 
 class Command(BaseCommand):
@@ -34,11 +34,7 @@ class Command(BaseCommand):
         if path.stat().st_size > MAX_STATEMENT_BYTES:
             raise CommandError(f"{path} is larger than {MAX_STATEMENT_BYTES // (1024 * 1024)} MiB.")
         account = self._account(options)
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"No user {options['user']!r}.")
+        actor = user_get(options["user"])
         try:
             outcome = bank_statement_import(
                 account_id=account.pk,

@@ -1,26 +1,19 @@
 """manage.py reconcile: check the books; exit 1 when anything is inconsistent."""
 
 import time
-import uuid
 
 import structlog
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.reconcile import invoice_derived_fields_repair, invoice_discrepancy_list
 from core.db_session import statement_timeout_lift
+from schools.management.base import SchoolsCommand, user_get
 from schools.models import School
-from users.models import User
 
-
-def _uuid(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
-
-
-_uuid.__name__ = "school id"
 logger = structlog.get_logger(__name__)
 
 
-class Command(BaseCommand):
+class Command(SchoolsCommand):
     help = (
         "Check that every invoice's paid_amount equals the sum of its live allocations and its "
         "credited_amount the sum of its credit notes, its stored status equals the derived one, no "
@@ -33,25 +26,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--fix", action="store_true",
                             help="Repair paid_amount and status; payments are never changed.")
-        parser.add_argument("--school", type=_uuid, action="append", dest="schools", metavar="UUID",
-                            help="Only this school (repeat for several).")
-        parser.add_argument("--user", metavar="USERNAME",
-                            help="Who runs --fix, for the invoices' history (default: the system).")
+        self.add_school_argument(parser, many=True)
+        self.add_user_argument(
+            parser, help="Who runs --fix, for the invoices' history (default: the system).")
 
     def handle(self, *args, **options):
         statement_timeout_lift()
         started = time.monotonic()
-        actor = None
-        if options["user"]:
-            actor = User.objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(f"No user {options['user']!r}.")
+        actor = user_get(options["user"])
         school_ids = options["schools"]
-        if school_ids:
-            known = set(School.objects.filter(pk__in=school_ids).values_list("pk", flat=True))
-            unknown = [str(s) for s in school_ids if s not in known]
-            if unknown:
-                raise CommandError(f"Unknown school: {', '.join(unknown)}")
+        self.schools_check(school_ids)
         report = invoice_discrepancy_list(school_ids=school_ids)
         names = dict(School.objects.values_list("pk", "name"))
 

@@ -1,28 +1,14 @@
 """manage.py generate_invoices --period YYYY-MM: issue the month's invoices from the fee plans."""
 
 import time
-import uuid
-
-from django.core.management.base import BaseCommand, CommandError
 
 from core.db_session import statement_timeout_lift
 from fees.calendar import Period
 from fees.runs import billing_run_all
-from schools.models import School
+from schools.management.base import SchoolsCommand, arg_type
 
 
-def _period(value: str) -> Period:
-    return Period.parse(value)
-
-
-def _uuid(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
-
-
-_period.__name__, _uuid.__name__ = "period (YYYY-MM)", "school id"
-
-
-class Command(BaseCommand):
+class Command(SchoolsCommand):
     help = (
         "Issue every enrolled student's invoice for a period from the fee plans (lines, becas and "
         "discounts, pronto pago), one school at a time. Idempotent: what is already issued is skipped "
@@ -30,22 +16,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", type=_period, required=True, metavar="YYYY-MM")
-        parser.add_argument("--school", type=_uuid, metavar="UUID", help="Only this school.")
-        parser.add_argument("--dry-run", action="store_true", help="Count and total, issue nothing.")
+        parser.add_argument("--period", type=arg_type(Period.parse, "period (YYYY-MM)"), required=True,
+                            metavar="YYYY-MM")
+        self.add_school_argument(parser, many=False)
+        self.add_dry_run_argument(parser, help="Count and total, issue nothing.")
 
     def handle(self, *args, **options):
         school_id = options["school"]
-        if school_id and not School.objects.filter(pk=school_id).exists():
-            raise CommandError(f"Unknown school: {school_id}")
+        self.schools_check([school_id] if school_id else None)
         statement_timeout_lift()
         started = time.monotonic()
         results = billing_run_all(period=options["period"], dry_run=options["dry_run"], school_id=school_id)
-        names = dict(School.objects.filter(pk__in=list(results)).values_list("pk", "name"))
         verb = "would issue" if options["dry_run"] else "issued"
-        for sid, result in sorted(results.items(), key=lambda item: names.get(item[0], "")):
+        for name, _, result in self.by_school_name(results):
             self.stdout.write(
-                f"  {names.get(sid, sid)}: {verb} {result.invoices_created} invoices, {result.total_amount}; "
+                f"  {name}: {verb} {result.invoices_created} invoices, {result.total_amount}; "
                 f"{result.already_issued} already issued"
             )
         invoices = sum(r.invoices_created for r in results.values())

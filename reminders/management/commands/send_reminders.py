@@ -1,29 +1,17 @@
 """manage.py send_reminders: the nightly reminder run (one message per family, step and invoice set)."""
 
 import uuid
-from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from reminders.services import reminders_send
-from schools.models import School
+from schools.management.base import SchoolsCommand, arg_type
+
+# argparse's error names it: "invalid id value: ..." (for a school or a family).
+_id = arg_type(uuid.UUID, "id")
 
 
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(value) from None
-
-
-def _uuid(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
-
-
-_date.__name__, _uuid.__name__ = "date", "id"
-
-
-class Command(BaseCommand):
+class Command(SchoolsCommand):
     help = (
         "Send the payment reminders due today under each school's reminder policy: at most once per "
         "family, step and invoice set; families that opted out are skipped; failures are retried on "
@@ -31,23 +19,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                            help="The day the steps are counted from (default: today; not in the future).")
-        parser.add_argument("--school", type=_uuid, action="append", dest="schools", metavar="UUID",
-                            help="Only this school (repeat for several).")
-        parser.add_argument("--family", type=_uuid, action="append", dest="families", metavar="UUID",
+        self.add_as_of_argument(
+            parser, help="The day the steps are counted from (default: today; not in the future).")
+        self.add_school_argument(parser, many=True, type=_id)
+        parser.add_argument("--family", type=_id, action="append", dest="families", metavar="UUID",
                             help="Only this family (repeat for several).")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Write the messages and count them; send and record nothing.")
+        self.add_dry_run_argument(parser, help="Write the messages and count them; send and record nothing.")
         parser.add_argument("--show", action="store_true", help="Print one message of each step.")
 
     def handle(self, *args, **options):
         school_ids = options["schools"]
-        if school_ids:
-            known = set(School.objects.filter(pk__in=school_ids).values_list("pk", flat=True))
-            unknown = [str(s) for s in school_ids if s not in known]
-            if unknown:
-                raise CommandError(f"Unknown school: {', '.join(unknown)}")
+        self.schools_check(school_ids)
         try:
             result = reminders_send(as_of=options["as_of"], school_ids=school_ids,
                                     family_ids=options["families"], dry_run=options["dry_run"])
