@@ -98,12 +98,10 @@ def fee_concept_update(*, concept_id, actor=None, school_id=None, **changes):
     from django.db import IntegrityError, transaction
 
     from billing.models import FeeConcept
-    from core.exceptions import NotFound
+    from core.rows import row_get
 
     with transaction.atomic():
-        concept = FeeConcept.objects.select_for_update().filter(pk=concept_id).first()
-        if concept is None:
-            raise NotFound()
+        concept = row_get(FeeConcept, concept_id, lock=True)
         if school_id is not None and school_id != concept.school_id:
             raise ValidationError({"school_id": [_("A concept never changes school.")]})
         unknown = set(changes) - {"code", "name", "kind", "deductible", "is_active"}

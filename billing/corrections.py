@@ -41,8 +41,8 @@ from billing.services import (
     invoices_save_money,
 )
 from core.dates import local_today
-from core.exceptions import NotFound
 from core.money import ZERO
+from core.rows import row_get
 from schools.services import school_cache_version_bump
 from users.models import User
 
@@ -132,9 +132,7 @@ def payment_reverse(
     family_id = Payment.objects.filter(pk=payment_id).values_list("family_id", flat=True).first()
     if family_id is not None:
         family_lock(family_id)
-    payment = Payment.objects.select_for_update(no_key=True).filter(pk=payment_id).first()
-    if payment is None:
-        raise NotFound()
+    payment = row_get(Payment.objects.select_for_update(no_key=True), payment_id)
     if payment.is_reversed:
         raise PaymentAlreadyReversed()
     if payment.refunded_amount > ZERO:

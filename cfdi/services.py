@@ -49,8 +49,8 @@ from cfdi.models import (
     PaymentMethodCode,
 )
 from cfdi.pac import PacRefusal, pac_client
-from core.exceptions import NotFound
 from core.money import ZERO
+from core.rows import row_get
 from families.validators import normalise_rfc
 from students.models import StudentLevel
 from users.models import User
@@ -226,9 +226,7 @@ def document_issue(*, invoice_id: UUID, actor: User | None = None) -> Document:
     (409). Not idempotent by itself: the second call is the 409.
     """
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
-        if invoice is None:
-            raise NotFound()
+        invoice = row_get(Invoice, invoice_id, lock=True)
         if invoice.status == InvoiceStatus.CANCELLED:
             raise InvoiceNotIssuable()
         profile = _profile_of(invoice.school_id)
@@ -471,9 +469,7 @@ def document_cancel(
     PacRefused (409, with the PAC's reason), PacUnavailable (503); nothing changes on any of them.
     Safe to retry.
     """
-    document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        raise NotFound()
+    document = row_get(Document, document_id)
     if document.status != DocumentStatus.STAMPED:
         raise CfdiNotCancellable()
     if (

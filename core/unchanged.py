@@ -4,6 +4,9 @@ null).
 
     def student_update(*, student_id: UUID, email: str | Unchanged = UNCHANGED, ...) -> Student:
         changes = given(email=email, ...)
+        changed = changes_apply(student, changes)
+        if changed:
+            student.save(update_fields=[*changed, "updated_at"])
 """
 
 from enum import Enum
@@ -24,3 +27,12 @@ Unchanged = Literal[_Unchanged.UNCHANGED]
 def given(**fields) -> dict:
     """The fields a caller passed, in the order named."""
     return {name: value for name, value in fields.items() if value is not UNCHANGED}
+
+
+def changes_apply(instance, changes: dict) -> list[str]:
+    """Set on `instance` the fields of `changes` whose value differs from its own; their names,
+    in the order given. Empty: nothing to validate, save or announce (a retried update is a no-op)."""
+    changed = [field for field, value in changes.items() if getattr(instance, field) != value]
+    for field in changed:
+        setattr(instance, field, changes[field])
+    return changed

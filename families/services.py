@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy
 
-from core.exceptions import NotFound
-from core.unchanged import UNCHANGED, Unchanged, given
+from core.rows import row_get
+from core.unchanged import UNCHANGED, Unchanged, changes_apply, given
 from families.models import Family, FamilyReferenceCounter
 from families.validators import normalise_rfc, reference_from_number
 from schools.exceptions import SchoolInactive
@@ -108,18 +108,14 @@ def family_update(
         name=name, email=email, phone=phone, rfc=rfc, legal_name=legal_name, tax_regime=tax_regime,
         tax_zip=tax_zip, cfdi_use=cfdi_use, reminders_opt_out=reminders_opt_out, is_active=is_active,
     )
-    family = Family.objects.select_for_update().filter(pk=family_id).first()
-    if family is None:
-        raise NotFound()
+    family = row_get(Family, family_id, lock=True)
     if school_id is not None and school_id != family.school_id:
         raise ValidationError({"school_id": [gettext_lazy("A family cannot move to another school.")]})
     if "rfc" in changes:
         changes["rfc"] = normalise_rfc(changes["rfc"])
-    changed = [field for field, value in changes.items() if getattr(family, field) != value]
+    changed = changes_apply(family, changes)
     if not changed:
         return family
-    for field in changed:
-        setattr(family, field, changes[field])
     _clean(family)
     family.save(update_fields=[*changed, "updated_at"])
     school_cache_version_bump(school_ids=[family.school_id])

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from billing.concepts import ConceptKind, fee_concept_default
 from billing.models import FeeConcept
-from core.exceptions import NotFound
 from core.money import MAX_AMOUNT, ZERO, to_money
+from core.rows import row_get
 from core.unchanged import UNCHANGED, Unchanged, given
 from families.models import Family
 from fees.calendar import school_year_periods
@@ -48,14 +48,6 @@ from users.models import User
 
 # Recargos come from late-fee policies, never from a plan or a discount.
 CHARGEABLE_KINDS = [kind for kind in ConceptKind.values if kind != ConceptKind.SURCHARGE]
-
-
-def _get(model, pk, *, lock: bool = False):
-    queryset = model.objects.select_for_update() if lock else model.objects
-    row = queryset.filter(pk=pk).first()
-    if row is None:
-        raise NotFound()
-    return row
 
 
 def _concept_kinds(kinds, field: str) -> list[str]:
@@ -169,7 +161,7 @@ def school_year_update(
         scholarship_excludes_early_payment=scholarship_excludes_early_payment, holidays=holidays,
         is_active=is_active,
     )
-    year = _get(SchoolYear, school_year_id, lock=True)
+    year = row_get(SchoolYear, school_year_id, lock=True)
     if school_id is not None and school_id != year.school_id:
         raise ValidationError({"school_id": [gettext_lazy("A school year never changes school.")]})
     for field, value in changes.items():
@@ -294,7 +286,7 @@ def fee_plan_create(
 ) -> FeePlan:
     """A plan with its items. Raises InactiveFeeSetup (409) for an inactive school year,
     DuplicateName (409), ValidationError (items outside the year, bad schedule)."""
-    year = _get(SchoolYear, school_year_id)
+    year = row_get(SchoolYear, school_year_id)
     if not year.is_active:
         raise InactiveFeeSetup(gettext_lazy("This school year is inactive."))
     plan = FeePlan(school_id=year.school_id, school_year=year, name=name, grades=_grades(grades))
@@ -317,7 +309,7 @@ def fee_plan_update(
     """Change a plan; `items`, when given, replace its items. What was already invoiced stays as
     issued: invoices copy their lines. Locks the plan row. Raises NotFound, DuplicateName,
     ValidationError (a plan never moves to another school year). Safe to retry."""
-    plan = _get(FeePlan, plan_id, lock=True)
+    plan = row_get(FeePlan, plan_id, lock=True)
     if school_year_id is not None and school_year_id != plan.school_year_id:
         raise ValidationError(
             {"school_year_id": [gettext_lazy("A plan never moves to another school year.")]}
@@ -360,10 +352,8 @@ def enrollment_create(
     the year's start). Raises NotFound, StudentNotBillable / InactiveFeeSetup / AlreadyEnrolled
     (409), ValidationError (plan of another school, start outside the year). Not idempotent: a
     second call is a 409, which is safe to ignore."""
-    student = _get(Student, student_id)
-    plan = FeePlan.objects.select_related("school_year").filter(pk=plan_id).first()
-    if plan is None:
-        raise NotFound()
+    student = row_get(Student, student_id)
+    plan = row_get(FeePlan.objects.select_related("school_year"), plan_id)
     if plan.school_id != student.school_id:
         raise ValidationError({"plan_id": [gettext_lazy("The plan belongs to another school.")]})
     if not student.is_active:
@@ -389,11 +379,9 @@ def enrollment_update(
 ) -> Enrollment:
     """Move an enrollment to another plan of the same school year, change its start or
     (de)activate it. Locks the row. Raises NotFound, ValidationError. Safe to retry."""
-    enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("school_year").filter(
-        pk=enrollment_id
-    ).first()
-    if enrollment is None:
-        raise NotFound()
+    enrollment = row_get(
+        Enrollment.objects.select_for_update(of=("self",)).select_related("school_year"), enrollment_id
+    )
     if student_id is not None and student_id != enrollment.student_id:
         raise ValidationError({"student_id": [gettext_lazy("An enrollment never changes student.")]})
     if plan_id is not None and plan_id != enrollment.plan_id:
@@ -421,9 +409,7 @@ def enrollments_create_by_grade(
     """Enroll in one go every active student of the plan's school in `grade` who has no plan
     in that school year yet. Set-based (one insert); those already enrolled are skipped, so it is
     safe to repeat. Returns {"enrolled", "already_enrolled"}. Raises NotFound, InactiveFeeSetup."""
-    plan = FeePlan.objects.select_related("school_year").filter(pk=plan_id).first()
-    if plan is None:
-        raise NotFound()
+    plan = row_get(FeePlan.objects.select_related("school_year"), plan_id)
     if not plan.is_active or not plan.school_year.is_active:
         raise InactiveFeeSetup()
     start = _enrollment_start(plan.school_year, starts_on)
@@ -491,12 +477,12 @@ def discount_create(
         raise ValidationError({"student_id": [gettext_lazy("Give either student_id or family_id.")]})
     student = family = None
     if student_id is not None:
-        student = _get(Student, student_id)
+        student = row_get(Student, student_id)
         if not student.is_active:
             raise StudentNotBillable()
         school_id = student.school_id
     else:
-        family = _get(Family, family_id)
+        family = row_get(Family, family_id)
         if not family.is_active:
             raise StudentNotBillable(gettext_lazy("The family is inactive; reactivate it first."))
         school_id = family.school_id
@@ -534,7 +520,7 @@ def discount_update(
         kind=kind, percent=percent, amount=amount, concept_kinds=concept_kinds, valid_from=valid_from,
         valid_to=valid_to, reason=reason, early_payment_day=early_payment_day, is_active=is_active,
     )
-    discount = _get(Discount, discount_id, lock=True)
+    discount = row_get(Discount, discount_id, lock=True)
     if student_id is not None and student_id != discount.student_id:
         raise ValidationError({"student_id": [gettext_lazy("A discount never changes student.")]})
     if family_id is not None and family_id != discount.family_id:
@@ -628,7 +614,7 @@ def late_fee_policy_update(
     NotFound, LateFeePolicyExists (reactivating beside another active one), ValidationError."""
     changes = given(grace_days=grace_days, tiers=tiers, cap=cap, concept_kinds=concept_kinds,
                     is_active=is_active)
-    policy = _get(LateFeePolicy, policy_id, lock=True)
+    policy = row_get(LateFeePolicy, policy_id, lock=True)
     if school_id is not None and school_id != policy.school_id:
         raise ValidationError({"school_id": [gettext_lazy("A policy never changes school.")]})
     for field, value in changes.items():

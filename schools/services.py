@@ -9,8 +9,8 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.db.models import F
 
-from core.exceptions import NotFound
-from core.unchanged import UNCHANGED, Unchanged, given
+from core.rows import row_get
+from core.unchanged import UNCHANGED, Unchanged, changes_apply, given
 from schools.models import School
 
 if TYPE_CHECKING:  # users sits above schools: the actor is only a type here
@@ -72,14 +72,10 @@ def school_update(
     """
     changes = given(name=name, address=address, phone=phone, email=email, is_active=is_active,
                     earliest_payment_date=earliest_payment_date)
-    school = School.objects.select_for_update().filter(pk=school_id).first()
-    if school is None:
-        raise NotFound()
-    changed = [field for field, value in changes.items() if getattr(school, field) != value]
+    school = row_get(School, school_id, lock=True)
+    changed = changes_apply(school, changes)
     if not changed:
         return school
-    for field in changed:
-        setattr(school, field, changes[field])
     school.full_clean(validate_unique=False, validate_constraints=False)
     update_fields = [*changed, "updated_at"]
     if _CACHED_FIELDS & set(changed):

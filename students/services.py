@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import NotFound
-from core.unchanged import UNCHANGED, Unchanged, given
+from core.rows import row_get
+from core.unchanged import UNCHANGED, Unchanged, changes_apply, given
 from families.exceptions import FamilyInactive, FamilyOfAnotherSchool
 from families.models import Family
 from families.validators import normalise_curp
@@ -95,9 +96,7 @@ def student_update(
     changes = given(first_name=first_name, last_name=last_name, email=email, grade=grade,
                     enrolled_at=enrolled_at, is_active=is_active, family_id=family_id, curp=curp,
                     level=level)
-    student = Student.objects.select_for_update().filter(pk=student_id).first()
-    if student is None:
-        raise NotFound()
+    student = row_get(Student, student_id, lock=True)
     if school_id not in (UNCHANGED, None) and school_id != student.school_id:
         raise ValidationError(
             {
@@ -110,13 +109,11 @@ def student_update(
         )
     if "curp" in changes:
         changes["curp"] = normalise_curp(changes["curp"])
-    changed = [field for field, value in changes.items() if getattr(student, field) != value]
+    changed = changes_apply(student, changes)
     if not changed:
         return student
     if "family_id" in changed:
         _check_family(family_id=changes["family_id"], school_id=student.school_id)
-    for field in changed:
-        setattr(student, field, changes[field])
     student.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
     student.save(update_fields=[*changed, "updated_at"])
     school_cache_version_bump(school_ids=[student.school_id])
