@@ -31,6 +31,20 @@ FAMILY_STATEMENT_TEMPLATE = "backoffice/family_statement.html"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
 
+def _statement_context(title: str, statement: dict, movements: list[dict], *, paper: str, **whose) -> dict:
+    """The template context both statements share; `whose`: the student or family and its school.
+    An unknown paper size prints on A4 rather than failing the download."""
+    return {
+        "title": title,
+        **whose,
+        "statement": statement,
+        "movements": movements,
+        "paper": PAPER_SIZES.get(paper, "A4"),
+        "paper_key": paper if paper in PAPER_SIZES else "a4",
+        "printed_at": timezone.localtime(),
+    }
+
+
 def student_statement_context(student: Student, *, period: Period, paper: str = "a4") -> dict:
     """What the student's statement shows: the API's statement, payment methods spelled out."""
     statement = student_statement_get(student=student, period=period)
@@ -40,16 +54,10 @@ def student_statement_context(student: Student, *, period: Period, paper: str = 
          else ""}
         for m in statement["movements"]
     ]
-    return {
-        "title": gettext("Account statement · %(name)s") % {"name": student.full_name},
-        "student": student,
-        "school": student.school,
-        "statement": statement,
-        "movements": movements,
-        "paper": PAPER_SIZES.get(paper, "A4"),
-        "paper_key": paper if paper in PAPER_SIZES else "a4",
-        "printed_at": timezone.localtime(),
-    }
+    return _statement_context(
+        gettext("Account statement · %(name)s") % {"name": student.full_name},
+        statement, movements, paper=paper, student=student, school=student.school,
+    )
 
 
 def student_statement_pdf(student: Student, *, period: Period, paper: str = "a4", request=None) -> bytes:
@@ -88,16 +96,10 @@ def family_statement_context(family: Family, *, period: Period, paper: str = "a4
         else:
             detail = m["description"]
         movements.append({**m, "type_label": kinds.get(m["type"], m["type"]), "detail": detail})
-    return {
-        "title": gettext("Family account statement · %(name)s") % {"name": family.name},
-        "family": family,
-        "school": family.school,
-        "statement": statement,
-        "movements": movements,
-        "paper": PAPER_SIZES.get(paper, "A4"),
-        "paper_key": paper if paper in PAPER_SIZES else "a4",
-        "printed_at": timezone.localtime(),
-    }
+    return _statement_context(
+        gettext("Family account statement · %(name)s") % {"name": family.name},
+        statement, movements, paper=paper, family=family, school=family.school,
+    )
 
 
 def family_statement_pdf(family: Family, *, period: Period, paper: str = "a4", request=None) -> bytes:

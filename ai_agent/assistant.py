@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from ai_agent.llm import LLMSession, OutputRejected, Tool, answer_with_fallback
+from ai_agent.schema import nullable, strict_object
 from ai_agent.selectors import (
     AGING_BUCKETS,
     fold,
@@ -411,10 +412,6 @@ def assistant_rules(*, question: str, tools: AssistantTools, language: str) -> A
 # --- OpenAI ---------------------------------------------------------------------------------
 
 
-def _nullable(kind: str) -> dict:
-    return {"type": [kind, "null"]}
-
-
 def _openai_tools(tools: AssistantTools) -> list[Tool]:
     def school_arg(arguments: dict) -> tuple[UUID, str] | None | dict:
         name = arguments.get("school_name")
@@ -447,23 +444,15 @@ def _openai_tools(tools: AssistantTools) -> list[Tool]:
         Tool(
             name="student_balance",
             description="Balance of the students whose name matches (the user's schools only).",
-            parameters={
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "school_name": _nullable("string")},
-                "required": ["name", "school_name"],
-                "additionalProperties": False,
-            },
+            parameters=strict_object({"name": {"type": "string"}, "school_name": nullable("string")}),
             run=with_school(lambda a, school: tools.student_balance(name=str(a["name"]), school=school)),
         ),
         Tool(
             name="overdue_students",
             description="Students with invoices more than min_days_overdue days past due, largest first.",
-            parameters={
-                "type": "object",
-                "properties": {"min_days_overdue": {"type": "integer"}, "school_name": _nullable("string")},
-                "required": ["min_days_overdue", "school_name"],
-                "additionalProperties": False,
-            },
+            parameters=strict_object(
+                {"min_days_overdue": {"type": "integer"}, "school_name": nullable("string")}
+            ),
             run=with_school(
                 lambda a, school: tools.overdue_students(min_days=int(a["min_days_overdue"]), school=school)
             ),
@@ -471,28 +460,18 @@ def _openai_tools(tools: AssistantTools) -> list[Tool]:
         Tool(
             name="top_debtors",
             description="Students with the largest pending balances.",
-            parameters={
-                "type": "object",
-                "properties": {"limit": {"type": "integer"}, "school_name": _nullable("string")},
-                "required": ["limit", "school_name"],
-                "additionalProperties": False,
-            },
+            parameters=strict_object({"limit": {"type": "integer"}, "school_name": nullable("string")}),
             run=with_school(lambda a, school: tools.top_debtors(limit=int(a["limit"]), school=school)),
         ),
         Tool(
             name="school_summary",
             description="Collection KPIs (invoiced, collected, pending, overdue, aging) for invoices due "
                         "in a period (dates YYYY-MM-DD; null: no bound).",
-            parameters={
-                "type": "object",
-                "properties": {
-                    "school_name": _nullable("string"),
-                    "date_from": _nullable("string"),
-                    "date_to": _nullable("string"),
-                },
-                "required": ["school_name", "date_from", "date_to"],
-                "additionalProperties": False,
-            },
+            parameters=strict_object({
+                "school_name": nullable("string"),
+                "date_from": nullable("string"),
+                "date_to": nullable("string"),
+            }),
             run=with_school(lambda a, school: tools.school_summary(period=period_arg(a), school=school)),
         ),
     ]

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
+from ai_agent.schema import strict_object
 from ai_agent.selectors import OpenInvoice
 from ai_agent.text import allowed_figures, date_long, date_short, json_dumps, money, unsupported_figures
 
@@ -236,12 +237,7 @@ def collection_message_rules(*, facts: CollectionFacts, channel: str, tone: str,
 
 # --- OpenAI ---------------------------------------------------------------------------------
 
-_MESSAGE_SCHEMA = {
-    "type": "object",
-    "properties": {"subject": {"type": "string"}, "body": {"type": "string"}},
-    "required": ["subject", "body"],
-    "additionalProperties": False,
-}
+_MESSAGE_SCHEMA = strict_object({"subject": {"type": "string"}, "body": {"type": "string"}})
 
 
 def _validate_message(data: dict, *, facts: CollectionFacts, channel: str, allowed) -> dict:

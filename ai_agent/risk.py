@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
+from ai_agent.schema import strict_object
 from ai_agent.selectors import InvoiceRecord, student_invoice_history_list
 from ai_agent.text import allowed_figures, json_dumps, money, unsupported_figures
 from core.dates import local_today
@@ -302,16 +303,11 @@ def _metrics_out(metrics: RiskMetrics) -> dict:
     return data
 
 
-_NARRATIVE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "recommendations": {"type": "array", "items": {"type": "string"}},
-        "suggested_action": {"type": "string"},
-        "analysis_summary": {"type": "string"},
-    },
-    "required": ["recommendations", "suggested_action", "analysis_summary"],
-    "additionalProperties": False,
-}
+_NARRATIVE_SCHEMA = strict_object({
+    "recommendations": {"type": "array", "items": {"type": "string"}},
+    "suggested_action": {"type": "string"},
+    "analysis_summary": {"type": "string"},
+})
 
 
 def _validate_narrative(data: dict, *, allowed) -> dict:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
+from ai_agent.schema import strict_object
 from ai_agent.selectors import AGING_BUCKETS, school_kpis_get, top_debtors_list
 from ai_agent.text import allowed_figures, date_long, json_dumps, money, percent, unsupported_figures
 from core.dates import local_today
@@ -146,15 +147,10 @@ def executive_summary_rules(*, facts: dict, where: str, span: str, language: str
     return {"narrative": narrative, "recommendations": recs}
 
 
-_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "narrative": {"type": "string"},
-        "recommendations": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["narrative", "recommendations"],
-    "additionalProperties": False,
-}
+_SCHEMA = strict_object({
+    "narrative": {"type": "string"},
+    "recommendations": {"type": "array", "items": {"type": "string"}},
+})
 
 
 def _validate(data: dict, *, allowed) -> dict:
