@@ -88,8 +88,7 @@ def credit_note_issue(
         issue_date=today,
         reason=reason,
         created_by=actor,
-        number="NC-"
-        + document_number_next(
+        number=document_number_next(
             school_id=invoice.school_id, kind=DocumentSequence.Kind.CREDIT_NOTE, year=today.year
         ),
     )
@@ -162,8 +161,7 @@ def payment_reverse(
         note=note,
         reversal_date=reversal_date,
         created_by=actor,
-        number="RV-"
-        + document_number_next(
+        number=document_number_next(
             school_id=payment.school_id, kind=DocumentSequence.Kind.REVERSAL, year=today.year
         ),
     )

@@ -279,8 +279,7 @@ def family_refund_create(
         reference=reference,
         note=note,
         created_by=actor,
-        number="RE-"
-        + document_number_next(
+        number=document_number_next(
             school_id=family.school_id, kind=DocumentSequence.Kind.REFUND, year=today.year
         ),
     )

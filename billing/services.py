@@ -74,29 +74,19 @@ from users.models import User
 logger = structlog.get_logger(__name__)
 
 
-def document_number_next(*, school_id: UUID, kind: str, year: int) -> str:
-    """Hand out the next number of a school's invoice or receipt series, race-free.
-
-    One upsert that increments and returns: concurrent callers queue on the sequence row.
-    """
-    table = DocumentSequence._meta.db_table
-    school_field = DocumentSequence._meta.get_field("school")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (school_id, kind, year, last_value) VALUES (%s, %s, %s, 1)
-            ON CONFLICT (school_id, kind, year) DO UPDATE SET last_value = {table}.last_value + 1
-            RETURNING last_value
-            """,  # noqa: S608 - the table name is our own constant; values are parameters
-            [school_field.get_db_prep_value(school_id, connection), kind, year],
-        )
-        (value,) = cursor.fetchone()
-    return f"{year}-{value:06d}"
+# The series whose numbers say what document they are (NC-2026-000001); invoices and receipts
+# have none.
+_NUMBER_PREFIXES = {
+    DocumentSequence.Kind.CREDIT_NOTE: "NC-",
+    DocumentSequence.Kind.REVERSAL: "RV-",
+    DocumentSequence.Kind.REFUND: "RE-",
+}
 
 
 def document_numbers_next(*, school_id: UUID, kind: str, year: int, count: int) -> list[str]:
-    """`count` consecutive numbers of a school's series in one upsert (the series that
-    document_number_next hands out one by one): what set-based writers number their rows with."""
+    """`count` consecutive numbers of a school's series (invoices, receipts, credit notes...),
+    race-free: one upsert that increments and returns, so concurrent callers queue on the
+    sequence row."""
     if count <= 0:
         return []
     table = DocumentSequence._meta.db_table
@@ -111,7 +101,13 @@ def document_numbers_next(*, school_id: UUID, kind: str, year: int, count: int) 
             [school_field.get_db_prep_value(school_id, connection), kind, year, count, count],
         )
         (last,) = cursor.fetchone()
-    return [f"{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+    prefix = _NUMBER_PREFIXES.get(kind, "")
+    return [f"{prefix}{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
+
+
+def document_number_next(*, school_id: UUID, kind: str, year: int) -> str:
+    """The next number of a school's series (see document_numbers_next)."""
+    return document_numbers_next(school_id=school_id, kind=kind, year=year, count=1)[0]
 
 
 def _checked_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
