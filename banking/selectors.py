@@ -8,15 +8,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, StatementFormat
-from core.filters import StrictBooleanFilter
+from core.filters import SchoolRowsFilterSet
 from users.access import get_visible_or_404, scope_to_user
 from users.models import User
 
 
-class BankAccountFilter(django_filters.FilterSet):
-    school_id = django_filters.UUIDFilter(field_name="school_id")
-    is_active = StrictBooleanFilter()
-
+class BankAccountFilter(SchoolRowsFilterSet):
     class Meta:
         model = BankAccount
         fields = ["school_id", "is_active"]

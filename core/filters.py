@@ -93,3 +93,12 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """`?is_active=true|false`; anything else is a 400, not silently "no filter"."""
 
     field_class = _StrictNullBooleanField
+
+
+class SchoolRowsFilterSet(django_filters.FilterSet):
+    """A list of one kind of a school's setup rows (years, plans, accounts...): ?school_id= narrows
+    it to one of the caller's schools, ?is_active= to live or retired rows. Subclasses name both in
+    Meta.fields, where the order is the API's."""
+
+    school_id = django_filters.UUIDFilter(field_name="school_id")
+    is_active = StrictBooleanFilter()

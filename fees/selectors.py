@@ -7,59 +7,47 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from billing.concepts import ConceptKind
 from billing.models import FeeConcept
-from core.filters import StrictBooleanFilter
+from core.filters import SchoolRowsFilterSet
 from fees.models import Discount, DiscountKind, Enrollment, FeePlan, FeePlanItem, LateFeePolicy, SchoolYear
 from users.access import get_visible_or_404, scope_to_user
 from users.models import User
 
 
-class SchoolYearFilter(django_filters.FilterSet):
-    school_id = django_filters.UUIDFilter(field_name="school_id")
-    is_active = StrictBooleanFilter()
-
+class SchoolYearFilter(SchoolRowsFilterSet):
     class Meta:
         model = SchoolYear
         fields = ["school_id", "is_active"]
 
 
-class FeePlanFilter(django_filters.FilterSet):
-    school_id = django_filters.UUIDFilter(field_name="school_id")
+class FeePlanFilter(SchoolRowsFilterSet):
     school_year_id = django_filters.UUIDFilter(field_name="school_year_id")
-    is_active = StrictBooleanFilter()
 
     class Meta:
         model = FeePlan
         fields = ["school_id", "school_year_id", "is_active"]
 
 
-class EnrollmentFilter(django_filters.FilterSet):
-    school_id = django_filters.UUIDFilter(field_name="school_id")
+class EnrollmentFilter(SchoolRowsFilterSet):
     school_year_id = django_filters.UUIDFilter(field_name="school_year_id")
     plan_id = django_filters.UUIDFilter(field_name="plan_id")
     student_id = django_filters.UUIDFilter(field_name="student_id")
-    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Enrollment
         fields = ["school_id", "school_year_id", "plan_id", "student_id", "is_active"]
 
 
-class DiscountFilter(django_filters.FilterSet):
-    school_id = django_filters.UUIDFilter(field_name="school_id")
+class DiscountFilter(SchoolRowsFilterSet):
     student_id = django_filters.UUIDFilter(field_name="student_id")
     family_id = django_filters.UUIDFilter(field_name="family_id")
     kind = django_filters.ChoiceFilter(choices=DiscountKind.choices)
-    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Discount
         fields = ["school_id", "student_id", "family_id", "kind", "is_active"]
 
 
-class LateFeePolicyFilter(django_filters.FilterSet):
-    school_id = django_filters.UUIDFilter(field_name="school_id")
-    is_active = StrictBooleanFilter()
-
+class LateFeePolicyFilter(SchoolRowsFilterSet):
     class Meta:
         model = LateFeePolicy
         fields = ["school_id", "is_active"]
@@ -121,10 +109,8 @@ def late_fee_policy_get(*, user: User, policy_id: UUID | str) -> LateFeePolicy:
     return get_visible_or_404(LateFeePolicy.objects.all(), user, policy_id)
 
 
-class FeeConceptFilter(django_filters.FilterSet):
-    school_id = django_filters.UUIDFilter(field_name="school_id")
+class FeeConceptFilter(SchoolRowsFilterSet):
     kind = django_filters.ChoiceFilter(choices=ConceptKind.choices)
-    is_active = StrictBooleanFilter()
 
     class Meta:
         model = FeeConcept
