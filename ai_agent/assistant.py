@@ -34,17 +34,13 @@ from ai_agent.selectors import (
     student_search_list,
     top_debtors_list,
 )
-from ai_agent.text import allowed_figures, date_long, money, percent, unsupported_figures
+from ai_agent.text import allowed_figures, date_long, es_en, money, percent, unsupported_figures
 from core.dates import local_today
 
 MAX_STUDENT_MATCHES = 5
 MAX_OVERDUE_ROWS = 20
 MAX_DEBTORS = 20
 MAX_SCHOOLS_IN_PROMPT = 50
-
-
-def _t(language: str, es: str, en: str) -> str:
-    return en if language == "en" else es
 
 
 # --- Language and parsing -------------------------------------------------------------------
@@ -254,8 +250,8 @@ class Answer:
 def _school_not_found(mention: str, language: str) -> Answer:
     mention = mention.strip()[:200]
     return Answer(
-        _t(language, f"No encontré la escuela «{mention}» entre tus escuelas.",
-           f"I could not find the school “{mention}” among your schools."),
+        es_en(language, f"No encontré la escuela «{mention}» entre tus escuelas.",
+              f"I could not find the school “{mention}” among your schools."),
         "school_not_found", False, {"school": mention},
     )
 
@@ -263,70 +259,71 @@ def _school_not_found(mention: str, language: str) -> Answer:
 def _balance_answer(result: dict, language: str) -> Answer:
     if not result["found"]:
         return Answer(
-            _t(language, f"No encontré a ningún alumno llamado «{result['query']}» en tus escuelas.",
-               f"I could not find any student named “{result['query']}” in your schools."),
+            es_en(language, f"No encontré a ningún alumno llamado «{result['query']}» en tus escuelas.",
+                  f"I could not find any student named “{result['query']}” in your schools."),
             "student_balance", False, result,
         )
     lines = []
     for m in result["matches"]:
-        line = _t(
+        line = es_en(
             language,
             f"{m['student_name']} ({m['school_name']}) debe {money(m['pending'])}",
             f"{m['student_name']} ({m['school_name']}) owes {money(m['pending'])}",
         )
         if m["overdue"]:
             since = date_long(m["oldest_overdue_due_date"], language)
-            line += _t(language, f", de los cuales {money(m['overdue'])} están vencidos (desde el {since})",
-                       f", of which {money(m['overdue'])} is overdue (since {since})")
+            line += es_en(language,
+                          f", de los cuales {money(m['overdue'])} están vencidos (desde el {since})",
+                          f", of which {money(m['overdue'])} is overdue (since {since})")
         elif m["next_due_date"]:
-            line += _t(language, f"; próximo vencimiento: {date_long(m['next_due_date'], language)}",
-                       f"; next due date: {date_long(m['next_due_date'], language)}")
+            line += es_en(language, f"; próximo vencimiento: {date_long(m['next_due_date'], language)}",
+                          f"; next due date: {date_long(m['next_due_date'], language)}")
         lines.append(line + ".")
     if len(lines) > 1:
-        head = _t(language, f"Encontré {len(lines)} alumnos con ese nombre:",
-                  f"I found {len(lines)} students with that name:")
+        head = es_en(language, f"Encontré {len(lines)} alumnos con ese nombre:",
+                     f"I found {len(lines)} students with that name:")
         return Answer(head + "\n" + "\n".join(f"- {line}" for line in lines), "student_balance", True, result)
     return Answer(lines[0], "student_balance", True, result)
 
 
 def _overdue_answer(result: dict, language: str) -> Answer:
     days, rows, total = result["min_days_overdue"], result["students"], result["students_total"]
-    where = result["school_name"] or _t(language, "tus escuelas", "your schools")
+    where = result["school_name"] or es_en(language, "tus escuelas", "your schools")
     if not rows:
         text = (
-            _t(language, f"Ningún alumno de {where} tiene facturas con más de {days} días de atraso.",
-               f"No student at {where} has invoices more than {days} days overdue.")
-            if days else _t(language, f"Ningún alumno de {where} tiene facturas vencidas.",
-                            f"No student at {where} has overdue invoices.")
+            es_en(language, f"Ningún alumno de {where} tiene facturas con más de {days} días de atraso.",
+                  f"No student at {where} has invoices more than {days} days overdue.")
+            if days else es_en(language, f"Ningún alumno de {where} tiene facturas vencidas.",
+                               f"No student at {where} has overdue invoices.")
         )
         return Answer(text, "overdue_students", True, result)
     head = (
-        _t(language, f"{total} alumno(s) de {where} tienen facturas con más de {days} días de atraso:",
-           f"{total} student(s) at {where} have invoices more than {days} days overdue:")
-        if days else _t(language, f"{total} alumno(s) de {where} tienen facturas vencidas:",
-                        f"{total} student(s) at {where} have overdue invoices:")
+        es_en(language, f"{total} alumno(s) de {where} tienen facturas con más de {days} días de atraso:",
+              f"{total} student(s) at {where} have invoices more than {days} days overdue:")
+        if days else es_en(language, f"{total} alumno(s) de {where} tienen facturas vencidas:",
+                           f"{total} student(s) at {where} have overdue invoices:")
     )
     lines = [
-        _t(language,
-           f"- {r['student_name']} ({r['school_name']}): {money(r['overdue'])}, {r['days_overdue']} días",
-           f"- {r['student_name']} ({r['school_name']}): {money(r['overdue'])}, {r['days_overdue']} days")
+        es_en(language,
+              f"- {r['student_name']} ({r['school_name']}): {money(r['overdue'])}, {r['days_overdue']} días",
+              f"- {r['student_name']} ({r['school_name']}): {money(r['overdue'])}, {r['days_overdue']} days")
         for r in rows
     ]
     if total > len(rows):
-        lines.append(_t(language, f"- y {total - len(rows)} más", f"- and {total - len(rows)} more"))
+        lines.append(es_en(language, f"- y {total - len(rows)} más", f"- and {total - len(rows)} more"))
     return Answer("\n".join([head, *lines]), "overdue_students", True, result)
 
 
 def _debtors_answer(result: dict, language: str) -> Answer:
     rows = result["debtors"]
-    where = result["school_name"] or _t(language, "tus escuelas", "your schools")
+    where = result["school_name"] or es_en(language, "tus escuelas", "your schools")
     if not rows:
-        return Answer(_t(language, f"Nadie tiene saldo pendiente en {where}.",
-                         f"Nobody has a pending balance at {where}."), "top_debtors", True, result)
-    head = _t(language, f"Mayores saldos pendientes en {where}:", f"Largest pending balances at {where}:")
+        return Answer(es_en(language, f"Nadie tiene saldo pendiente en {where}.",
+                            f"Nobody has a pending balance at {where}."), "top_debtors", True, result)
+    head = es_en(language, f"Mayores saldos pendientes en {where}:", f"Largest pending balances at {where}:")
     lines = [
         f"- {r['student_name']} ({r['school_name']}): {money(r['pending'])} "
-        + _t(language, f"(vencido: {money(r['overdue'])})", f"(overdue: {money(r['overdue'])})")
+        + es_en(language, f"(vencido: {money(r['overdue'])})", f"(overdue: {money(r['overdue'])})")
         for r in rows
     ]
     return Answer("\n".join([head, *lines]), "top_debtors", True, result)
@@ -334,15 +331,17 @@ def _debtors_answer(result: dict, language: str) -> Answer:
 
 def _summary_answer(result: dict, language: str) -> Answer:
     t = result["totals"]
-    where = result["school_name"] or _t(language, "tus escuelas", "your schools")
+    where = result["school_name"] or es_en(language, "tus escuelas", "your schools")
     period = result["period"]
     if period["from"]:
-        span = _t(language, f" (vencimientos del {date_long(period['from'], language)} al "
-                            f"{date_long(period['to'], language)})",
-                  f" (due from {date_long(period['from'], language)} to {date_long(period['to'], language)})")
+        span = es_en(language,
+                     f" (vencimientos del {date_long(period['from'], language)} al "
+                     f"{date_long(period['to'], language)})",
+                     f" (due from {date_long(period['from'], language)} to "
+                     f"{date_long(period['to'], language)})")
     else:
         span = ""
-    text = _t(
+    text = es_en(
         language,
         f"Resumen de {where}{span}: facturado {money(t['invoiced'])}, cobrado sobre esas facturas "
         f"{money(t['collected'])} ({percent(t['collection_rate'])}), pendiente "
@@ -360,7 +359,7 @@ def _summary_answer(result: dict, language: str) -> Answer:
 
 def _cannot_answer(language: str) -> Answer:
     return Answer(
-        _t(
+        es_en(
             language,
             "No puedo responder esa pregunta con las reglas disponibles. Puedo decirte: el saldo de un "
             "alumno («¿cuánto debe Juan Pérez?»), los alumnos con atraso («¿qué alumnos tienen más de 60 "
@@ -479,7 +478,7 @@ def _openai_tools(tools: AssistantTools) -> list[Tool]:
 
 def _system_prompt(tools: AssistantTools, language: str) -> str:
     schools = [name for _, name in tools.schools()[:MAX_SCHOOLS_IN_PROMPT]]
-    return _t(
+    return es_en(
         language,
         "Eres el asistente de cobranza de un sistema escolar. Responde en español, breve y claro. "
         f"Hoy es {tools.today.isoformat()}. Las escuelas del usuario son: {', '.join(schools) or 'ninguna'}. "

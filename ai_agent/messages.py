@@ -13,7 +13,15 @@ from decimal import Decimal
 from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
 from ai_agent.schema import strict_object
 from ai_agent.selectors import OpenInvoice
-from ai_agent.text import allowed_figures, date_long, date_short, json_dumps, money, unsupported_figures
+from ai_agent.text import (
+    allowed_figures,
+    date_long,
+    date_short,
+    es_en,
+    json_dumps,
+    money,
+    unsupported_figures,
+)
 
 CHANNELS = ("EMAIL", "SMS", "WHATSAPP")
 TONES = ("friendly", "firm", "final")
@@ -60,10 +68,6 @@ def default_tone(facts: CollectionFacts) -> str:
     return "firm" if facts.overdue else "friendly"
 
 
-def _t(language: str, es: str, en: str) -> str:
-    return en if language == "en" else es
-
-
 # --- Rules ----------------------------------------------------------------------------------
 
 
@@ -72,7 +76,7 @@ def _state_sentence(facts: CollectionFacts, language: str) -> str:
     school = facts.school_name
     if facts.partly_overdue:
         part = money(facts.overdue_part)
-        return _t(
+        return es_en(
             language,
             f"Le informamos que {facts.student_name} tiene un saldo de {amount}"
             + (f" con {school}" if school else "")
@@ -82,14 +86,14 @@ def _state_sentence(facts: CollectionFacts, language: str) -> str:
             + f", of which {part} has been overdue since {day} ({facts.days_overdue} days).",
         )
     if facts.overdue:
-        return _t(
+        return es_en(
             language,
             f"Le informamos que el saldo de {amount}" + (f" con {school}" if school else "")
             + f" a nombre de {facts.student_name} venció el {day} ({facts.days_overdue} días de atraso).",
             f"Please note that the balance of {amount}" + (f" with {school}" if school else "")
             + f" for {facts.student_name} was due on {day} ({facts.days_overdue} days ago).",
         )
-    return _t(
+    return es_en(
         language,
         f"Le recordamos que el saldo de {amount}" + (f" con {school}" if school else "")
         + f" a nombre de {facts.student_name} vence el {day}.",
@@ -128,63 +132,64 @@ def _invoice_lines(facts: CollectionFacts, language: str) -> list[str]:
     lines = []
     for invoice in facts.invoices[:EMAIL_MAX_INVOICE_LINES]:
         label = f"{invoice.number} {invoice.description}".strip()
-        lines.append(_t(
+        lines.append(es_en(
             language,
             f"- {label}: {money(invoice.pending)} (vencimiento {date_short(invoice.due_date, language)})",
             f"- {label}: {money(invoice.pending)} (due date {date_short(invoice.due_date, language)})",
         ))
     hidden = len(facts.invoices) - EMAIL_MAX_INVOICE_LINES
     if hidden > 0:
-        lines.append(_t(language, f"- y {hidden} factura(s) más", f"- and {hidden} more invoice(s)"))
+        lines.append(es_en(language, f"- y {hidden} factura(s) más", f"- and {hidden} more invoice(s)"))
     return lines
 
 
 def _email(facts: CollectionFacts, tone: str, language: str) -> tuple[str, str]:
     prefix = f"{facts.school_name}: " if facts.school_name else ""
     subject = {
-        "friendly": _t(language, "Recordatorio de pago", "Payment reminder"),
-        "firm": _t(language, "Saldo pendiente de pago", "Outstanding balance"),
-        "final": _t(language, "Aviso final de pago", "Final payment notice"),
+        "friendly": es_en(language, "Recordatorio de pago", "Payment reminder"),
+        "firm": es_en(language, "Saldo pendiente de pago", "Outstanding balance"),
+        "final": es_en(language, "Aviso final de pago", "Final payment notice"),
     }[tone]
     subject = f"{prefix}{subject} - {facts.student_name}"[:MAX_SUBJECT_CHARS]
     parts = [
-        _t(language, f"Estimada familia de {facts.student_name}:", f"Dear family of {facts.student_name},"),
+        es_en(language, f"Estimada familia de {facts.student_name}:",
+              f"Dear family of {facts.student_name},"),
         _state_sentence(facts, language),
     ]
     lines = _invoice_lines(facts, language)
     if lines:
-        parts.append(_t(language, "Detalle:", "Details:") + "\n" + "\n".join(lines))
+        parts.append(es_en(language, "Detalle:", "Details:") + "\n" + "\n".join(lines))
     parts.append(_TONE_PARAGRAPH[tone][language == "en"])
     parts.append(
-        _t(language, "Atentamente,", "Kind regards,") + "\n"
-        + (facts.school_name or _t(language, "Administración escolar", "School billing office"))
+        es_en(language, "Atentamente,", "Kind regards,") + "\n"
+        + (facts.school_name or es_en(language, "Administración escolar", "School billing office"))
     )
     return subject, "\n\n".join(parts)
 
 
 def _whatsapp(facts: CollectionFacts, tone: str, language: str) -> str:
-    greeting = _t(language, "Hola", "Hello")
+    greeting = es_en(language, "Hola", "Hello")
     if facts.school_name:
-        greeting += _t(language, f", le escribe {facts.school_name}.", f", this is {facts.school_name}.")
+        greeting += es_en(language, f", le escribe {facts.school_name}.", f", this is {facts.school_name}.")
     else:
         greeting += "."
     amount = f"*{money(facts.amount)}*"
     day = date_short(facts.due_date, language)
     if facts.partly_overdue:
         part = money(facts.overdue_part)
-        state = _t(
+        state = es_en(
             language,
             f"El saldo de {facts.student_name} es de {amount}; {part} están vencidos desde el {day}.",
             f"{facts.student_name}'s balance is {amount}; {part} has been overdue since {day}.",
         )
     elif facts.overdue:
-        state = _t(
+        state = es_en(
             language,
             f"El saldo de {facts.student_name} por {amount} venció el {day}.",
             f"{facts.student_name}'s balance of {amount} was due on {day}.",
         )
     else:
-        state = _t(
+        state = es_en(
             language,
             f"El saldo de {facts.student_name} por {amount} vence el {day}.",
             f"{facts.student_name}'s balance of {amount} is due on {day}.",
@@ -199,14 +204,14 @@ def _sms(facts: CollectionFacts, tone: str, language: str) -> str:
     def compose(name: str, school: str, courtesy: str) -> str:
         if facts.partly_overdue:
             part = money(facts.overdue_part)
-            core = _t(language, f"saldo de {name}: {amount}, {part} vencido desde el {day}.",
-                      f"{name}'s balance: {amount}, {part} overdue since {day}.")
+            core = es_en(language, f"saldo de {name}: {amount}, {part} vencido desde el {day}.",
+                         f"{name}'s balance: {amount}, {part} overdue since {day}.")
         elif facts.overdue:
-            core = _t(language, f"saldo de {name}: {amount}, vencido el {day}.",
-                      f"{name}'s balance of {amount} was due {day}.")
+            core = es_en(language, f"saldo de {name}: {amount}, vencido el {day}.",
+                         f"{name}'s balance of {amount} was due {day}.")
         else:
-            core = _t(language, f"saldo de {name}: {amount}, vence el {day}.",
-                      f"{name}'s balance of {amount} is due {day}.")
+            core = es_en(language, f"saldo de {name}: {amount}, vence el {day}.",
+                         f"{name}'s balance of {amount} is due {day}.")
         if language != "en":
             core = core[0].upper() + core[1:]
         text = f"{school}: {core}" if school else core
@@ -297,14 +302,15 @@ def collection_message_build(
             SMS_MAX_CHARS if channel == "SMS" else None,
         )
         limits = {
-            "EMAIL": _t(language, "un asunto y un cuerpo", "a subject and a body"),
-            "SMS": _t(language, "asunto vacío y un cuerpo de 160 caracteres como máximo",
-                      "an empty subject and a body of at most 160 characters"),
-            "WHATSAPP": _t(language, "asunto vacío y un cuerpo breve", "an empty subject and a short body"),
+            "EMAIL": es_en(language, "un asunto y un cuerpo", "a subject and a body"),
+            "SMS": es_en(language, "asunto vacío y un cuerpo de 160 caracteres como máximo",
+                         "an empty subject and a body of at most 160 characters"),
+            "WHATSAPP": es_en(language, "asunto vacío y un cuerpo breve",
+                              "an empty subject and a short body"),
         }[channel]
         return session.json_answer(
             messages=[
-                {"role": "system", "content": _t(
+                {"role": "system", "content": es_en(
                     language,
                     "Redactas mensajes de cobranza de una escuela para las familias, en español, con el tono "
                     f"indicado (friendly: cordial, firm: firme, final: aviso final). Devuelve {limits}. "

@@ -32,7 +32,7 @@ from decimal import Decimal
 from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
 from ai_agent.schema import strict_object
 from ai_agent.selectors import InvoiceRecord, student_invoice_history_list
-from ai_agent.text import allowed_figures, json_dumps, money, unsupported_figures
+from ai_agent.text import allowed_figures, es_en, json_dumps, money, unsupported_figures
 from core.dates import local_today
 from core.money import ZERO, to_cents
 from students.models import Student
@@ -134,10 +134,6 @@ def _impact(points: float, maximum: float) -> str:
     return "LOW"
 
 
-def _t(language: str, es: str, en: str) -> str:
-    return en if language == "en" else es
-
-
 def risk_factors_compute(metrics: RiskMetrics, *, language: str) -> list[dict]:
     """The scoring table applied: one factor per row that scored, each with its points."""
     m = metrics
@@ -233,31 +229,31 @@ def risk_level_for(score: int) -> str:
 def _recommendations(metrics: RiskMetrics, level: str, language: str) -> list[str]:
     recs = []
     if metrics.overdue_amount > ZERO:
-        recs.append(_t(
+        recs.append(es_en(
             language,
             f"Enviar estado de cuenta con el saldo vencido de {money(metrics.overdue_amount)}",
             f"Send an account statement showing the {money(metrics.overdue_amount)} overdue",
         ))
     if level == "HIGH":
         recs += [
-            _t(language, "Llamar a la familia para acordar un plan de pagos",
-               "Call the family to agree on a payment plan"),
-            _t(language, "Enviar un aviso final por escrito", "Send a final written notice"),
-            _t(language, "Revisar el caso con dirección antes de nuevos cargos",
-               "Review the case with the principal before new charges"),
+            es_en(language, "Llamar a la familia para acordar un plan de pagos",
+                  "Call the family to agree on a payment plan"),
+            es_en(language, "Enviar un aviso final por escrito", "Send a final written notice"),
+            es_en(language, "Revisar el caso con dirección antes de nuevos cargos",
+                  "Review the case with the principal before new charges"),
         ]
     elif level == "MEDIUM":
         recs += [
-            _t(language, "Enviar recordatorio de pago", "Send a payment reminder"),
-            _t(language, "Ofrecer opciones de pago flexibles", "Offer flexible payment options"),
+            es_en(language, "Enviar recordatorio de pago", "Send a payment reminder"),
+            es_en(language, "Ofrecer opciones de pago flexibles", "Offer flexible payment options"),
         ]
     else:
         recs += [
-            _t(language, "Mantener los recordatorios automáticos antes del vencimiento",
-               "Keep the automatic reminders before each due date"),
+            es_en(language, "Mantener los recordatorios automáticos antes del vencimiento",
+                  "Keep the automatic reminders before each due date"),
         ]
     if metrics.paid_in_installments and level != "LOW":
-        recs.append(_t(language, "Formalizar un plan de parcialidades", "Set up a formal instalment plan"))
+        recs.append(es_en(language, "Formalizar un plan de parcialidades", "Set up a formal instalment plan"))
     return recs
 
 
@@ -269,7 +265,7 @@ def risk_analysis_rules(*, student: Student, metrics: RiskMetrics, language: str
     probability = round(0.95 - 0.90 * score / 100, 2)
     recs = _recommendations(metrics, level, language)
     late_pct = round(metrics.late_share * 100)
-    summary = _t(
+    summary = es_en(
         language,
         f"{student.full_name} presenta un nivel de riesgo {level} ({score}/100). "
         f"De {metrics.decided} facturas vencidas, {metrics.late} ({late_pct}%) se pagaron tarde o siguen "
@@ -352,7 +348,7 @@ def risk_analysis_get(*, student: Student, language: str = "es") -> tuple[dict, 
         allowed = allowed_figures(facts)
         narrative = session.json_answer(
             messages=[
-                {"role": "system", "content": _t(
+                {"role": "system", "content": es_en(
                     language,
                     "Eres analista de cobranza de una escuela. Con los datos dados (puntaje y factores ya "
                     "calculados, no los cambies) escribe en español recomendaciones concretas, la acción "

@@ -13,7 +13,7 @@ from uuid import UUID
 from ai_agent.llm import LLMSession, OutputRejected, answer_with_fallback
 from ai_agent.schema import strict_object
 from ai_agent.selectors import AGING_BUCKETS, school_kpis_get, top_debtors_list
-from ai_agent.text import allowed_figures, date_long, json_dumps, money, percent, unsupported_figures
+from ai_agent.text import allowed_figures, date_long, es_en, json_dumps, money, percent, unsupported_figures
 from core.dates import local_today
 from core.money import rate_percent
 from schools.cache import cached_for_schools
@@ -21,10 +21,6 @@ from schools.cache import cached_for_schools
 TOP_DEBTORS = 5
 LOW_COLLECTION_RATE = Decimal("80")
 CONCENTRATION_SHARE = Decimal("50")
-
-
-def _t(language: str, es: str, en: str) -> str:
-    return en if language == "en" else es
 
 
 def executive_facts_get(
@@ -61,14 +57,14 @@ def executive_facts_get(
 
 def _span(date_from: date | None, date_to: date | None, language: str) -> str:
     if date_from and date_to:
-        return _t(language, f"del {date_long(date_from, language)} al {date_long(date_to, language)}",
-                  f"from {date_long(date_from, language)} to {date_long(date_to, language)}")
+        return es_en(language, f"del {date_long(date_from, language)} al {date_long(date_to, language)}",
+                     f"from {date_long(date_from, language)} to {date_long(date_to, language)}")
     if date_from:
         day = date_long(date_from, language)
-        return _t(language, f"desde el {day}", f"since {day}")
+        return es_en(language, f"desde el {day}", f"since {day}")
     if date_to:
         day = date_long(date_to, language)
-        return _t(language, f"hasta el {day}", f"up to {day}")
+        return es_en(language, f"hasta el {day}", f"up to {day}")
     return ""
 
 
@@ -77,12 +73,12 @@ def executive_summary_rules(*, facts: dict, where: str, span: str, language: str
     aging = t["aging"]
     if not t["invoices"]:
         return {
-            "narrative": _t(language, f"{where}: no hay facturas con vencimiento {span}".strip() + ".",
-                            f"{where}: no invoices due {span}".strip() + "."),
-            "recommendations": [_t(language, "Verificar que las colegiaturas del periodo se hayan emitido",
-                                   "Check that the period's tuition invoices have been issued")],
+            "narrative": es_en(language, f"{where}: no hay facturas con vencimiento {span}".strip() + ".",
+                               f"{where}: no invoices due {span}".strip() + "."),
+            "recommendations": [es_en(language, "Verificar que las colegiaturas del periodo se hayan emitido",
+                                      "Check that the period's tuition invoices have been issued")],
         }
-    narrative = _t(
+    narrative = es_en(
         language,
         f"{where}{f', facturas con vencimiento {span}' if span else ''}: "
         f"se facturaron {money(t['invoiced'])} y se han cobrado "
@@ -96,19 +92,19 @@ def executive_summary_rules(*, facts: dict, where: str, span: str, language: str
         f"{t['students_with_overdue']} student(s).",
     )
     if t["overdue"] and shares["overdue_over_90_days"]:
-        narrative += _t(
+        narrative += es_en(
             language,
             f" El {percent(shares['overdue_over_90_days'])} de lo vencido tiene más de 90 días "
             f"({money(aging['90+'])}).",
             f" {percent(shares['overdue_over_90_days'])} of the overdue amount is more than 90 days old "
             f"({money(aging['90+'])}).",
         )
-    narrative += _t(language, f" Pagos recibidos en el periodo: {money(t['payments_received'])}.",
-                    f" Payments received in the period: {money(t['payments_received'])}.")
+    narrative += es_en(language, f" Pagos recibidos en el periodo: {money(t['payments_received'])}.",
+                       f" Payments received in the period: {money(t['payments_received'])}.")
 
     recs = []
     if aging["90+"]:
-        recs.append(_t(
+        recs.append(es_en(
             language,
             f"Escalar los saldos con más de 90 días ({money(aging['90+'])}): llamada personal y plan "
             "de pagos",
@@ -116,13 +112,13 @@ def executive_summary_rules(*, facts: dict, where: str, span: str, language: str
             "payment plan",
         ))
     if aging["61-90"]:
-        recs.append(_t(
+        recs.append(es_en(
             language,
             f"Contactar hoy los saldos de 61 a 90 días ({money(aging['61-90'])}) antes de que envejezcan más",
             f"Contact the 61-90 day balances ({money(aging['61-90'])}) now, before they age further",
         ))
     if t["collection_rate"] is not None and t["collection_rate"] < LOW_COLLECTION_RATE:
-        recs.append(_t(
+        recs.append(es_en(
             language,
             f"Reforzar la cobranza: la tasa de cobro es {percent(t['collection_rate'])}; enviar "
             "recordatorios a todos los saldos pendientes",
@@ -131,7 +127,7 @@ def executive_summary_rules(*, facts: dict, where: str, span: str, language: str
         ))
     top_share = shares["top_debtors_of_pending"]
     if top_share is not None and top_share >= CONCENTRATION_SHARE and facts["top_debtors"]:
-        recs.append(_t(
+        recs.append(es_en(
             language,
             f"Los {len(facts['top_debtors'])} mayores deudores concentran el {percent(top_share)} del "
             "pendiente: atenderlos personalmente",
@@ -139,11 +135,11 @@ def executive_summary_rules(*, facts: dict, where: str, span: str, language: str
             "amount: handle them personally",
         ))
     if not t["overdue"]:
-        recs.append(_t(language, "Mantener los recordatorios automáticos previos al vencimiento",
-                       "Keep the automatic reminders before each due date"))
+        recs.append(es_en(language, "Mantener los recordatorios automáticos previos al vencimiento",
+                          "Keep the automatic reminders before each due date"))
     elif t["overdue"] and not aging["90+"] and not aging["61-90"]:
-        recs.append(_t(language, "Enviar recordatorio amistoso a los saldos vencidos recientes",
-                       "Send a friendly reminder for the recently overdue balances"))
+        recs.append(es_en(language, "Enviar recordatorio amistoso a los saldos vencidos recientes",
+                          "Send a friendly reminder for the recently overdue balances"))
     return {"narrative": narrative, "recommendations": recs}
 
 
@@ -180,7 +176,7 @@ def executive_summary_get(
     today = local_today()
     facts = executive_facts_get(school_ids=school_ids, date_from=date_from, date_to=date_to, today=today)
     count = facts["totals"]["schools"]
-    where = school_name or _t(language, f"Tus escuelas ({count})", f"Your schools ({count})")
+    where = school_name or es_en(language, f"Tus escuelas ({count})", f"Your schools ({count})")
     span = _span(date_from, date_to, language)
     rules = executive_summary_rules(facts=facts, where=where, span=span, language=language)
 
@@ -201,7 +197,7 @@ def executive_summary_get(
         allowed = allowed_figures(prompt)
         return session.json_answer(
             messages=[
-                {"role": "system", "content": _t(
+                {"role": "system", "content": es_en(
                     language,
                     "Eres director financiero de un grupo escolar. Con los KPI dados escribe en español una "
                     "narrativa ejecutiva breve (3 a 5 frases) y de 2 a 5 recomendaciones concretas. Usa las "

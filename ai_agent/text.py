@@ -17,6 +17,11 @@ from core.money import to_money
 
 LANGUAGES = ("es", "en")
 
+
+def es_en(language: str, es: str, en: str) -> str:
+    """The text in the answer's language: English when asked for, Spanish (the schools') otherwise."""
+    return en if language == "en" else es
+
 _MONTHS = {
     "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
            "octubre", "noviembre", "diciembre"],
