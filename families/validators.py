@@ -34,6 +34,14 @@ REFERENCE_LENGTH = 10
 _REFERENCE_RE = re.compile(r"^1\d{9}$")
 
 
+def _stdnum_check(validate, value: str, *, code: str, message) -> None:
+    """python-stdnum's check of an official id, as the form or serializer error naming the value."""
+    try:
+        validate()
+    except StdnumError:
+        raise ValidationError(message, code=code, params={"value": value}) from None
+
+
 def normalise_rfc(value: str) -> str:
     return rfc.compact(value) if value else ""
 
@@ -41,14 +49,11 @@ def normalise_rfc(value: str) -> str:
 def validate_rfc(value: str) -> None:
     if not value or value in GENERIC_RFCS:
         return
-    try:
-        rfc.validate(value, validate_check_digits=True)
-    except StdnumError:
-        raise ValidationError(
-            _("%(value)s is not a valid RFC (12 characters for a company, 13 for a person, with a "
-              "valid date and check digit)."),
-            code="invalid_rfc", params={"value": value},
-        ) from None
+    _stdnum_check(
+        lambda: rfc.validate(value, validate_check_digits=True), value, code="invalid_rfc",
+        message=_("%(value)s is not a valid RFC (12 characters for a company, 13 for a person, with a "
+                  "valid date and check digit)."),
+    )
 
 
 def normalise_curp(value: str) -> str:
@@ -58,14 +63,11 @@ def normalise_curp(value: str) -> str:
 def validate_curp(value: str) -> None:
     if not value:
         return
-    try:
-        curp.validate(value)
-    except StdnumError:
-        raise ValidationError(
-            _("%(value)s is not a valid CURP (18 characters, with a valid birth date, state and "
-              "check digit)."),
-            code="invalid_curp", params={"value": value},
-        ) from None
+    _stdnum_check(
+        lambda: curp.validate(value), value, code="invalid_curp",
+        message=_("%(value)s is not a valid CURP (18 characters, with a valid birth date, state and "
+                  "check digit)."),
+    )
 
 
 def validate_tax_regime(value: str) -> None:
