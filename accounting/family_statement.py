@@ -22,7 +22,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from accounting.selectors import Period, _generated_at
+from accounting.selectors import Period, _generated_at, statement_invoice_row
 from billing import rules
 from billing.credit import family_credit_balance
 from billing.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, PaymentReversal, Refund
@@ -256,19 +256,10 @@ def _family_statement(family: Family, period: Period, today: date) -> dict:
         "closing_balance": balance,
         "credit_balance": family_credit_balance(family_id=family.pk),
         "invoices": [
-            {
-                "id": r["id"],
-                "number": r["number"],
-                "student_id": r["student_id"],
-                "student_name": students[r["student_id"]],
-                "description": r["description"],
-                "amount": r["amount"],
-                "paid_amount": r["paid_amount"],
-                "credited_amount": r["credited_amount"],
-                "pending_amount": rules.invoice_pending_amount(r),
-                "status": r["current_status"],
-                "due_date": r["due_date"],
-            }
+            statement_invoice_row(
+                r, status=r["current_status"], student_id=r["student_id"],
+                student_name=students[r["student_id"]], credited_amount=r["credited_amount"],
+            )
             for r in listed
         ],
         "movements": movements,

@@ -204,6 +204,22 @@ def statement_student_get(*, user: User, student_id) -> Student:
 # --- Student ----------------------------------------------------------------------------------
 
 
+def statement_invoice_row(row: dict, *, status: str, **extra) -> dict:
+    """An invoice as the statements list it, from its values() row; `status` as of the statement's
+    day; `extra`: what this statement adds (its payments, its student, its credit notes' total)."""
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "description": row["description"],
+        "amount": row["amount"],
+        "paid_amount": row["paid_amount"],
+        "pending_amount": rules.invoice_pending_amount(row),
+        "status": status,
+        "due_date": row["due_date"],
+        **extra,
+    }
+
+
 def student_statement_get(*, student: Student, period: Period, today: date | None = None) -> dict:
     """The statement of one student (its school loaded), cached under the school's version."""
     today = today or local_today()
@@ -257,17 +273,9 @@ def _student_statement(student: Student, period: Period, today: date) -> dict:
     invoice_list = []
     for row in rows:
         row["status"] = row.pop("current_status")
-        invoice_list.append({
-            "id": row["id"],
-            "number": row["number"],
-            "description": row["description"],
-            "amount": row["amount"],
-            "paid_amount": row["paid_amount"],
-            "pending_amount": rules.invoice_pending_amount(row),
-            "status": row["status"],
-            "due_date": row["due_date"],
-            "payments": nested.get(row["id"], []),
-        })
+        invoice_list.append(
+            statement_invoice_row(row, status=row["status"], payments=nested.get(row["id"], []))
+        )
 
     charges = [
         (row["due_date"], 0, row["number"], {
@@ -428,18 +436,10 @@ def _school_statement(school: School, period: Period, page: int, page_size: int,
     invoice_list = []
     for row in rows:
         row["status"] = row["current_status"]
-        invoice_list.append({
-            "id": row["id"],
-            "number": row["number"],
-            "student_id": row["student_id"],
-            "student_name": f"{row['student__first_name']} {row['student__last_name']}".strip(),
-            "description": row["description"],
-            "amount": row["amount"],
-            "paid_amount": row["paid_amount"],
-            "pending_amount": rules.invoice_pending_amount(row),
-            "status": row["status"],
-            "due_date": row["due_date"],
-        })
+        invoice_list.append(statement_invoice_row(
+            row, status=row["status"], student_id=row["student_id"],
+            student_name=f"{row['student__first_name']} {row['student__last_name']}".strip(),
+        ))
 
     daily: dict[date, dict] = {}
 
