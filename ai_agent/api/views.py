@@ -52,6 +52,9 @@ from users.access import Action, user_can_anywhere
 DEFAULT_AI_RATE = "30/min"
 STUDENT_ID = OpenApiParameter("student_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 NO_SCHOOL_403 = "You have no school membership, so there is nothing to answer from (`permission_denied`)."
+SCOPE_ERRORS = error_responses(403, 404, descriptions={
+    403: NO_SCHOOL_403, 404: "`school_id` is unknown or not one of your schools (`not_found`).",
+})
 
 
 class AIRateThrottle(UserRateThrottle):
@@ -66,6 +69,15 @@ class AIRateThrottle(UserRateThrottle):
 def _require_some_school(user) -> None:
     if not user_can_anywhere(user, Action.VIEW):
         raise PermissionDenied(gettext_lazy("You have no school membership."))
+
+
+def _school_scope(user, school_id) -> list | None:
+    """The schools an answer reads from: `school_id` (404 unless it is one of the caller's), else
+    all of the caller's (403 with none)."""
+    school_ids = selectors.scoped_school_ids(user=user, school_id=school_id)
+    if school_id is None:
+        _require_some_school(user)
+    return school_ids
 
 
 class _AIView(APIView):
@@ -259,20 +271,13 @@ class AssistantApi(_AIView):
                 request_only=True,
             ),
         ],
-        responses={
-            200: AssistantOutput,
-            **error_responses(403, 404, descriptions={
-                403: NO_SCHOOL_403, 404: "`school_id` is unknown or not one of your schools (`not_found`).",
-            }),
-        },
+        responses={200: AssistantOutput, **SCOPE_ERRORS},
     )
     def post(self, request):
         data = parse(AssistantInput, request.data)
         if data.get("student_id") is not None:  # the earlier API's field: that student's school
             data["school_id"] = student_get(user=request.user, student_id=data["student_id"]).school_id
-        school_ids = selectors.scoped_school_ids(user=request.user, school_id=data.get("school_id"))
-        if data.get("school_id") is None:
-            _require_some_school(request.user)
+        school_ids = _school_scope(request.user, data.get("school_id"))
         question = " ".join(data["question"].split())
         answer, source = assistant_answer(
             question=question, school_ids=school_ids, language=data.get("language")
@@ -290,19 +295,12 @@ class ExecutiveSummaryApi(_AIView):
             "recommendations."
         ),
         request=ExecutiveSummaryInput,
-        responses={
-            200: ExecutiveSummaryOutput,
-            **error_responses(403, 404, descriptions={
-                403: NO_SCHOOL_403, 404: "`school_id` is unknown or not one of your schools (`not_found`).",
-            }),
-        },
+        responses={200: ExecutiveSummaryOutput, **SCOPE_ERRORS},
     )
     def post(self, request):
         data = parse(ExecutiveSummaryInput, request.data)
         school_id = data.get("school_id")
-        school_ids = selectors.scoped_school_ids(user=request.user, school_id=school_id)
-        if school_id is None:
-            _require_some_school(request.user)
+        school_ids = _school_scope(request.user, school_id)
         school_name = dict(selectors.school_names_list(school_ids=school_ids)).get(school_id)
         answer, source = executive_summary_get(
             school_ids=school_ids,
