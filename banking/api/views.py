@@ -192,11 +192,24 @@ class BankLineDetailApi(DetailApi):
     getter = staticmethod(selectors.bank_line_get)
 
 
-class BankLineConfirmApi(GenericAPIView):
+# A decision on one deposit of the review queue, by an ACCOUNTANT or ADMIN of the line's school:
+# `decide(line_id=..., actor=..., **the body)`, answering the line as it now stands.
+class _BankLineDecisionApi(GenericAPIView):
     serializer_class = BankLineOutput
     filter_backends: list = []
+    decision_input: type
+    decide = None
 
-    @extend_schema(
+    def post(self, request, line_id):
+        line = selectors.bank_line_get(user=request.user, line_id=line_id)
+        require(request.user, Action.BANK_COLLECTIONS, line.school_id)
+        data = parse(self.decision_input, request.data)
+        line = self.decide(line_id=line.pk, actor=request.user, **data)
+        return Response(BankLineOutput(line).data)
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="bank_lines_confirm",
         tags=TAGS,
         parameters=[LINE_ID],
@@ -224,19 +237,14 @@ class BankLineConfirmApi(GenericAPIView):
             "An empty body confirms the line's suggestion. Audited (who, when). ACCOUNTANT or ADMIN."
         ),
     )
-    def post(self, request, line_id):
-        line = selectors.bank_line_get(user=request.user, line_id=line_id)
-        require(request.user, Action.BANK_COLLECTIONS, line.school_id)
-        data = parse(BankLineConfirmInput, request.data)
-        line = services.bank_line_confirm(line_id=line.pk, actor=request.user, **data)
-        return Response(BankLineOutput(line).data)
+)
+class BankLineConfirmApi(_BankLineDecisionApi):
+    decision_input = BankLineConfirmInput
+    decide = staticmethod(services.bank_line_confirm)
 
 
-class BankLineIgnoreApi(GenericAPIView):
-    serializer_class = BankLineOutput
-    filter_backends: list = []
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="bank_lines_ignore",
         tags=TAGS,
         parameters=[LINE_ID],
@@ -255,9 +263,7 @@ class BankLineIgnoreApi(GenericAPIView):
         },
         description="Take the deposit out of the review queue, with a reason. Audited. ACCOUNTANT or ADMIN.",
     )
-    def post(self, request, line_id):
-        line = selectors.bank_line_get(user=request.user, line_id=line_id)
-        require(request.user, Action.BANK_COLLECTIONS, line.school_id)
-        data = parse(BankLineIgnoreInput, request.data)
-        line = services.bank_line_ignore(line_id=line.pk, reason=data["reason"], actor=request.user)
-        return Response(BankLineOutput(line).data)
+)
+class BankLineIgnoreApi(_BankLineDecisionApi):
+    decision_input = BankLineIgnoreInput
+    decide = staticmethod(services.bank_line_ignore)
