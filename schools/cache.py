@@ -15,7 +15,9 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import get_language
 
+from core.dates import local_today
 from core.replicas import routed_connection
 from schools.models import School
 
@@ -62,3 +64,22 @@ def cached_for_schools(
         value = compute()
         cache.set(key, value, settings.CACHE_TTL if ttl is None else ttl)
     return value
+
+
+def cached_page(request, *, namespace: str, school_ids: Iterable[UUID] | None, compute: Callable[[], T]) -> T:
+    """A page of a list, cached like a statement: under the versions of the schools it shows.
+
+    The request's absolute URL names the page (filters, search, ordering, page number, and the host
+    its links point to); the day is in the key because statuses are derived with it, the language
+    because a page may hold translated words. A write bumps the schools it touches, so a read after
+    it computes a new key. For lists whose every row belongs to one of `school_ids`.
+    """
+    school_ids = None if school_ids is None else sorted(school_ids)
+    return cached_for_schools(
+        namespace=namespace,
+        school_ids=school_ids,
+        # The versions token sums the schools' versions: the ids say whose they are.
+        params={"schools": school_ids, "url": request.build_absolute_uri(), "today": local_today(),
+                "language": get_language()},
+        compute=compute,
+    )

@@ -30,8 +30,9 @@ from core.api import output_body, parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.idempotency import idempotent_response
 from core.openapi import error_responses, uuid_path_parameter
+from schools.cache import cached_page
 from students.selectors import student_get
-from users.access import Action, require
+from users.access import Action, require, user_school_ids
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -65,10 +66,14 @@ class _InvoiceListing:
     ordering = ["-due_date", "-number"]
 
     def _page(self, invoices):
-        page = self.paginate_queryset(
-            self.filter_queryset(invoices).prefetch_related(selectors.invoice_lines_prefetch())
-        )
-        return self.get_paginated_response(InvoiceOutput(page, many=True).data)
+        def compute():
+            page = self.paginate_queryset(
+                self.filter_queryset(invoices).prefetch_related(selectors.invoice_lines_prefetch())
+            )
+            return self.get_paginated_response(InvoiceOutput(page, many=True).data).data
+
+        return Response(cached_page(self.request, namespace="billing.invoice-page",
+                                    school_ids=user_school_ids(self.request.user), compute=compute))
 
 
 class _PaymentListing:
@@ -81,8 +86,12 @@ class _PaymentListing:
     ordering = ["-payment_date", "-number"]
 
     def _page(self, payments):
-        page = self.paginate_queryset(self.filter_queryset(payments))
-        return self.get_paginated_response(PaymentOutput(page, many=True).data)
+        def compute():
+            page = self.paginate_queryset(self.filter_queryset(payments))
+            return self.get_paginated_response(PaymentOutput(page, many=True).data).data
+
+        return Response(cached_page(self.request, namespace="billing.payment-page",
+                                    school_ids=user_school_ids(self.request.user), compute=compute))
 
 
 # One row, or a short list that is not paged: no query filters. (A comment, not a docstring:

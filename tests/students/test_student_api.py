@@ -421,7 +421,7 @@ def test_student_invoices_runs_a_bounded_number_of_queries(school, student, djan
     for _ in range(25):
         InvoiceFactory(student=student)
     client = authenticated_client(member(school, Role.VIEWER))
-    with django_assert_max_num_queries(5):  # memberships, student, count, page, lines
+    with django_assert_max_num_queries(6):  # memberships, student, school versions, count, page, lines
         response = client.get(f"/api/v1/students/{student.pk}/invoices?page_size=100")
     assert response.status_code == 200
     assert response.json()["count"] == 25

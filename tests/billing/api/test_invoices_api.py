@@ -168,11 +168,16 @@ def test_list_runs_a_fixed_number_of_queries(viewer, school, django_assert_max_n
     for _ in range(25):
         InvoiceFactory(student__school=school)
 
-    with django_assert_max_num_queries(4):  # roles, count, page (students joined), lines
+    with django_assert_max_num_queries(5):  # roles, school versions, count, page (students joined), lines
         response = viewer.get(URL, {"page_size": 100})
     assert response.status_code == 200
-
     assert response.data["count"] == 25
+
+    # The same page again comes from the cache: the roles and the schools' versions only.
+    with django_assert_max_num_queries(2):
+        again = viewer.get(URL, {"page_size": 100})
+    assert again.status_code == 200
+    assert again.data == response.data
 
 
 def test_platform_admin_sees_every_school(admin_user, school, other_school):

@@ -246,11 +246,17 @@ def test_payment_list_runs_a_fixed_number_of_queries(viewer, school, django_asse
     for _ in range(20):
         paid(InvoiceFactory(student__school=school), "10.00")
 
-    with django_assert_max_num_queries(4):  # roles, count, page (invoice and student joined), allocations
+    # roles, school versions, count, page (invoice and student joined), allocations
+    with django_assert_max_num_queries(5):
         response = viewer.get(URL, {"page_size": 100})
     assert response.status_code == 200
-
     assert response.data["count"] == 20
+
+    # The same page again comes from the cache: the roles and the schools' versions only.
+    with django_assert_max_num_queries(2):
+        again = viewer.get(URL, {"page_size": 100})
+    assert again.status_code == 200
+    assert again.data == response.data
 
 
 def test_retrieve_a_payment(viewer, invoice):
@@ -278,10 +284,8 @@ def test_payments_of_an_invoice(viewer, invoice, school, django_assert_max_num_q
     second = paid(invoice, "200.00", payment_date=datetime.date(2026, 2, 1))
     paid(InvoiceFactory(student__school=school), "10.00")
 
-    with django_assert_max_num_queries(5):  # roles, invoice, count, page, allocations
+    with django_assert_max_num_queries(6):  # roles, invoice, school versions, count, page, allocations
         response = viewer.get(f"{URL}/invoice/{invoice.pk}")
-    assert response.status_code == 200
-
     assert response.status_code == 200
     assert [row["id"] for row in response.data["results"]] == [str(second.pk), str(first.pk)]
     assert viewer.get(f"{URL}/invoice/{invoice.pk}/").data["count"] == 2
