@@ -147,7 +147,7 @@ class InvoiceListApi(_InvoiceListing, GenericAPIView):
             actor=request.user,
             checked_for=request.user,
         )
-        return Response(InvoiceOutput(invoice).data, status=status.HTTP_201_CREATED)
+        return Response(output_body(InvoiceOutput, invoice), status=status.HTTP_201_CREATED)
 
 
 INVOICE_UPDATE_ERRORS = {

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from billing.api.serializers import InvoiceOutput
 from billing.models import Invoice, InvoiceStatus
 from core.dates import local_today
 from tests.conftest import authenticated_client, member
@@ -239,6 +240,8 @@ def test_accountant_issues_an_invoice(accountant, accountant_user, student):
     invoice = Invoice.objects.get(pk=response.data["id"])
     assert invoice.school_id == student.school_id
     assert invoice.number == response.data["number"]
+    # The view renders through core.api.output_body (fields built once per process): the same body.
+    assert response.data == InvoiceOutput(Invoice.objects.with_current_status().get(pk=invoice.pk)).data
 
 
 def test_invoice_with_a_past_due_date_is_issued_overdue(accountant, student):
