@@ -33,6 +33,7 @@ from banking.exceptions import (
 from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, CsvProfile, Currency
 from banking.parsers import CSV_PROFILES, ParsedLine, mapping_errors, normalize_name, parse_statement
 from core.money import ZERO
+from core.unchanged import changes_apply
 from schools.exceptions import SchoolInactive
 from schools.models import School
 from users.models import User
@@ -128,8 +129,7 @@ def bank_account_update(*, account_id: UUID, actor: User | None = None, **change
         profile = changes.get("csv_profile", account.csv_profile)
         mapping = changes.get("csv_mapping", account.csv_mapping if profile == CsvProfile.CUSTOM else None)
         changes["csv_profile"], changes["csv_mapping"] = profile, csv_profile_check(profile, mapping)
-    for name, value in changes.items():
-        setattr(account, name, value)
+    changes_apply(account, changes)
     account.save(update_fields=[*changes, "updated_at"])
     return account
 

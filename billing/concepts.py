@@ -94,23 +94,21 @@ def fee_concept_create(*, school_id, code: str, name: str, kind: str, deductible
 def fee_concept_update(*, concept_id, actor=None, school_id=None, **changes):
     """Rename, re-flag or (de)activate a concept; only the fields given change. Its lines keep
     pointing at it. Locks the row. Raises NotFound, DuplicateCode (409), ValidationError."""
-    from django.core.exceptions import ValidationError
     from django.db import IntegrityError, transaction
 
     from billing.models import FeeConcept
     from core.rows import row_get
+    from core.unchanged import changes_apply, fixed_field_check
 
     with transaction.atomic():
         concept = row_get(FeeConcept, concept_id, lock=True)
-        if school_id is not None and school_id != concept.school_id:
-            raise ValidationError({"school_id": [_("A concept never changes school.")]})
+        fixed_field_check(concept, "school_id", school_id, _("A concept never changes school."))
         unknown = set(changes) - {"code", "name", "kind", "deductible", "is_active"}
         if unknown:
             raise TypeError(f"not editable: {sorted(unknown)}")
         if "code" in changes:
             changes["code"] = changes["code"].strip().upper()
-        for field, value in changes.items():
-            setattr(concept, field, value)
+        changes_apply(concept, changes)
         try:
             with transaction.atomic():
                 concept.save()

@@ -12,6 +12,8 @@ null).
 from enum import Enum
 from typing import Literal
 
+from django.core.exceptions import ValidationError
+
 
 class _Unchanged(Enum):
     UNCHANGED = "unchanged"
@@ -36,3 +38,10 @@ def changes_apply(instance, changes: dict) -> list[str]:
     for field in changed:
         setattr(instance, field, changes[field])
     return changed
+
+
+def fixed_field_check(instance, field: str, value, message) -> None:
+    """An update may repeat a field that never changes (a row's school, a discount's student), as a
+    client sending the row back does; another value is a 400 on that field, not a silent no-op."""
+    if value is not None and value is not UNCHANGED and value != getattr(instance, field):
+        raise ValidationError({field: [message]})

@@ -3,12 +3,11 @@ family statements and student lists show the family's name and reference."""
 
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy
 
 from core.rows import row_get
-from core.unchanged import UNCHANGED, Unchanged, changes_apply, given
+from core.unchanged import UNCHANGED, Unchanged, changes_apply, fixed_field_check, given
 from families.models import Family, FamilyReferenceCounter
 from families.validators import normalise_rfc, reference_from_number
 from schools.exceptions import SchoolInactive
@@ -109,8 +108,7 @@ def family_update(
         tax_zip=tax_zip, cfdi_use=cfdi_use, reminders_opt_out=reminders_opt_out, is_active=is_active,
     )
     family = row_get(Family, family_id, lock=True)
-    if school_id is not None and school_id != family.school_id:
-        raise ValidationError({"school_id": [gettext_lazy("A family cannot move to another school.")]})
+    fixed_field_check(family, "school_id", school_id, gettext_lazy("A family cannot move to another school."))
     if "rfc" in changes:
         changes["rfc"] = normalise_rfc(changes["rfc"])
     changed = changes_apply(family, changes)

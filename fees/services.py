@@ -20,7 +20,7 @@ from billing.concepts import ConceptKind, fee_concept_default
 from billing.models import FeeConcept
 from core.money import MAX_AMOUNT, ZERO, to_money
 from core.rows import row_get
-from core.unchanged import UNCHANGED, Unchanged, given
+from core.unchanged import UNCHANGED, Unchanged, changes_apply, fixed_field_check, given
 from families.models import Family
 from fees.calendar import school_year_periods
 from fees.exceptions import (
@@ -162,10 +162,8 @@ def school_year_update(
         is_active=is_active,
     )
     year = row_get(SchoolYear, school_year_id, lock=True)
-    if school_id is not None and school_id != year.school_id:
-        raise ValidationError({"school_id": [gettext_lazy("A school year never changes school.")]})
-    for field, value in changes.items():
-        setattr(year, field, value)
+    fixed_field_check(year, "school_id", school_id, gettext_lazy("A school year never changes school."))
+    changes_apply(year, changes)
     _school_year_check(year)
     _save_unique(year)
     return year
@@ -310,10 +308,8 @@ def fee_plan_update(
     issued: invoices copy their lines. Locks the plan row. Raises NotFound, DuplicateName,
     ValidationError (a plan never moves to another school year). Safe to retry."""
     plan = row_get(FeePlan, plan_id, lock=True)
-    if school_year_id is not None and school_year_id != plan.school_year_id:
-        raise ValidationError(
-            {"school_year_id": [gettext_lazy("A plan never moves to another school year.")]}
-        )
+    fixed_field_check(plan, "school_year_id", school_year_id,
+                      gettext_lazy("A plan never moves to another school year."))
     if name is not None:
         plan.name = name
     if grades is not None:
@@ -382,8 +378,8 @@ def enrollment_update(
     enrollment = row_get(
         Enrollment.objects.select_for_update(of=("self",)).select_related("school_year"), enrollment_id
     )
-    if student_id is not None and student_id != enrollment.student_id:
-        raise ValidationError({"student_id": [gettext_lazy("An enrollment never changes student.")]})
+    fixed_field_check(enrollment, "student_id", student_id,
+                      gettext_lazy("An enrollment never changes student."))
     if plan_id is not None and plan_id != enrollment.plan_id:
         plan = FeePlan.objects.filter(pk=plan_id, school_year_id=enrollment.school_year_id).first()
         if plan is None:
@@ -521,16 +517,13 @@ def discount_update(
         valid_to=valid_to, reason=reason, early_payment_day=early_payment_day, is_active=is_active,
     )
     discount = row_get(Discount, discount_id, lock=True)
-    if student_id is not None and student_id != discount.student_id:
-        raise ValidationError({"student_id": [gettext_lazy("A discount never changes student.")]})
-    if family_id is not None and family_id != discount.family_id:
-        raise ValidationError({"family_id": [gettext_lazy("A discount never changes family.")]})
+    fixed_field_check(discount, "student_id", student_id, gettext_lazy("A discount never changes student."))
+    fixed_field_check(discount, "family_id", family_id, gettext_lazy("A discount never changes family."))
     if changes.get("percent") is not None and "amount" not in changes:
         changes["amount"] = None
     if changes.get("amount") is not None and "percent" not in changes:
         changes["percent"] = None
-    for field, value in changes.items():
-        setattr(discount, field, value)
+    changes_apply(discount, changes)
     _discount_check(discount)
     discount.save()
     return discount
@@ -615,10 +608,8 @@ def late_fee_policy_update(
     changes = given(grace_days=grace_days, tiers=tiers, cap=cap, concept_kinds=concept_kinds,
                     is_active=is_active)
     policy = row_get(LateFeePolicy, policy_id, lock=True)
-    if school_id is not None and school_id != policy.school_id:
-        raise ValidationError({"school_id": [gettext_lazy("A policy never changes school.")]})
-    for field, value in changes.items():
-        setattr(policy, field, value)
+    fixed_field_check(policy, "school_id", school_id, gettext_lazy("A policy never changes school."))
+    changes_apply(policy, changes)
     _policy_check(policy)
     _policy_save(policy)
     return policy

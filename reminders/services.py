@@ -39,6 +39,7 @@ from billing import rules
 from billing.models import Invoice
 from core.dates import local_today
 from core.exceptions import DomainError
+from core.unchanged import changes_apply
 from families.models import Family
 from reminders import channels, profeco, templates
 from reminders.models import (
@@ -201,8 +202,7 @@ def policy_update(*, policy_id: UUID, actor: User | None = None, **changes) -> R
     merged = {name: changes.get(name, getattr(policy, name))
               for name in ("language", "text_source", "suspension_notice_days")}
     _check_settings(**merged)
-    for name, value in changes.items():
-        setattr(policy, name, value)
+    changes_apply(policy, changes)
     policy.save()
     return policy
 

@@ -4,13 +4,12 @@ statements show student names and count total and active students."""
 from datetime import date
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import NotFound
 from core.rows import row_get
-from core.unchanged import UNCHANGED, Unchanged, changes_apply, given
+from core.unchanged import UNCHANGED, Unchanged, changes_apply, fixed_field_check, given
 from families.exceptions import FamilyInactive, FamilyOfAnotherSchool
 from families.models import Family
 from families.validators import normalise_curp
@@ -97,16 +96,8 @@ def student_update(
                     enrolled_at=enrolled_at, is_active=is_active, family_id=family_id, curp=curp,
                     level=level)
     student = row_get(Student, student_id, lock=True)
-    if school_id not in (UNCHANGED, None) and school_id != student.school_id:
-        raise ValidationError(
-            {
-                "school_id": [
-                    gettext_lazy(
-                        "A student cannot move to another school; enrol them there as a new student."
-                    )
-                ]
-            }
-        )
+    fixed_field_check(student, "school_id", school_id, gettext_lazy(
+        "A student cannot move to another school; enrol them there as a new student."))
     if "curp" in changes:
         changes["curp"] = normalise_curp(changes["curp"])
     changed = changes_apply(student, changes)
