@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="measure.py's --only (the load always runs whole)")
     parser.add_argument("--measure-only", action="store_true",
                         help="keep the database and manifest of the last run: measure the reads again")
-    parser.add_argument("--out", default=str(BASE_DIR / "bench" / "out" / "side_by_side"))
+    parser.add_argument("--out", default=str(BASE_DIR / "bench" / "results" / "side_by_side"))
     opts = parser.parse_args(argv)
 
     out = Path(opts.out)
