@@ -6,14 +6,13 @@ or an invoice, and becomes at most one payment (`payment` is one-to-one, and a M
 exactly a line with a payment: a CHECK constraint says so).
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from billing.models import AuditHistory
-from core.models import BaseModel
+from core.models import ActorField, BaseModel
 from core.money import MoneyField
 
 
@@ -96,14 +95,7 @@ class BankStatement(BaseModel):
     file_name = models.CharField(_("file name"), max_length=255)
     file_sha256 = models.CharField(max_length=64, editable=False)
     format = models.CharField(_("format"), max_length=10, choices=StatementFormat.choices)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("imported by"),
-    )
+    imported_by = ActorField(_("imported by"))
     period_start = models.DateField(_("first line"), null=True, blank=True)
     period_end = models.DateField(_("last line"), null=True, blank=True)
     lines_read = models.PositiveIntegerField(_("lines read"), default=0)
@@ -173,14 +165,7 @@ class BankLine(BaseModel):
         verbose_name=_("suggested family"),
     )
     match_note = models.CharField(_("matching"), max_length=255, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = ActorField(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     ignore_reason = models.CharField(_("reason ignored"), max_length=255, blank=True)
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +6,7 @@ from simple_history.models import HistoricalRecords
 from billing import rules
 from billing.concepts import ConceptKind
 from billing.querysets import InvoiceQuerySet, InvoiceStatus, PaymentQuerySet
-from core.models import BaseModel
+from core.models import ActorField, BaseModel
 from core.money import ZERO, MoneyField
 
 __all__ = [
@@ -61,10 +60,7 @@ class Invoice(BaseModel):
         editable=False,
     )
     description = models.CharField(_("description"), max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
-    )
+    created_by = ActorField(_("created by"))
     # Pronto pago: paid by this day, `early_payment_amount` settles the invoice (the difference
     # is credited by a credit note in the payment's transaction).
     early_payment_until = models.DateField(
@@ -145,7 +141,29 @@ class Invoice(BaseModel):
         return rules.invoice_pending_amount(self)
 
 
-class Payment(BaseModel):
+class ImmutableRecord(BaseModel):
+    """A money record that is written once and never changed or deleted through the ORM (a
+    correction is another record); billing 0006 refuses it in SQL too. Services change a payment's
+    running figures with a conditional update, never with save()."""
+
+    class Meta:
+        abstract = True
+
+    def immutable_error(self) -> Exception:
+        from billing.exceptions import RecordImmutable
+
+        return RecordImmutable()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise self.immutable_error()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise self.immutable_error()
+
+
+class Payment(ImmutableRecord):
     """Money received. Immutable: never updated, never deleted, never edited to correct it.
 
     A payment is applied to invoices by its allocations: one, to `invoice`, for a payment against
@@ -178,10 +196,7 @@ class Payment(BaseModel):
     payment_date = models.DateField(_("payment date"))
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("registered by"),
-    )
+    created_by = ActorField(_("registered by"))
 
     objects = PaymentQuerySet.as_manager()
     history = HistoricalRecords(bases=[AuditHistory], excluded_fields=["updated_at"])
@@ -227,37 +242,10 @@ class Payment(BaseModel):
             return ZERO
         return self.amount - self.allocated_amount - self.refunded_amount
 
-    def save(self, *args, **kwargs):
+    def immutable_error(self) -> Exception:
         from billing.exceptions import PaymentImmutable
 
-        if not self._state.adding:
-            raise PaymentImmutable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        from billing.exceptions import PaymentImmutable
-
-        raise PaymentImmutable()
-
-
-class ImmutableRecord(BaseModel):
-    """A money record that is written once and never changed or deleted (a correction is another
-    record). Refused here for the ORM; billing 0006 refuses it in SQL too."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        from billing.exceptions import RecordImmutable
-
-        if not self._state.adding:
-            raise RecordImmutable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        from billing.exceptions import RecordImmutable
-
-        raise RecordImmutable()
+        return PaymentImmutable()
 
 
 class Allocation(ImmutableRecord):
@@ -299,10 +287,7 @@ class CreditNote(ImmutableRecord):
     # The school's date when it was issued (TIME_ZONE): where statements and reports place it.
     issue_date = models.DateField(_("issue date"))
     reason = models.CharField(_("reason"), max_length=255)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("issued by"),
-    )
+    created_by = ActorField(_("issued by"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -340,10 +325,7 @@ class PaymentReversal(ImmutableRecord):
     reason = models.CharField(_("reason"), max_length=20, choices=ReversalReason.choices)
     note = models.CharField(_("note"), max_length=255, blank=True)
     reversal_date = models.DateField(_("reversal date"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("reversed by"),
-    )
+    created_by = ActorField(_("reversed by"))
 
     class Meta:
         ordering = ["-reversal_date", "-created_at"]
@@ -375,10 +357,7 @@ class Refund(ImmutableRecord):
     refund_date = models.DateField(_("refund date"))
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("refunded by"),
-    )
+    created_by = ActorField(_("refunded by"))
 
     class Meta:
         ordering = ["-refund_date", "-created_at"]

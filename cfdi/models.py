@@ -5,12 +5,11 @@ recorded, by cfdi.services, and stamped by a background job (cfdi.tasks), so not
 waits for the PAC.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel
+from core.models import ActorField, BaseModel
 from core.money import MoneyField
 from families.validators import validate_rfc, validate_tax_regime, validate_tax_zip
 
@@ -141,14 +140,7 @@ class Document(BaseModel):
     )
     replacement_uuid = models.CharField(_("replacement UUID"), max_length=36, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("issued by"),
-    )
+    created_by = ActorField(_("issued by"))
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,6 +15,26 @@ class BaseModel(models.Model):
         abstract = True
 
 
+class ActorField(models.ForeignKey):
+    """The staff user who did something to the row (issued, registered, approved, decided it):
+    never deleted while the row names them (the audit), empty when a command or a job did it.
+
+    Migrations see the plain ForeignKey it stands for, as with core.money.MoneyField.
+    """
+
+    def __init__(self, verbose_name=None, **kwargs):
+        kwargs.setdefault("to", settings.AUTH_USER_MODEL)
+        kwargs.setdefault("on_delete", models.PROTECT)
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("related_name", "+")
+        super().__init__(verbose_name=verbose_name, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ForeignKey", args, kwargs
+
+
 class IdempotencyRecord(BaseModel):
     """The first answer to a write sent with an `Idempotency-Key` header.
 

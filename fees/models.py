@@ -7,12 +7,11 @@ something may refer to are never deleted, only deactivated (`is_active`).
 
 from datetime import date
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel
+from core.models import ActorField, BaseModel
 from core.money import MoneyField
 
 
@@ -197,10 +196,7 @@ class Discount(BaseModel):
     reason = models.CharField(_("reason"), max_length=255)
     # Pronto pago: paid on or before this day of the due month.
     early_payment_day = models.PositiveSmallIntegerField(_("early payment day"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("approved by"),
-    )
+    approved_by = ActorField(_("approved by"))
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -281,10 +277,7 @@ class BillingRun(BaseModel):
         "schools.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
     )
     period = models.CharField(_("period"), max_length=7)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("run by"),
-    )
+    created_by = ActorField(_("run by"))
     students = models.PositiveIntegerField(_("students billed"), default=0)
     invoices_created = models.PositiveIntegerField(_("invoices issued"), default=0)
     lines_created = models.PositiveIntegerField(_("lines"), default=0)
@@ -310,10 +303,7 @@ class LateFeeRun(BaseModel):
         "schools.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
     )
     as_of = models.DateField(_("as of"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("run by"),
-    )
+    created_by = ActorField(_("run by"))
     surcharges_created = models.PositiveIntegerField(_("recargos charged"), default=0)
     total_amount = MoneyField(_("total"), default=0)
     duration_ms = models.PositiveIntegerField(default=0)

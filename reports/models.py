@@ -76,9 +76,8 @@ class SchoolSummary(models.Model):
         return self.school_name
 
 
-class InvoiceDetail(_SchoolRow):
-    """One invoice with its student and school names. `status` is the stored column: read the
-    derived one through `objects.with_current_status()`, the rule billing.querysets applies."""
+class _InvoiceRow(_SchoolRow):
+    """The columns every invoice view has: the invoice's figures with its student's name."""
 
     id = models.UUIDField(primary_key=True)
     number = models.CharField(max_length=20)
@@ -92,45 +91,37 @@ class InvoiceDetail(_SchoolRow):
     credited_amount = models.DecimalField(**MONEY)
     pending_amount = models.DecimalField(**MONEY)
     due_date = models.DateField()
-    status = models.CharField(max_length=10, choices=InvoiceStatus.choices)
     description = models.CharField(max_length=255)
+
+    class Meta:
+        abstract = True
+        managed = False
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceDetail(_InvoiceRow):
+    """One invoice with its student and school names. `status` is the stored column: read the
+    derived one through `objects.with_current_status()`, the rule billing.querysets applies."""
+
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices)
     created_at = models.DateTimeField()
 
     # Same column names as billing.Invoice, so the status rule is literally the same code.
     objects = InvoiceQuerySet.as_manager()
 
-    class Meta:
-        managed = False
+    class Meta(_InvoiceRow.Meta):
         db_table = "reports_invoice_details"
 
-    def __str__(self) -> str:
-        return self.number
 
-
-class OverdueInvoice(_SchoolRow):
+class OverdueInvoice(_InvoiceRow):
     """An open invoice (not cancelled, not fully paid). The selector keeps the overdue ones."""
 
-    id = models.UUIDField(primary_key=True)
-    number = models.CharField(max_length=20)
-    student = models.ForeignKey(
-        "students.Student", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
-    )
-    student_name = models.CharField(max_length=201)
     student_email = models.CharField(max_length=254)
-    grade = models.CharField(max_length=50)
-    amount = models.DecimalField(**MONEY)
-    paid_amount = models.DecimalField(**MONEY)
-    credited_amount = models.DecimalField(**MONEY)
-    pending_amount = models.DecimalField(**MONEY)
-    due_date = models.DateField()
-    description = models.CharField(max_length=255)
 
-    class Meta:
-        managed = False
+    class Meta(_InvoiceRow.Meta):
         db_table = "reports_overdue_invoices"
-
-    def __str__(self) -> str:
-        return self.number
 
 
 class PaymentHistory(_SchoolRow):
