@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,7 @@ from accounting.documents import (
 from accounting.selectors import Period
 from billing import rules
 from billing.models import Invoice
+from core.admin_display import money_column
 from core.dates import local_today
 from core.formats import money
 from core.money import ZERO
@@ -35,7 +36,7 @@ from fees.selectors import student_discount_list
 from students.models import Student
 from students.services import student_create, student_update
 from users.access import Action, school_ids_where
-from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
+from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, row_view
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -89,6 +90,36 @@ class StatementPeriodForm(forms.Form):
         return data
 
 
+def statement_page(request, subject, *, template: str, context, pdf, filename, back_url: str):
+    """A printable statement (a student's, a family's): the period and paper chosen in the query
+    string, the page with its presets and PDF link, or the PDF itself with `?format=pdf`.
+
+    `context`, `pdf` and `filename` are accounting.documents' functions for the subject.
+    """
+    form = StatementPeriodForm(request.GET or None)
+    period, paper = Period(), "a4"
+    if form.is_bound and form.is_valid():
+        period = Period(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
+        paper = form.cleaned_data["paper"] or "a4"
+    if request.GET.get("format") == "pdf":
+        return pdf_response(pdf(subject, period=period, paper=paper, request=request),
+                            filename=filename(subject))
+    today = local_today()
+    query = request.GET.copy()
+    query["format"] = "pdf"
+    return TemplateResponse(request, template, {
+        **context(subject, period=period, paper=paper),
+        "form": form,
+        "presets": [
+            (gettext("Everything"), "", ""),
+            (gettext("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
+            (gettext("Last year"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+        ],
+        "back_url": back_url,
+        "pdf_url": f"?{query.urlencode()}",
+    })
+
+
 @admin.register(Student)
 class StudentAdmin(SchoolScopedAdmin):
     add_action = Action.STUDENT_WRITE
@@ -104,6 +135,9 @@ class StudentAdmin(SchoolScopedAdmin):
     search_help_text = _("Search by name, email, CURP, or the family's name or payment reference.")
     autocomplete_fields = ["school", "family"]
     readonly_fields = ["discounts", "created_at", "updated_at"]
+    # A student never changes school: their invoices were issued by this one.
+    create_only_fields = ["school"]
+    extra_views = [("<path:object_id>/statement/", "statement_view", "students_student_statement")]
     show_full_result_count = False
 
     def get_queryset(self, request):
@@ -118,9 +152,7 @@ class StudentAdmin(SchoolScopedAdmin):
             )
         )
 
-    @admin.display(description=_("Pending balance"), ordering="pending_value")
-    def pending_balance(self, obj):
-        return money(obj.pending_value)
+    pending_balance = money_column("pending_value", _("Pending balance"))
 
     @admin.display(description=_("Overdue"), ordering="overdue_value")
     def overdue_balance(self, obj):
@@ -159,11 +191,6 @@ class StudentAdmin(SchoolScopedAdmin):
         return format_html('<a href="{}">{}</a>',
                            reverse("admin:students_student_statement", args=[obj.pk]), gettext("Statement"))
 
-    def get_readonly_fields(self, request, obj=None):
-        # A student never changes school: their invoices were issued by this one.
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "school"] if obj is not None else readonly
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "family":
             allowed = school_ids_where(request.user, Action.STUDENT_WRITE)
@@ -191,16 +218,6 @@ class StudentAdmin(SchoolScopedAdmin):
                 saved = student_update(student_id=saved.pk, actor=request.user, is_active=False)
         self.saved_by_service(obj, saved)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/statement/",
-                self.admin_site.admin_view(self.statement_view),
-                name="students_student_statement",
-            ),
-            *super().get_urls(),
-        ]
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
@@ -208,32 +225,11 @@ class StudentAdmin(SchoolScopedAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def statement_view(self, request, object_id):
+    @row_view
+    def statement_view(self, request, student):
         """The printable account statement: period selectable, running balance, A4 or Letter."""
-        student = self.get_object(request, object_id)
-        if student is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        form = StatementPeriodForm(request.GET or None)
-        period = Period()
-        paper = "a4"
-        if form.is_bound and form.is_valid():
-            period = Period(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
-            paper = form.cleaned_data["paper"] or "a4"
-        if request.GET.get("format") == "pdf":
-            return pdf_response(student_statement_pdf(student, period=period, paper=paper, request=request),
-                                filename=statement_filename(student))
-        today = local_today()
-        query = request.GET.copy()
-        query["format"] = "pdf"
-        context = {
-            **student_statement_context(student, period=period, paper=paper),
-            "form": form,
-            "presets": [
-                (gettext("Everything"), "", ""),
-                (gettext("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
-                (gettext("Last year"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
-            ],
-            "back_url": reverse("admin:students_student_change", args=[student.pk]),
-            "pdf_url": f"?{query.urlencode()}",
-        }
-        return TemplateResponse(request, STATEMENT_TEMPLATE, context)
+        return statement_page(
+            request, student, template=STATEMENT_TEMPLATE, context=student_statement_context,
+            pdf=student_statement_pdf, filename=statement_filename,
+            back_url=reverse("admin:students_student_change", args=[student.pk]),
+        )

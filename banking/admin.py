@@ -9,20 +9,20 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.templatetags.backoffice import money
 from banking import services
 from banking.models import BankAccount, BankLine, BankLineStatus, BankStatement, StatementFormat
 from billing.models import Invoice
+from core.admin_display import money_column
 from core.audit import AuditHistoryAdmin
 from core.exceptions import DomainError
 from families.models import Family
 from users.access import Action, user_can
-from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
+from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action, row_view
 
 # --- accounts ------------------------------------------------------------------------------------
 
@@ -70,9 +70,9 @@ class BankAccountAdmin(SchoolScopedAdmin):
     list_filter = ["is_active", ("school", ScopedSchoolFilter)]
     list_select_related = ["school"]
     search_fields = ["name", "bank", "clabe"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["school", "clabe", "bank"] if obj is not None else []
+    # The bank is read from the CLABE, so both stay as the account was registered.
+    create_only_fields = ["school", "clabe", "bank"]
+    extra_views = [("<path:object_id>/import/", "import_view", "banking_bankaccount_import")]
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -109,21 +109,9 @@ class BankAccountAdmin(SchoolScopedAdmin):
             )
         self.saved_by_service(obj, saved)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/import/",
-                self.admin_site.admin_view(self.import_view),
-                name="banking_bankaccount_import",
-            ),
-            *super().get_urls(),
-        ]
-
-    def import_view(self, request, object_id):
+    @row_view
+    def import_view(self, request, account):
         """Upload a statement, then show what the import did (or why nothing was imported)."""
-        account = self.get_object(request, object_id)
-        if account is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not user_can(request.user, Action.BANK_COLLECTIONS, account.school_id):
             return HttpResponseRedirect(reverse("admin:banking_bankaccount_changelist"))
         outcome, refusal = None, None
@@ -159,6 +147,18 @@ class BankAccountAdmin(SchoolScopedAdmin):
 # --- statements ----------------------------------------------------------------------------------
 
 
+# What an import counted, as the import's summary tells it.
+_IMPORT_COUNTS = [
+    "lines_read",
+    "imported",
+    "duplicates",
+    "skipped",
+    "matched",
+    "suggested",
+    "unmatched",
+]
+
+
 @admin.register(BankStatement)
 class BankStatementAdmin(SchoolScopedAdmin):
     list_display = [
@@ -167,13 +167,7 @@ class BankStatementAdmin(SchoolScopedAdmin):
         "format",
         "created_at",
         "imported_by",
-        "lines_read",
-        "imported",
-        "duplicates",
-        "skipped",
-        "matched",
-        "suggested",
-        "unmatched",
+        *_IMPORT_COUNTS,
         "total",
         "lines_link",
     ]
@@ -187,13 +181,7 @@ class BankStatementAdmin(SchoolScopedAdmin):
         "imported_by",
         "period_start",
         "period_end",
-        "lines_read",
-        "imported",
-        "duplicates",
-        "skipped",
-        "matched",
-        "suggested",
-        "unmatched",
+        *_IMPORT_COUNTS,
         "total_deposits",
         "skipped_lines",
         "created_at",
@@ -203,9 +191,7 @@ class BankStatementAdmin(SchoolScopedAdmin):
     def has_add_permission(self, request):
         return False  # imported from the bank account's page
 
-    @admin.display(description=_("Deposits"), ordering="total_deposits")
-    def total(self, obj):
-        return money(obj.total_deposits)
+    total = money_column("total_deposits", _("Deposits"))
 
     @admin.display(description=_("Lines"))
     def lines_link(self, obj):
@@ -273,6 +259,7 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     ordering = ["-date", "line_number"]
     actions = ["confirm_suggestions"]
     change_form_template = "admin/banking/bankline/change_form.html"
+    extra_views = [("<path:object_id>/decide/", "decide_view", "banking_bankline_decide")]
     readonly_fields = [
         "date",
         "amount",
@@ -296,9 +283,7 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     def has_add_permission(self, request):
         return False  # lines come from statements
 
-    @admin.display(description=_("Amount"), ordering="amount")
-    def amount_display(self, obj):
-        return money(obj.amount)
+    amount_display = money_column("amount", _("Amount"))
 
     @admin.display(description=_("Description"))
     def short_description(self, obj):
@@ -351,16 +336,6 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         for text in refused:
             self.message_user(request, text, level=messages.ERROR)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="banking_bankline_decide",
-            ),
-            *super().get_urls(),
-        ]
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         line = self.get_object(request, object_id)
         context = dict(extra_context or {})
@@ -376,11 +351,9 @@ class BankLineAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             )
         return super().change_view(request, object_id, form_url, context)
 
-    def decide_view(self, request, object_id):
+    @row_view
+    def decide_view(self, request, line):
         """POST from the line's page: confirm the suggestion, assign to an invoice, or ignore."""
-        line = self.get_object(request, object_id)
-        if line is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         back = reverse("admin:banking_bankline_change", args=[line.pk])
         if request.method != "POST" or not user_can(request.user, Action.BANK_COLLECTIONS, line.school_id):
             return HttpResponseRedirect(back)

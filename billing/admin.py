@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -24,6 +24,7 @@ from billing import rules, services
 from billing.display import status_badge, status_label
 from billing.documents import RECEIPT_TEMPLATE, receipt_context, receipt_filename, receipt_pdf
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from core.admin_display import money_column
 from core.audit import AuditHistoryAdmin
 from core.csv_export import counted_values, csv_response
 from core.dates import local_today
@@ -33,14 +34,21 @@ from core.idempotency import form_submission_claim
 from core.money import MAX_AMOUNT, ZERO
 from core.pdf import pdf_response
 from users.access import Action, user_can
-from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action
+from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, required_action, row_view
+
+
+def money_field(label, **kwargs) -> forms.DecimalField:
+    """A positive amount in cents, typed in a number box (the desks' payment forms)."""
+    attrs = {"step": "0.01", "min": "0.01", **kwargs.pop("attrs", {})}
+    return forms.DecimalField(label=label, max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
+                              widget=forms.NumberInput(attrs=attrs), **kwargs)
 
 
 class PaymentRegisterForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
-    )
+    """A payment at the desk: shape only (a positive amount, a past date); whether it may be
+    recorded is the service's to say, and its refusals are shown on the form."""
+
+    amount = money_field(_("Amount"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
     payment_date = forms.DateField(
         label=_("Payment date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -68,6 +76,17 @@ class PaymentRegisterForm(forms.Form):
         if day is not None and day > local_today():
             raise forms.ValidationError(gettext("A payment cannot be dated in the future."))
         return day
+
+    def was_sent_before(self, request, *, scope: str) -> bool:
+        """True, with a warning for the user, when an earlier POST of this rendered form claimed its
+        token. Call it inside the payment's transaction (core.idempotency.form_submission_claim)."""
+        token = self.cleaned_data["submission"]
+        if not token or form_submission_claim(request.user, token, scope=scope):
+            return False
+        messages.warning(
+            request, gettext("This payment form was already submitted; nothing was recorded again.")
+        )
+        return True
 
 
 # --- list filters ---------------------------------------------------------------------------
@@ -163,6 +182,9 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     ordering = ["-due_date", "-number"]
     actions = ["cancel_selected", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
+    extra_views = [
+        ("<path:object_id>/register-payment/", "register_payment_view", "billing_invoice_register_payment"),
+    ]
     show_full_result_count = False
 
     # --- list ---------------------------------------------------------------------------------
@@ -179,21 +201,15 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     def student_name(self, obj):
         return obj.student.full_name
 
-    @admin.display(description=_("Amount"), ordering="amount")
-    def amount_display(self, obj):
-        return money(obj.amount)
+    amount_display = money_column("amount", _("Amount"))
 
     @admin.display(description=_("Due date"), ordering="due_date")
     def due(self, obj):
         return date_format(obj.due_date, "SHORT_DATE_FORMAT")
 
-    @admin.display(description=_("Paid"), ordering="paid_amount")
-    def paid_display(self, obj):
-        return money(obj.paid_amount)
+    paid_display = money_column("paid_amount", _("Paid"))
 
-    @admin.display(description=_("Pending"), ordering="pending_value")
-    def pending(self, obj):
-        return money(obj.pending_value)
+    pending = money_column("pending_value", _("Pending"))
 
     @admin.display(description=_("Status"), ordering="current_status")
     def status_badge(self, obj):
@@ -306,16 +322,6 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             )
         self.saved_by_service(obj, saved)
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/register-payment/",
-                self.admin_site.admin_view(self.register_payment_view),
-                name="billing_invoice_register_payment",
-            ),
-            *super().get_urls(),
-        ]
-
     def change_view(self, request, object_id, form_url="", extra_context=None, payment_form=None):
         invoice = self.get_object(request, object_id)
         if invoice is None:
@@ -343,11 +349,9 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             "student_url": reverse("admin:students_student_change", args=[invoice.student_id]),
         }
 
-    def register_payment_view(self, request, object_id):
+    @row_view
+    def register_payment_view(self, request, invoice):
         """POST from the invoice page: record the payment through the service, or show why not."""
-        invoice = self.get_object(request, object_id)
-        if invoice is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         change_url = reverse("admin:billing_invoice_change", args=[invoice.pk])
         if request.method != "POST" or not user_can(request.user, Action.PAYMENT_RECORD, invoice.school_id):
             return HttpResponseRedirect(change_url)
@@ -356,13 +360,7 @@ class InvoiceAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
             data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    if data["submission"] and not form_submission_claim(
-                        request.user, data["submission"], scope="admin.payment_register"
-                    ):
-                        self.message_user(
-                            request, gettext("This payment form was already submitted; nothing was recorded "
-                                             "again."), level=messages.WARNING,
-                        )
+                    if form.was_sent_before(request, scope="admin.payment_register"):
                         return HttpResponseRedirect(change_url)
                     payment = services.payment_record(
                         invoice_id=invoice.pk, amount=data["amount"], method=data["method"],
@@ -425,6 +423,7 @@ class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
     readonly_fields = fields
     show_full_result_count = False
     change_form_template = "admin/billing/payment/change_form.html"
+    extra_views = [("<path:object_id>/receipt/", "receipt_view", "billing_payment_receipt")]
 
     def has_add_permission(self, request):
         return False  # registered from the invoice or family page, through the services
@@ -448,24 +447,12 @@ class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
                                reverse("admin:families_family_change", args=[obj.family_id]), obj.family.name)
         return obj.invoice.student.full_name
 
-    @admin.display(description=_("Amount"), ordering="amount")
-    def amount_display(self, obj):
-        return money(obj.amount)
+    amount_display = money_column("amount", _("Amount"))
 
     @admin.display(description=_("Receipt"))
     def receipt_link(self, obj):
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>',
                            reverse("admin:billing_payment_receipt", args=[obj.pk]), gettext("Print"))
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/receipt/",
-                self.admin_site.admin_view(self.receipt_view),
-                name="billing_payment_receipt",
-            ),
-            *super().get_urls(),
-        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
@@ -475,10 +462,8 @@ class PaymentAdmin(AuditHistoryAdmin, SchoolScopedAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def receipt_view(self, request, object_id):
-        payment = self.get_object(request, object_id)
-        if payment is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+    @row_view
+    def receipt_view(self, request, payment):
         if request.GET.get("format") == "pdf":
             return pdf_response(receipt_pdf(payment, request=request), filename=receipt_filename(payment))
         context = {

@@ -9,7 +9,7 @@ sit on each document.
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -117,6 +117,10 @@ class DocumentAdmin(SchoolScopedAdmin):
     raw_id_fields = ["invoice", "payment", "related"]
     exclude = ["xml", "claimed_until"]
     actions = ["stamp_drafts", "cancel_02", "cancel_03"]
+    extra_views = [
+        ("<path:object_id>/xml/", "xml_view", "cfdi_document_xml"),
+        ("<path:object_id>/pdf/", "pdf_view", "cfdi_document_pdf"),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("xml")
@@ -136,17 +140,6 @@ class DocumentAdmin(SchoolScopedAdmin):
             reverse("admin:cfdi_document_xml", args=[obj.pk]),
             reverse("admin:cfdi_document_pdf", args=[obj.pk]),
         )
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/xml/", self.admin_site.admin_view(self.xml_view), name="cfdi_document_xml"
-            ),
-            path(
-                "<path:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="cfdi_document_pdf"
-            ),
-            *super().get_urls(),
-        ]
 
     def _document(self, request, object_id):
         return self.get_queryset(request).defer(None).filter(pk=object_id).first() if object_id else None

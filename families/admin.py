@@ -6,9 +6,6 @@ services (billing.credit.family_payment_record): this module only collects input
 services' answers and says their refusals in the staff's language.
 """
 
-import uuid
-from datetime import date
-
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -16,7 +13,7 @@ from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subque
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -27,22 +24,20 @@ from accounting.documents import (
     family_statement_filename,
     family_statement_pdf,
 )
-from accounting.selectors import Period
-from backoffice.admin import StatementPeriodForm
+from backoffice.admin import statement_page
 from billing import rules, selectors
+from billing.admin import PaymentRegisterForm, money_field
 from billing.credit import AllocationRequest, family_payment_record
 from billing.models import Invoice, PaymentMethod
-from core.dates import local_today
+from core.admin_display import money_column
 from core.exceptions import DomainError
 from core.formats import money
-from core.idempotency import form_submission_claim
-from core.money import MAX_AMOUNT, ZERO
-from core.pdf import pdf_response
+from core.money import ZERO
 from families.models import Family
 from families.services import family_create, family_update
 from students.models import Student
 from users.access import Action, user_can
-from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
+from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter, row_view
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 OLDEST_FIRST, AS_CHOSEN = "oldest", "chosen"
@@ -73,24 +68,15 @@ def _pending_expression() -> Coalesce:
     return Coalesce(Subquery(owed, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
 
 
-class FamilyPaymentForm(forms.Form):
+class FamilyPaymentForm(PaymentRegisterForm):
     """One deposit for the whole family: oldest due date first, or the amounts typed per invoice.
 
-    Shape only (a positive amount, two decimals, a past date); what may be allocated where is the
-    service's to say (billing.credit.family_payment_record), and its refusals are shown here.
+    What may be allocated where is the service's to say (billing.credit.family_payment_record).
     """
 
-    amount = forms.DecimalField(
-        label=_("Amount received"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
-    )
+    amount = money_field(_("Amount received"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices,
                                initial=PaymentMethod.BANK_TRANSFER)
-    payment_date = forms.DateField(
-        label=_("Payment date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Empty: today."),
-    )
-    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
     mode = forms.ChoiceField(
         label=_("Apply the payment"), widget=forms.RadioSelect, initial=OLDEST_FIRST,
         choices=[
@@ -98,19 +84,13 @@ class FamilyPaymentForm(forms.Form):
             (AS_CHOSEN, _("As typed below, invoice by invoice; the rest becomes credit")),
         ],
     )
-    # One token per rendered form (as the invoice payment form): a second POST of the same form
-    # finds it used and records nothing.
-    submission = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args, invoices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["submission"] = uuid.uuid4().hex
         self.invoices = list(invoices)
         for invoice in self.invoices:
-            self.fields[self.allocation_field(invoice.pk)] = forms.DecimalField(
-                label=invoice.number, required=False, max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
-                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "class": "bo-alloc"}),
+            self.fields[self.allocation_field(invoice.pk)] = money_field(
+                invoice.number, required=False, attrs={"class": "bo-alloc"}
             )
 
     @staticmethod
@@ -120,18 +100,6 @@ class FamilyPaymentForm(forms.Form):
     def invoice_rows(self):
         """(invoice, its amount field) for the template, in the order a payment spends them."""
         return [(invoice, self[self.allocation_field(invoice.pk)]) for invoice in self.invoices]
-
-    def clean_amount(self):
-        amount = self.cleaned_data["amount"]
-        if amount <= ZERO:
-            raise forms.ValidationError(gettext("The amount must be greater than zero."))
-        return amount
-
-    def clean_payment_date(self):
-        day = self.cleaned_data.get("payment_date")
-        if day is not None and day > local_today():
-            raise forms.ValidationError(gettext("A payment cannot be dated in the future."))
-        return day
 
     def clean(self):
         data = super().clean()
@@ -196,6 +164,8 @@ class FamilyAdmin(SchoolScopedAdmin):
     search_help_text = _("Search by name, email, payment reference or RFC.")
     autocomplete_fields = ["school"]
     readonly_fields = ["reference", "created_at", "updated_at"]
+    # A family never changes school; its reference is assigned once.
+    create_only_fields = ["school"]
     fieldsets = [
         (None, {"fields": ["school", "name", "email", "phone", "reference", "is_active"]}),
         (_("Fiscal data (CFDI)"), {"fields": ["rfc", "legal_name", "tax_regime", "tax_zip", "cfdi_use"]}),
@@ -205,6 +175,12 @@ class FamilyAdmin(SchoolScopedAdmin):
     inlines = [ChildrenInline]
     show_full_result_count = False
     change_form_template = "admin/families/family/change_form.html"
+    # The family's money: its credit, its statement, a payment for all its children.
+    extra_views = [
+        ("<path:object_id>/credit/", "credit_view", "families_family_credit"),
+        ("<path:object_id>/statement/", "statement_view", "families_family_statement"),
+        ("<path:object_id>/pay/", "payment_view", "families_family_payment"),
+    ]
 
     def get_queryset(self, request):
         # Correlated subqueries, no join + GROUP BY: a page of 50 families then costs 50 small
@@ -221,23 +197,14 @@ class FamilyAdmin(SchoolScopedAdmin):
     def children(self, obj):
         return obj.children_count
 
-    @admin.display(description=_("Owes"), ordering="pending_value")
-    def owes(self, obj):
-        return money(obj.pending_value)
+    owes = money_column("pending_value", _("Owes"))
 
-    @admin.display(description=_("Credit"), ordering="credit_value")
-    def credit(self, obj):
-        return money(obj.credit_value)
+    credit = money_column("credit_value", _("Credit"))
 
     @admin.display(description=_("Statement"))
     def statement_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:families_family_statement", args=[obj.pk]),
                            gettext("Statement"))
-
-    def get_readonly_fields(self, request, obj=None):
-        # A family never changes school; its reference is assigned once.
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "school"] if obj is not None else readonly
 
     def save_model(self, request, obj, form, change):
         # Through the services, like the API: the reference is assigned there.
@@ -263,16 +230,6 @@ class FamilyAdmin(SchoolScopedAdmin):
         return self.inlines if obj is not None else []
 
     # --- the family's money -------------------------------------------------------------------
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/credit/", view(self.credit_view), name="families_family_credit"),
-            path("<path:object_id>/statement/", view(self.statement_view),
-                 name="families_family_statement"),
-            path("<path:object_id>/pay/", view(self.payment_view), name="families_family_payment"),
-            *super().get_urls(),
-        ]
 
     def _money_links(self, request, family) -> dict:
         return {
@@ -302,12 +259,10 @@ class FamilyAdmin(SchoolScopedAdmin):
             **context,
         })
 
-    def credit_view(self, request, object_id):
+    @row_view
+    def credit_view(self, request, family):
         """The family's credit (saldo a favor): how much, and from which payments, refunds and
         reversals it comes (billing.selectors.family_credit_get)."""
-        family = self.get_object(request, object_id)
-        if family is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         return self._page(
             request, family, "admin/families/family/credit.html",
             gettext("Credit of %(family)s") % {"family": family.name},
@@ -315,42 +270,20 @@ class FamilyAdmin(SchoolScopedAdmin):
              "method_labels": dict(PaymentMethod.choices)},
         )
 
-    def statement_view(self, request, object_id):
+    @row_view
+    def statement_view(self, request, family):
         """The printable family statement: every child's invoices and every movement of the
         family's money with a running balance; period selectable, A4 or Letter, or a PDF."""
-        family = self.get_object(request, object_id)
-        if family is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        form = StatementPeriodForm(request.GET or None)
-        period, paper = Period(), "a4"
-        if form.is_bound and form.is_valid():
-            period = Period(date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"])
-            paper = form.cleaned_data["paper"] or "a4"
-        if request.GET.get("format") == "pdf":
-            return pdf_response(family_statement_pdf(family, period=period, paper=paper, request=request),
-                                filename=family_statement_filename(family))
-        today = local_today()
-        query = request.GET.copy()
-        query["format"] = "pdf"
-        context = {
-            **family_statement_context(family, period=period, paper=paper),
-            "form": form,
-            "presets": [
-                (gettext("Everything"), "", ""),
-                (gettext("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
-                (gettext("Last year"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
-            ],
-            "back_url": reverse("admin:families_family_change", args=[family.pk]),
-            "pdf_url": f"?{query.urlencode()}",
-        }
-        return TemplateResponse(request, FAMILY_STATEMENT_TEMPLATE, context)
+        return statement_page(
+            request, family, template=FAMILY_STATEMENT_TEMPLATE, context=family_statement_context,
+            pdf=family_statement_pdf, filename=family_statement_filename,
+            back_url=reverse("admin:families_family_change", args=[family.pk]),
+        )
 
-    def payment_view(self, request, object_id):
+    @row_view
+    def payment_view(self, request, family):
         """One deposit for the whole family (ACCOUNTANT or ADMIN of its school), recorded by
         billing.credit.family_payment_record: oldest invoices first or as typed, the rest credit."""
-        family = self.get_object(request, object_id)
-        if family is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         page_url = reverse("admin:families_family_payment", args=[family.pk])
         if not user_can(request.user, Action.PAYMENT_RECORD, family.school_id):
             self.message_user(
@@ -367,14 +300,7 @@ class FamilyAdmin(SchoolScopedAdmin):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                if data["submission"] and not form_submission_claim(
-                    request.user, data["submission"], scope="admin.family_payment"
-                ):
-                    self.message_user(
-                        request,
-                        gettext("This payment form was already submitted; nothing was recorded again."),
-                        level=messages.WARNING,
-                    )
+                if form.was_sent_before(request, scope="admin.family_payment"):
                     return HttpResponseRedirect(page_url)
                 payment = family_payment_record(
                     family_id=family.pk, amount=data["amount"], method=data["method"],

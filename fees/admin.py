@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +36,21 @@ from users.admin_scoping import SchoolScopedAdmin, ScopedSchoolFilter
 _DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class _FeeSetupAdmin(SchoolScopedAdmin):
+class _FeeChoices:
+    """Foreign keys whose choices are the rows of `fee_choices` (field name -> queryset) in the
+    schools where the user may write fees."""
+
+    fee_choices: dict = {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.fee_choices:
+            allowed = school_ids_where(request.user, Action.FEES_WRITE)
+            rows = self.fee_choices[db_field.name]
+            kwargs["queryset"] = rows if allowed is None else rows.filter(school_id__in=allowed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class _FeeSetupAdmin(_FeeChoices, SchoolScopedAdmin):
     add_action = Action.FEES_WRITE
     change_action = Action.FEES_WRITE
     readonly_fields = ["created_at", "updated_at"]
@@ -68,10 +82,7 @@ class SchoolYearAdmin(_FeeSetupAdmin):
               "scholarship_excludes_early_payment", "holidays", "is_active", "created_at", "updated_at"]
     _EDITABLE = ["name", "starts_on", "ends_on", "discount_stacking", "discount_cap_percent",
                  "scholarship_excludes_early_payment", "holidays", "is_active"]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "school"] if obj is not None else readonly
+    create_only_fields = ["school"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -104,10 +115,11 @@ class FeePlanItemForm(forms.ModelForm):
         self.fields["concept_kind"].required = False
 
 
-class FeePlanItemInline(admin.TabularInline):
+class FeePlanItemInline(_FeeChoices, admin.TabularInline):
     model = FeePlanItem
     form = FeePlanItemForm
     extra = 1
+    fee_choices = {"concept": FeeConcept.objects.filter(is_active=True).exclude(kind=ConceptKind.SURCHARGE)}
 
     def has_add_permission(self, request, obj=None):
         return user_can_anywhere(request.user, Action.FEES_WRITE)
@@ -121,13 +133,6 @@ class FeePlanItemInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         return True
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "concept":
-            allowed = school_ids_where(request.user, Action.FEES_WRITE)
-            concepts = FeeConcept.objects.filter(is_active=True).exclude(kind=ConceptKind.SURCHARGE)
-            kwargs["queryset"] = concepts if allowed is None else concepts.filter(school_id__in=allowed)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(FeePlan)
 class FeePlanAdmin(_FeeSetupAdmin):
@@ -140,17 +145,8 @@ class FeePlanAdmin(_FeeSetupAdmin):
     search_fields = ["name"]
     fields = ["school_year", "name", "grades", "is_active", "created_at", "updated_at"]
     inlines = [FeePlanItemInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "school_year"] if obj is not None else readonly
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "school_year":
-            allowed = school_ids_where(request.user, Action.FEES_WRITE)
-            years = SchoolYear.objects.filter(is_active=True).select_related("school")
-            kwargs["queryset"] = years if allowed is None else years.filter(school_id__in=allowed)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    create_only_fields = ["school_year"]
+    fee_choices = {"school_year": SchoolYear.objects.filter(is_active=True).select_related("school")}
 
     def save_model(self, request, obj, form, change):
         # The plan is written with its items in save_related, once the item forms are validated.
@@ -213,17 +209,9 @@ class EnrollmentAdmin(_FeeSetupAdmin):
     raw_id_fields = ["student"]
     fields = ["student", "plan", "starts_on", "is_active", "created_at", "updated_at"]
     change_list_template = "admin/fees/enrollment/change_list.html"
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "student"] if obj is not None else readonly
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "plan":
-            allowed = school_ids_where(request.user, Action.FEES_WRITE)
-            plans = FeePlan.objects.filter(is_active=True).select_related("school_year")
-            kwargs["queryset"] = plans if allowed is None else plans.filter(school_id__in=allowed)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    create_only_fields = ["student"]
+    fee_choices = {"plan": FeePlan.objects.filter(is_active=True).select_related("school_year")}
+    extra_views = [("enroll-grade/", "enroll_grade_view", "fees_enroll_grade")]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -240,13 +228,6 @@ class EnrollmentAdmin(_FeeSetupAdmin):
                 actor=request.user,
             )
         self.saved_by_service(obj, saved)
-
-    def get_urls(self):
-        return [
-            path("enroll-grade/", self.admin_site.admin_view(self.enroll_grade_view),
-                 name="fees_enroll_grade"),
-            *super().get_urls(),
-        ]
 
     def enroll_grade_view(self, request):
         """Enroll a whole grade in a plan at once (students already in a plan that year are skipped)."""
@@ -290,10 +271,8 @@ class DiscountAdmin(_FeeSetupAdmin):
               "early_payment_day", "reason", "is_active", "approved_by", "created_at", "updated_at"]
     _EDITABLE = ["kind", "percent", "amount", "concept_kinds", "valid_from", "valid_to", "reason",
                  "early_payment_day", "is_active"]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = [*super().get_readonly_fields(request, obj), "approved_by"]
-        return [*readonly, "student", "family"] if obj is not None else readonly
+    readonly_fields = [*_FeeSetupAdmin.readonly_fields, "approved_by"]
+    create_only_fields = ["student", "family"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -321,10 +300,7 @@ class LateFeePolicyAdmin(_FeeSetupAdmin):
     fields = ["school", "grace_days", "tiers", "cap", "concept_kinds", "is_active", "created_at",
               "updated_at"]
     _EDITABLE = ["grace_days", "tiers", "cap", "concept_kinds", "is_active"]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "school"] if obj is not None else readonly
+    create_only_fields = ["school"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -349,10 +325,7 @@ class FeeConceptAdmin(_FeeSetupAdmin):
     list_select_related = ["school"]
     search_fields = ["code", "name"]
     fields = ["school", "code", "name", "kind", "deductible", "is_active", "created_at", "updated_at"]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "school"] if obj is not None else readonly
+    create_only_fields = ["school"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -404,15 +377,10 @@ class BillingRunAdmin(SchoolScopedAdmin):
     list_filter = ["period", ("school", ScopedSchoolFilter)]
     list_select_related = ["school", "created_by"]
     change_list_template = "admin/fees/billingrun/change_list.html"
+    extra_views = [("issue/", "issue_view", "fees_billing_run_issue")]
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def get_urls(self):
-        return [
-            path("issue/", self.admin_site.admin_view(self.issue_view), name="fees_billing_run_issue"),
-            *super().get_urls(),
-        ]
 
     def issue_view(self, request):
         """Issue this month's invoices: the preview (counts and totals of a dry run), then issue."""

@@ -47,13 +47,11 @@ class ReminderPolicyAdmin(_AdminOnlyView, SchoolScopedAdmin):
     list_display = ["school", "is_active", "language", "text_source", "step_summary", "updated_at"]
     list_select_related = ["school"]
     autocomplete_fields = ["school"]
+    create_only_fields = ["school"]
 
     @admin.display(description=_("steps"))
     def step_summary(self, obj):
         return ", ".join(f"{s['offset_days']:+d} {s['channel']}" for s in obj.steps)
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["school"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in PolicyForm.Meta.fields if name != "school"}

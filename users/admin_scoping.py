@@ -7,9 +7,12 @@ search (get_queryset), the school filter's choices (ScopedSchoolFilter), autocom
 selects (formfield_for_foreignkey) and the actions offered (get_actions, by role).
 """
 
+import functools
+
 from django.apps import apps
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.urls import path
 
 from core.exceptions import DomainError
 from core.search import BoundedAdminSearchMixin
@@ -24,6 +27,20 @@ def required_action(action: Action):
         return func
 
     return mark
+
+
+def row_view(view):
+    """An admin page of one row (listed in `extra_views`): the view gets the row, as the user may
+    see it, instead of its id; an unknown or foreign id goes back with Django's "does not exist"."""
+
+    @functools.wraps(view)
+    def with_row(model_admin, request, object_id):
+        obj = model_admin.get_object(request, object_id)
+        if obj is None:
+            return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
+        return view(model_admin, request, obj)
+
+    return with_row
 
 
 class ScopedSchoolFilter(admin.RelatedFieldListFilter):
@@ -45,6 +62,13 @@ class SchoolScopedAdmin(BoundedAdminSearchMixin, admin.ModelAdmin):
     school_path = "school"
     add_action: Action | None = None
     change_action: Action | None = None
+    #: Fields chosen when the row is created and read-only afterwards (a student's school: its
+    #: invoices were issued by that one).
+    create_only_fields: list[str] = []
+    #: The admin's own pages next to Django's, as (route, name of the view method, URL name); a
+    #: route under "<path:object_id>/" is a page of one row. Each goes through admin_view (login,
+    #: staff, CSRF); the view checks the row and the role itself.
+    extra_views: list[tuple[str, str, str]] = []
 
     def get_queryset(self, request):
         return scope_to_user(super().get_queryset(request), request.user, school_field=self.school_path)
@@ -86,6 +110,15 @@ class SchoolScopedAdmin(BoundedAdminSearchMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Nothing with money attached is hard-deleted; soft delete and cancel are actions.
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, *self.create_only_fields] if obj is not None else readonly
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        own = [path(route, wrap(getattr(self, view)), name=name) for route, view, name in self.extra_views]
+        return [*own, *super().get_urls()]
 
     def saved_by_service(self, obj, saved) -> None:
         """In save_model, after a service wrote the row: the form's object takes the saved state
