@@ -4,17 +4,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.health import health
 
-api_v1 = [
-    path("", include("users.api.urls")),
-    path("", include("schools.api.urls")),
-    path("", include("students.api.urls")),
-    path("", include("families.api.urls")),
-    path("", include("billing.api.urls")),
-    path("", include("fees.api.urls")),
-    path("", include("accounting.api.urls")),
-    path("", include("banking.api.urls")),
-    path("", include("reminders.api.urls")),
-    path("", include("cfdi.api.urls")),
+# Each app's api/urls.py at the root of /api/v1/, in this order (the first route that matches wins);
+# the reports and the AI agent under a prefix of their own.
+API_APPS = [
+    "users", "schools", "students", "families", "billing", "fees", "accounting", "banking", "reminders",
+    "cfdi",
+]
+api_v1 = [path("", include(f"{app}.api.urls")) for app in API_APPS] + [
     path("reports/", include("reports.api.urls")),
     path("ai/", include("ai_agent.api.urls")),
 ]

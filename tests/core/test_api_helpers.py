@@ -1,10 +1,12 @@
 """core.api and core.filters: the shared pieces every endpoint relies on."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.views import APIView
 
-from core.api import InputSerializer, parse
+from core.api import InputSerializer, parse, route
 from tests.conftest import authenticated_client
 from tests.factories import SchoolFactory
 
@@ -12,6 +14,18 @@ from tests.factories import SchoolFactory
 class _Input(InputSerializer):
     name = serializers.CharField()
     id = serializers.CharField(read_only=True)
+
+
+def test_route_takes_an_optional_trailing_slash_and_any_id_up_to_the_next_slash():
+    pattern = route("bank-lines/<line_id>/confirm", APIView, "x").pattern
+
+    assert pattern.regex.pattern == r"^bank-lines/(?P<line_id>[^/]+)/confirm/?$"
+    assert pattern.match("bank-lines/not-a-uuid/confirm/")[2] == {"line_id": "not-a-uuid"}
+
+
+def test_route_refuses_a_path_a_regex_would_read_otherwise():
+    with pytest.raises(ImproperlyConfigured):
+        route("reports/v1.0", APIView, "x")
 
 
 def test_input_serializer_refuses_unknown_keys_naming_each():
