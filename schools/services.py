@@ -16,9 +16,6 @@ from schools.models import School
 if TYPE_CHECKING:  # users sits above schools: the actor is only a type here
     from users.models import User
 
-# Fields a cached statement or report shows: changing them must invalidate the cache.
-_CACHED_FIELDS = {"name", "is_active"}
-
 
 def school_cache_version_bump(*, school_ids: Iterable[UUID]) -> None:
     """Invalidate every cached statement and report of these schools.
@@ -77,14 +74,11 @@ def school_update(
     if not changed:
         return school
     school.full_clean(validate_unique=False, validate_constraints=False)
-    update_fields = [*changed, "updated_at"]
-    if _CACHED_FIELDS & set(changed):
-        # The row is locked and saved anyway: bump the version in the same UPDATE.
-        school.cache_version = F("cache_version") + 1
-        update_fields.append("cache_version")
-    school.save(update_fields=update_fields)
-    if "cache_version" in update_fields:
-        school.refresh_from_db(fields=["cache_version"])
+    # Cached pages show the school (the schools list every field of it, statements its name): the
+    # row is locked and saved anyway, so the version is bumped in the same UPDATE.
+    school.cache_version = F("cache_version") + 1
+    school.save(update_fields=[*changed, "updated_at", "cache_version"])
+    school.refresh_from_db(fields=["cache_version"])
     return school
 
 

@@ -30,9 +30,9 @@ from core.api import output_body, parse
 from core.filters import StrictOrderingFilter, StrictSearchFilter
 from core.idempotency import idempotent_response
 from core.openapi import error_responses, uuid_path_parameter
-from schools.cache import cached_page
 from students.selectors import student_get
-from users.access import Action, require, user_school_ids
+from users.access import Action, require
+from users.api.resources import cached_list_response
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -72,8 +72,7 @@ class _InvoiceListing:
             )
             return self.get_paginated_response(InvoiceOutput(page, many=True).data).data
 
-        return Response(cached_page(self.request, namespace="billing.invoice-page",
-                                    school_ids=user_school_ids(self.request.user), compute=compute))
+        return cached_list_response(self.request, namespace="billing.invoice-page", compute=compute)
 
 
 class _PaymentListing:
@@ -90,8 +89,7 @@ class _PaymentListing:
             page = self.paginate_queryset(self.filter_queryset(payments))
             return self.get_paginated_response(PaymentOutput(page, many=True).data).data
 
-        return Response(cached_page(self.request, namespace="billing.payment-page",
-                                    school_ids=user_school_ids(self.request.user), compute=compute))
+        return cached_list_response(self.request, namespace="billing.payment-page", compute=compute)
 
 
 # One row, or a short list that is not paged: no query filters. (A comment, not a docstring:

@@ -11,6 +11,7 @@ from schools.api.serializers import SchoolCreateInput, SchoolOutput, SchoolUpdat
 from schools.models import School
 from schools.services import school_create, school_deactivate, school_update
 from users.access import Action, require
+from users.api.resources import CachedPages
 from users.selectors import school_get, school_list
 
 SCHOOL_ID = uuid_path_parameter("school_id", "School id.")
@@ -25,7 +26,7 @@ def _require_platform_admin(user, message: str) -> None:
 @extend_schema_view(
     get=extend_schema(operation_id="schools_list", tags=["schools"], responses={200: SchoolOutput(many=True)})
 )
-class SchoolListApi(PagedListApi):
+class SchoolListApi(CachedPages, PagedListApi):
     """The caller's schools (every school for a platform admin)."""
 
     queryset = School.objects.none()  # for the schema; requests read through users.selectors
@@ -35,6 +36,7 @@ class SchoolListApi(PagedListApi):
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name"]
     select = staticmethod(school_list)
+    page_namespace = "schools.page"
 
     @extend_schema(
         operation_id="schools_create",

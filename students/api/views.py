@@ -10,7 +10,7 @@ from students.models import Student
 from students.selectors import StudentFilter, student_get, student_list
 from students.services import student_create, student_deactivate, student_update
 from users.access import Action
-from users.api.resources import ResourceDetailApi, ResourceListApi
+from users.api.resources import CachedPages, ResourceDetailApi, ResourceListApi
 from users.selectors import school_get
 
 STUDENT_ID = uuid_path_parameter("student_id", "Student id.")
@@ -25,7 +25,7 @@ def _check_family_visible(user, data: dict) -> None:
         family_get(user=user, family_id=data["family_id"])
 
 
-class _StudentListing:
+class _StudentListing(CachedPages):
     queryset = Student.objects.none()  # for the schema; requests read through students.selectors
     serializer_class = StudentOutput
     filter_backends = [DjangoFilterBackend, StrictSearchFilter, StrictOrderingFilter]
@@ -34,6 +34,7 @@ class _StudentListing:
     ordering_fields = ["last_name", "first_name", "grade", "enrolled_at", "created_at", "updated_at"]
     ordering = ["last_name", "first_name"]
     select = staticmethod(student_list)
+    page_namespace = "students.page"
 
 
 @extend_schema_view(

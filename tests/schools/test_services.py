@@ -30,9 +30,16 @@ def test_school_update_with_the_same_values_writes_nothing():
     assert (after.updated_at, after.cache_version) == (before, school.cache_version)
 
 
-def test_school_update_of_contact_data_keeps_the_version():
+def test_school_update_of_contact_data_bumps_the_version_once():
+    # The schools list is a cached page that shows every field of a school.
     school = SchoolFactory()
     school_update(school_id=school.pk, phone="555", address="Calle 1")
+    assert School.objects.get(pk=school.pk).cache_version == school.cache_version + 1
+
+
+def test_a_school_update_that_changes_nothing_keeps_the_version():
+    school = SchoolFactory(phone="555")
+    school_update(school_id=school.pk, phone="555")
     assert School.objects.get(pk=school.pk).cache_version == school.cache_version
 
 

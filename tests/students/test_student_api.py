@@ -151,10 +151,13 @@ def test_list_answers_with_and_without_a_trailing_slash(admin_user, path):
 def test_student_list_runs_a_bounded_number_of_queries(school, django_assert_max_num_queries):
     StudentFactory.create_batch(40, school=school)
     client = authenticated_client(member(school, Role.VIEWER))
-    with django_assert_max_num_queries(3):  # memberships, count, page
+    with django_assert_max_num_queries(4):  # memberships, school versions, count, page
         response = client.get("/api/v1/students?page_size=100")
     assert response.status_code == 200
     assert response.json()["count"] == 40
+    with django_assert_max_num_queries(2):  # the same page again, cached: memberships, versions
+        again = client.get("/api/v1/students?page_size=100")
+    assert again.json() == response.json()
 
 
 def test_school_students_lists_one_schools_students(school, student, foreign_student, admin_user):
@@ -179,7 +182,7 @@ def test_school_students_of_another_school_is_404(school, other_school, foreign_
 def test_school_students_runs_a_bounded_number_of_queries(school, django_assert_max_num_queries):
     StudentFactory.create_batch(30, school=school)
     client = authenticated_client(member(school, Role.VIEWER))
-    with django_assert_max_num_queries(4):  # memberships, school, count, page
+    with django_assert_max_num_queries(5):  # memberships, school versions, school, count, page
         response = client.get(f"/api/v1/schools/{school.pk}/students/")
     assert response.status_code == 200
     assert response.json()["count"] == 30

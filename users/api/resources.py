@@ -14,8 +14,29 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from core.api import DetailApi, PagedListApi, parse
-from users.access import Action, require
+from schools.cache import cached_page
+from users.access import Action, require, user_school_ids
 from users.selectors import school_get
+
+
+def cached_list_response(request, *, namespace: str, compute) -> Response:
+    """A page of a list of the caller's schools' rows, served from the cache while none of those
+    schools was written to (schools.cache.cached_page); `compute()` answers the page's data."""
+    return Response(
+        cached_page(request, namespace=namespace, school_ids=user_school_ids(request.user), compute=compute)
+    )
+
+
+# Before a PagedListApi: its pages come from cached_list_response, under `page_namespace`. Only for
+# rows whose every write bumps their school's cache version.
+class CachedPages:
+    page_namespace: str
+
+    def get(self, request, *args, **kwargs):
+        page = super().get
+        return cached_list_response(
+            request, namespace=self.page_namespace, compute=lambda: page(request, *args, **kwargs).data
+        )
 
 
 # The list of `select(user=...)` and POST: parse, find the new row's school (`resolve`), check the

@@ -8,11 +8,13 @@ import pytest
 
 from billing import services
 from billing.models import PaymentMethod
-from students.services import student_update
+from schools.services import school_update
+from students.services import student_create, student_update
 from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
 from tests.students.factories import StudentFactory
-from users.models import Role
+from tests.users.factories import MembershipFactory
+from users.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +87,37 @@ def test_a_filtered_page_is_cached_apart_from_the_unfiltered_one(viewer, school,
     assert [row["id"] for row in viewer.get("/api/v1/invoices?status=PENDING").json()["results"]] == [
         str(pending.pk)
     ]
+
+
+def test_a_new_or_renamed_student_shows_on_the_next_read_of_the_students_lists(viewer, school):
+    first = StudentFactory(school=school, first_name="Ana")
+    assert viewer.get("/api/v1/students").json()["count"] == 1
+    assert viewer.get(f"/api/v1/schools/{school.pk}/students").json()["count"] == 1
+
+    second = student_create(school_id=school.pk, first_name="Beto", last_name="Ruiz")
+    student_update(student_id=first.pk, first_name="Anita")
+
+    for url in ("/api/v1/students", f"/api/v1/schools/{school.pk}/students"):
+        names = {row["id"]: row["first_name"] for row in viewer.get(url).json()["results"]}
+        assert names == {str(first.pk): "Anita", str(second.pk): "Beto"}
+
+
+def test_any_change_to_a_school_shows_on_the_next_read_of_the_schools_list(viewer, school):
+    assert viewer.get("/api/v1/schools").json()["results"][0]["address"] == school.address
+
+    school_update(school_id=school.pk, address="Av. Reforma 1")
+
+    assert viewer.get("/api/v1/schools").json()["results"][0]["address"] == "Av. Reforma 1"
+
+
+def test_a_school_joined_shows_on_the_next_read_of_the_schools_list(school, other_school):
+    user = member(school, Role.VIEWER)
+    client = authenticated_client(user)
+    assert [row["id"] for row in client.get("/api/v1/schools").json()["results"]] == [str(school.pk)]
+
+    MembershipFactory(user=user, school=other_school, role=Role.VIEWER)
+
+    # A new request reads the user afresh (force_authenticate would keep the first one's roles).
+    again = authenticated_client(User.objects.get(pk=user.pk))
+    listed = {row["id"] for row in again.get("/api/v1/schools").json()["results"]}
+    assert listed == {str(school.pk), str(other_school.pk)}
