@@ -6,7 +6,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient, APIRequestFactory
 
 from config.celery import app as celery_app
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.models import Role
 
 # APIClient bodies are JSON unless a test says otherwise. (DRF copies its TEST_REQUEST_DEFAULT_FORMAT

@@ -22,7 +22,8 @@ import pytest
 from billing.models import Invoice, InvoiceStatus, Payment
 from core.dates import local_today
 from students.models import Student
-from tests.factories import InvoiceFactory, PaymentFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory, PaymentFactory
+from tests.students.factories import StudentFactory
 
 
 def days(n: int) -> datetime.date:

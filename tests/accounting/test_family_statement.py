@@ -11,7 +11,8 @@ from billing.models import PaymentMethod, ReversalReason
 from billing.services import invoice_create, payment_record
 from core.dates import local_today
 from tests.conftest import authenticated_client, member
-from tests.factories import FamilyFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ from django.urls import resolve
 
 from accounting.api.views import SchoolStatementApi, StudentStatementApi
 from tests.accounting.conftest import days
+from tests.billing.factories import InvoiceFactory, PaymentFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, PaymentFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 
 from tests.accounting.conftest import days
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory
+from tests.users.factories import UserFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -147,8 +148,6 @@ def test_statement_of_a_foreign_unknown_or_malformed_student_is_404(viewer, book
 
 
 def test_a_freshly_registered_user_sees_no_statement(books):
-    from tests.factories import UserFactory
-
     response = authenticated_client(UserFactory()).get(url(books.ana.pk))
 
     assert response.status_code == 404

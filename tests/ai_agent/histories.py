@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from billing.models import InvoiceStatus
 from core.dates import local_today
-from tests.factories import InvoiceFactory, PaymentFactory
+from tests.billing.factories import InvoiceFactory, PaymentFactory
 
 
 def days_ago(n: int):

@@ -7,7 +7,8 @@ import pytest
 from ai_agent.messages import SMS_MAX_CHARS
 from tests.ai_agent.histories import chronic_late_history, days_ago, invoice_with_payments, punctual_history
 from tests.conftest import authenticated_client, member
-from tests.factories import SchoolFactory, StudentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,8 @@ from ai_agent.risk import risk_analysis_get
 from tests.ai_agent.conftest import completion, json_completion
 from tests.ai_agent.histories import chronic_late_history, invoice_with_payments
 from tests.conftest import authenticated_client, member
-from tests.factories import SchoolFactory, StudentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from ai_agent.risk import risk_analysis_get, risk_analysis_rules, risk_metrics_c
 from ai_agent.selectors import InvoiceRecord
 from students.models import Student
 from tests.ai_agent.histories import chronic_late_history, invoice_with_payments, punctual_history
-from tests.factories import StudentFactory
+from tests.students.factories import StudentFactory
 
 TODAY = date(2026, 6, 15)
 

@@ -5,7 +5,9 @@ import pytest
 from tests.ai_agent.conftest import completion
 from tests.ai_agent.histories import invoice_with_payments
 from tests.conftest import authenticated_client, member
-from tests.factories import SchoolFactory, StudentFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import UserFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,9 @@ from django.test import Client
 from django.utils import translation
 
 from core.dates import local_today
-from tests.factories import InvoiceFactory, MembershipFactory, StudentFactory, UserFactory
+from tests.billing.factories import InvoiceFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.models import Role
 
 

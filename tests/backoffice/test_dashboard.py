@@ -9,7 +9,9 @@ from billing import services
 from billing.corrections import credit_note_issue, payment_reverse
 from billing.credit import family_payment_record
 from tests.backoffice.conftest import client_for, invoice, staff_member
-from tests.factories import FamilyFactory, PaymentFactory, StudentFactory
+from tests.billing.factories import PaymentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from billing.models import Invoice, InvoiceStatus, Payment
 from tests.backoffice.conftest import client_for, invoice, staff_member
-from tests.factories import PaymentFactory, StudentFactory
+from tests.billing.factories import PaymentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from billing.services import payment_record
 from core import pdf as core_pdf
 from tests.backoffice.conftest import client_for, invoice, staff_member
 from tests.conftest import authenticated_client, member
-from tests.factories import SchoolFactory, StudentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

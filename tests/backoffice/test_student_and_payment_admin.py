@@ -6,7 +6,9 @@ from django.urls import reverse
 
 from fees.models import Discount
 from tests.backoffice.conftest import client_for, invoice, staff_member
-from tests.factories import FamilyFactory, PaymentFactory, StudentFactory
+from tests.billing.factories import PaymentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

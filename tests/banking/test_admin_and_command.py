@@ -14,7 +14,7 @@ from billing import services as billing_services
 from billing.models import Payment
 from tests.backoffice.conftest import client_for, staff_member
 from tests.banking.factories import CLABE_BBVA, BankAccountFactory, csv_file
-from tests.factories import StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

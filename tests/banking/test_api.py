@@ -13,7 +13,7 @@ from billing.models import Payment
 from tests.banking.factories import CLABE_BANORTE, CLABE_BBVA, BankAccountFactory, csv_file
 from tests.banking.files import ofx_file
 from tests.conftest import authenticated_client, member
-from tests.factories import StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

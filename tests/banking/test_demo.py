@@ -8,7 +8,7 @@ from demo.seeding import seed_data_load
 from families.models import Family
 from schools.models import School
 from students.models import Student
-from tests.factories import FamilyFactory
+from tests.families.factories import FamilyFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from billing import services as billing_services
 from core.exceptions import NotFound
 from families.validators import reference_from_number
 from tests.banking.factories import BankAccountFactory, csv_file
-from tests.factories import FamilyFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from banking.services import MAX_STATEMENT_BYTES, bank_statement_import
 from billing import services as billing_services
 from tests.banking.factories import CLABE_BBVA, BankAccountFactory, csv_file
 from tests.banking.files import mt940_file, ofx_file
-from tests.factories import StudentFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

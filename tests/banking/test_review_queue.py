@@ -21,7 +21,8 @@ from billing.exceptions import Overpayment
 from billing.models import InvoiceStatus, Payment, PaymentMethod
 from core.exceptions import NotFound
 from tests.banking.factories import BankAccountFactory, csv_file
-from tests.factories import StudentFactory, UserFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import UserFactory
 
 
 def _world(amount="3500.00", description="SPEI RECIBIDO MARIA GONZALEZ", reference="ABC123"):

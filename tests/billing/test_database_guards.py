@@ -8,7 +8,7 @@ from django.db.models import F
 
 from billing.exceptions import PaymentImmutable
 from billing.models import Invoice, Payment
-from tests.factories import InvoiceFactory, PaymentFactory
+from tests.billing.factories import InvoiceFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,10 @@ from core.money import ZERO, to_cents
 from reports import selectors as report_selectors
 from reports.models import InvoiceDetail, OverdueInvoice, SchoolSummary, StudentBalance
 from students.models import Student
-from tests.factories import InvoiceFactory, PaymentFactory, SchoolFactory, StudentFactory, UserFactory
+from tests.billing.factories import InvoiceFactory, PaymentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

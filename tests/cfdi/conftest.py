@@ -10,8 +10,10 @@ from billing import services as billing_services
 from cfdi.devcerts import make_csd
 from cfdi.fake_pac import FakePac, FakePacServer
 from cfdi.services import document_issue, fiscal_profile_put
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import FamilyFactory, InvoiceFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 
 SCHOOL_RFC = "EKU9003173C9"
 FAMILY_RFC = "XOJI740919U48"

@@ -13,8 +13,9 @@ from billing.models import InvoiceLine, LineSource
 from cfdi import build
 from cfdi.exceptions import CfdiInvalid, FiscalDataIncomplete
 from cfdi.services import _signer
+from tests.billing.factories import InvoiceFactory
 from tests.cfdi.conftest import FAMILY_RFC, STUDENT_CURP, pay
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 
 from cfdi.models import Document
 from cfdi.services import stamp_pending
+from tests.billing.factories import InvoiceFactory
 from tests.cfdi.conftest import pay
-from tests.factories import InvoiceFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from billing.corrections import payment_reverse
 from cfdi import build
 from cfdi.models import Document, DocumentStatus
 from cfdi.services import document_stamp, stamp_pending
+from tests.billing.factories import InvoiceFactory
 from tests.cfdi.conftest import pay
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory
 from users.models import Role, User
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from core.api import InputSerializer, parse, route
 from tests.conftest import authenticated_client
-from tests.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory
 
 
 class _Input(InputSerializer):

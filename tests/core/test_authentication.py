@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.users.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

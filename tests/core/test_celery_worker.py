@@ -19,7 +19,7 @@ from billing.tasks import sweep_overdue
 from config.celery import app as celery_app
 from core.dates import local_today
 from core.tasks import nightly_command
-from tests.factories import InvoiceFactory
+from tests.billing.factories import InvoiceFactory
 from tests.support.services import app_env
 
 ROOT = Path(settings.BASE_DIR)

@@ -15,7 +15,8 @@ from simple_history.signals import post_create_historical_record, pre_create_his
 from billing import services
 from billing.models import Invoice, Payment, PaymentMethod
 from core.history import history_deferred, history_write
-from tests.factories import StudentFactory, UserFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Invoice
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from billing.models import Invoice
 from core.prepared import PreparedQuery
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import member
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

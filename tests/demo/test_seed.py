@@ -26,7 +26,7 @@ from demo.seeding import seed_data_load, seed_data_reset
 from fees.models import BillingRun, Discount, DiscountKind, Enrollment
 from schools.models import School
 from students.models import Student
-from tests.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
 

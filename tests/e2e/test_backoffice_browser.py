@@ -10,7 +10,8 @@ from billing import services
 from billing.models import Invoice, Payment
 from core.dates import local_today
 from schools.models import School
-from tests.factories import MembershipFactory, StudentFactory, UserFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.models import Role
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

@@ -7,7 +7,8 @@ from django.utils import translation
 from families.models import Family
 from families.validators import reference_from_number
 from tests.backoffice.conftest import client_for, staff_member
-from tests.factories import FamilyFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,8 @@ import pytest
 from families.models import Family
 from families.validators import reference_from_number
 from tests.conftest import authenticated_client, member
-from tests.factories import FamilyFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,11 @@ from billing.credit import AllocationRequest, family_payment_record, family_refu
 from billing.models import Allocation, Invoice, Payment
 from core.dates import local_today
 from tests.backoffice.conftest import client_for, staff_member
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import FamilyFactory, InvoiceFactory, SchoolFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from families.models import Family
 from families.services import family_create, family_deactivate, family_update
 from families.validators import reference_from_number, reference_is_valid, references_in_text
 from schools.exceptions import SchoolInactive
-from tests.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
 

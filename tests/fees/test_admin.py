@@ -8,8 +8,8 @@ from django.utils import translation
 
 from fees.models import Enrollment, FeePlan, SchoolYear
 from tests.backoffice.conftest import client_for, staff_member
-from tests.factories import StudentFactory
 from tests.fees.factories import fee_plan, school_year
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

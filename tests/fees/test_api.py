@@ -6,8 +6,8 @@ import pytest
 
 from fees.models import Enrollment, FeePlan, SchoolYear
 from tests.conftest import authenticated_client, member
-from tests.factories import StudentFactory
 from tests.fees.factories import TEN_MONTHS, fee_plan, school_year
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,9 @@ from fees import services
 from fees.calendar import Period
 from fees.models import BillingRun
 from fees.runs import billing_run_execute
-from tests.factories import SchoolFactory, StudentFactory
 from tests.fees.factories import enrollment_item, fee_plan, school_year, tuition_item
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 DECEMBER = Period(2026, 12)

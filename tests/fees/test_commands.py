@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from billing.models import Invoice
 from fees import services
-from tests.factories import StudentFactory
 from tests.fees.factories import fee_plan, school_year, tuition_item
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from billing.surcharges import NotASurcharge, surcharge_waive
 from fees import services
 from fees.calendar import Period
 from fees.runs import billing_run_execute, late_fee_run_execute
-from tests.factories import SchoolFactory, StudentFactory
 from tests.fees.factories import fee_plan, school_year, tuition_item
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER = Period(2026, 9)  # colegiatura due Thursday 2026-09-10

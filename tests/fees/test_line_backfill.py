@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db import connection
 
 from billing.models import InvoiceLine
-from tests.factories import InvoiceFactory
+from tests.billing.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 backfill = importlib.import_module("billing.migrations.0009_invoice_lines_backfill")

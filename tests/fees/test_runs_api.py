@@ -8,8 +8,8 @@ from billing.models import FeeConcept, Invoice
 from fees import services
 from fees.models import BillingRun
 from tests.conftest import authenticated_client, member
-from tests.factories import StudentFactory
 from tests.fees.factories import fee_plan, school_year, tuition_item
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from fees.exceptions import (
     StudentNotBillable,
 )
 from fees.models import Discount, Enrollment, FeePlanItem
-from tests.factories import StudentFactory
 from tests.fees.factories import enrollment_item, fee_plan, school_year, tuition_item
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

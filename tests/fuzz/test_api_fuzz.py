@@ -34,7 +34,9 @@ from schemathesis.specs.openapi.checks import (
 
 from billing import services
 from billing.models import PaymentMethod
-from tests.factories import MembershipFactory, SchoolFactory, StudentFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.models import Role
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))

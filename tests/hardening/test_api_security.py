@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth.hashers import make_password
 
-from tests.factories import UserFactory
 from tests.hardening.hashers import CountingHasher
 from tests.hardening.test_passwords import PRODUCTION_HASHERS
+from tests.users.factories import UserFactory
 from users.models import User
 
 pytestmark = pytest.mark.django_db

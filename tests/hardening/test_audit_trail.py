@@ -11,7 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from billing import services
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from tests.conftest import member
-from tests.factories import StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

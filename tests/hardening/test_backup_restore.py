@@ -14,7 +14,7 @@ from django.db import connection
 
 from billing import services
 from billing.models import Invoice, Payment, PaymentMethod
-from tests.factories import StudentFactory
+from tests.students.factories import StudentFactory
 from tests.support.services import ROOT, manage
 
 pytestmark = [

@@ -15,7 +15,7 @@ from billing.models import Invoice, Payment
 from schools.models import School
 from students.models import Student
 from tests.conftest import authenticated_client, member
-from tests.factories import StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.test import RequestFactory
 
-from tests.factories import UserFactory
 from tests.hardening.hashers import CountingHasher
+from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

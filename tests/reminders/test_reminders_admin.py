@@ -12,7 +12,10 @@ from core.dates import local_today
 from reminders import services
 from reminders.models import Reminder, ReminderPolicy
 from tests.backoffice.conftest import client_for, staff_member
-from tests.factories import FamilyFactory, InvoiceFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory
+from tests.families.factories import FamilyFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

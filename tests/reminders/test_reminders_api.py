@@ -10,8 +10,11 @@ from billing.models import InvoiceStatus
 from core.dates import local_today
 from reminders import services
 from reminders.models import Reminder, ReminderPolicy, ReminderStatus
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import FamilyFactory, InvoiceFactory, SchoolFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

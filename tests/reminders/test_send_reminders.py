@@ -15,7 +15,10 @@ from reminders import services
 from reminders.channels import LocmemTextBackend
 from reminders.models import Reminder, ReminderStatus, StepKind, TextSource
 from reminders.services import reminders_send
-from tests.factories import FamilyFactory, InvoiceFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory
+from tests.families.factories import FamilyFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,9 @@ from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from core.dates import local_today
 from schools.models import School
 from students.models import Student
-from tests.factories import InvoiceFactory, PaymentFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory, PaymentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 CENT = Decimal("0.01")
 

@@ -17,7 +17,7 @@ from reports.sqlviews import (
     views_create,
     views_drop,
 )
-from tests.factories import InvoiceFactory
+from tests.billing.factories import InvoiceFactory
 
 PROBE = "9999_report_views_probe"
 MARK = "/* untouched */"

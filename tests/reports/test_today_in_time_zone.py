@@ -7,8 +7,9 @@ import pytest
 
 from core.dates import local_today
 from reports import selectors
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 

@@ -10,8 +10,10 @@ import pytest
 from billing.models import Invoice, Payment
 from core.dates import local_today
 from tests.backoffice.conftest import client_for, staff_member
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, MembershipFactory, StudentFactory, UserFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.models import Membership, Role
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,10 @@ from django.urls import reverse
 from billing.models import Invoice, InvoiceStatus
 from billing.services import invoice_overdue_sweep, payment_record
 from core.dates import local_today
-from tests.factories import InvoiceFactory, MembershipFactory, SchoolFactory, StudentFactory, UserFactory
+from tests.billing.factories import InvoiceFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from core.dates import local_today
 from core.middleware import api_language
 from tests.backoffice.conftest import staff_member
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,9 @@ from django.test import Client
 from billing.models import InvoiceStatus
 from core.dates import local_today
 from tests.backoffice.conftest import client_for, staff_member
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

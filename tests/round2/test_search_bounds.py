@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 
 from core.search import SEARCH_MAX_LENGTH, SEARCH_MAX_TERMS
 from tests.backoffice.conftest import client_for, staff_member
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 
 from schools.cache import school_versions_token
 from schools.services import school_cache_version_bump
-from tests.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
 

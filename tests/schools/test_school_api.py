@@ -4,7 +4,8 @@ import pytest
 
 from schools.models import School
 from tests.conftest import authenticated_client, member
-from tests.factories import SchoolFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.users.factories import UserFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from core.exceptions import NotFound
 from schools.models import School
 from schools.services import school_create, school_deactivate, school_update
-from tests.factories import SchoolFactory
+from tests.schools.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from schools.models import School
 from students.models import Student
 from students.services import student_create, student_deactivate, student_update
-from tests.factories import SchoolFactory, StudentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

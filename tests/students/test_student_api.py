@@ -8,8 +8,10 @@ import pytest
 from billing.models import InvoiceStatus
 from core.dates import local_today
 from students.models import Student
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import UserFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +69,6 @@ def test_list_shows_only_the_callers_schools_students(school, student, foreign_s
 
 
 def test_freshly_registered_user_sees_no_student(student):
-    from tests.factories import UserFactory
-
     assert authenticated_client(UserFactory()).get("/api/v1/students").json()["count"] == 0
 
 

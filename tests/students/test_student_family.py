@@ -4,7 +4,8 @@ import pytest
 
 from students.models import Student
 from tests.conftest import authenticated_client, member
-from tests.factories import FamilyFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

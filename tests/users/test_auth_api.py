@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.models import Role, User
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.api.serializers import UserOutput, user_body
 from users.models import Membership, Role
 

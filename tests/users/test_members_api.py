@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import authenticated_client, member
-from tests.factories import MembershipFactory, UserFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.models import Membership, Role, User
 
 pytestmark = pytest.mark.django_db

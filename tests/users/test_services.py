@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from tests.factories import MembershipFactory, SchoolFactory, UserFactory
+from tests.schools.factories import SchoolFactory
+from tests.users.factories import MembershipFactory, UserFactory
 from users.exceptions import InvalidCredentials, InvalidRefreshToken, LastSchoolAdmin
 from users.models import Membership, Role, User
 from users.services import (

@@ -7,8 +7,10 @@ import pytest
 
 from billing.models import CreditNote, Invoice, Payment, Refund
 from core.dates import local_today
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import FamilyFactory, InvoiceFactory, StudentFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ from django.db import connection
 
 from billing.models import Invoice, Payment
 from core.models import IdempotencyRecord
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

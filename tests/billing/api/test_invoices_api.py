@@ -7,8 +7,9 @@ import pytest
 from billing.api.serializers import InvoiceOutput
 from billing.models import Invoice, InvoiceStatus
 from core.dates import local_today
+from tests.billing.factories import InvoiceFactory, PaymentFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, PaymentFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ import pytest
 
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from core.dates import local_today
+from tests.billing.factories import InvoiceFactory, PaymentFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, PaymentFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,9 @@ from billing.services import payment_record
 from core.dates import local_today
 from demo.seeding import seed_data_load
 from schools.models import School
-from tests.factories import InvoiceFactory, PaymentFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory, PaymentFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,9 @@ from billing.models import Invoice, InvoiceStatus
 from billing.services import OVERDUE_SWEEP_LOCK_ID, invoice_overdue_sweep
 from core.dates import local_today
 from schools.models import School
-from tests.factories import InvoiceFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

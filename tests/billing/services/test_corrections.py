@@ -28,7 +28,10 @@ from billing.models import (
 )
 from billing.services import payment_record
 from core.dates import local_today
-from tests.factories import FamilyFactory, InvoiceFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory
+from tests.families.factories import FamilyFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 CASH = PaymentMethod.CASH

@@ -14,7 +14,9 @@ from billing.exceptions import InvoiceAlreadyPaid, Overpayment
 from billing.models import CreditNote, Invoice, InvoiceStatus, PaymentMethod
 from billing.services import EARLY_PAYMENT_REASON, payment_record
 from core.dates import local_today
-from tests.factories import FamilyFactory, InvoiceFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory
+from tests.families.factories import FamilyFactory
+from tests.students.factories import StudentFactory
 
 CASH = PaymentMethod.CASH
 SETTLED_BY_PRONTO_PAGO = (D("900.00"), D("100.00"), InvoiceStatus.PAID, [(D("100.00"), EARLY_PAYMENT_REASON)])

@@ -27,7 +27,10 @@ from billing.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentM
 from billing.services import family_credit_apply, invoice_create, payment_record
 from core.dates import local_today
 from core.exceptions import NotFound
-from tests.factories import FamilyFactory, InvoiceFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory
+from tests.families.factories import FamilyFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 CASH = PaymentMethod.CASH

@@ -30,7 +30,11 @@ from billing.services import payment_record
 from core.dates import local_today
 from core.exceptions import DomainError, NotFound
 from families.models import Family
-from tests.factories import FamilyFactory, InvoiceFactory, SchoolFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory
+from tests.families.factories import FamilyFactory
+from tests.schools.factories import SchoolFactory
+from tests.students.factories import StudentFactory
+from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 CASH = PaymentMethod.CASH
@@ -231,8 +235,6 @@ def test_the_many_version_writes_each_invoices_new_figures_and_history_in_bulk()
 
 def test_the_history_rows_say_who_and_which_request_as_saves_do():
     import structlog
-
-    from tests.factories import UserFactory
 
     family = FamilyFactory(school=SchoolFactory())
     invoice = InvoiceFactory(

@@ -19,7 +19,8 @@ from billing.services import (
     invoice_update,
     payment_record,
 )
-from tests.factories import InvoiceFactory, PaymentFactory, StudentFactory
+from tests.billing.factories import InvoiceFactory, PaymentFactory
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

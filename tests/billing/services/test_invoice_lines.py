@@ -13,8 +13,8 @@ from core.dates import local_today
 from fees import services as fee_services
 from fees.calendar import Period
 from fees.runs import billing_run_execute
-from tests.factories import StudentFactory
 from tests.fees.factories import enrollment_item, fee_plan, school_year, tuition_item
+from tests.students.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from billing.exceptions import (
 )
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.services import payment_record
-from tests.factories import InvoiceFactory
+from tests.billing.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 

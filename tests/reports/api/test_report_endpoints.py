@@ -6,8 +6,9 @@ import pytest
 
 from billing.models import PaymentMethod
 from billing.services import payment_record
+from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
-from tests.factories import InvoiceFactory, StudentFactory
+from tests.students.factories import StudentFactory
 from users.models import Role
 
 REPORTS = [
