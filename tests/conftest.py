@@ -3,6 +3,7 @@ import os
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient, APIRequestFactory
 
 from config.celery import app as celery_app
@@ -51,6 +52,27 @@ def _celery_inline():
 
 
 @pytest.fixture
+def english():
+    """For the tests that read messages and labels in English: the language another test of the same
+    worker activated (the API's Accept-Language) must not leak in. Spanish has tests of its own."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def throttle(settings):
+    """throttle(login="3/day", ...) sets this test's DRF rates for those throttle scopes."""
+
+    def set_rates(**rates: str):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
+        }
+
+    return set_rates
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 
@@ -75,6 +97,28 @@ def member(school, role: Role):
     user = UserFactory()
     MembershipFactory(user=user, school=school, role=role)
     return user
+
+
+# API clients of `school`'s members, one per role. (tests/backoffice overrides them: there they are
+# staff users of the admin site.)
+@pytest.fixture
+def viewer(school):
+    return authenticated_client(member(school, Role.VIEWER))
+
+
+@pytest.fixture
+def accountant_user(school):
+    return member(school, Role.ACCOUNTANT)
+
+
+@pytest.fixture
+def accountant(accountant_user):
+    return authenticated_client(accountant_user)
+
+
+@pytest.fixture
+def school_admin(school):
+    return authenticated_client(member(school, Role.ADMIN))
 
 
 @pytest.fixture

@@ -23,11 +23,6 @@ def url(school_id) -> str:
     return f"/api/v1/schools/{school_id}/statement"
 
 
-@pytest.fixture
-def viewer(school):
-    return authenticated_client(member(school, Role.VIEWER))
-
-
 def test_statement_has_every_key_of_the_seed_example(viewer, school, books):
     response = viewer.get(url(school.pk))
 

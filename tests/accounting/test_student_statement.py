@@ -22,11 +22,6 @@ def url(student_id) -> str:
     return f"/api/v1/students/{student_id}/statement"
 
 
-@pytest.fixture
-def viewer(school):
-    return authenticated_client(member(school, Role.VIEWER))
-
-
 def test_statement_has_every_key_of_the_seed_example(viewer, books):
     response = viewer.get(url(books.ana.pk))
 

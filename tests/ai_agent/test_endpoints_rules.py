@@ -19,11 +19,6 @@ SEED_RISK_KEYS = {
 }
 
 
-@pytest.fixture
-def viewer(school):
-    return authenticated_client(member(school, Role.VIEWER))
-
-
 # --- risk analysis ----------------------------------------------------------------------------
 
 

@@ -225,11 +225,8 @@ def test_a_user_without_any_school_sees_no_student(world):
     assert response.status_code == 404
 
 
-def test_the_ai_endpoints_are_throttled_per_user(world, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "ai": "2/min"},
-    }
+def test_the_ai_endpoints_are_throttled_per_user(world, throttle):
+    throttle(ai="2/min")
     statuses = [ask(world["client"], "hola").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]

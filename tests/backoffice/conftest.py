@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from core.dates import local_today
 from tests.billing.factories import InvoiceFactory
@@ -27,10 +26,8 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    # Assertions read English labels; the Spanish catalogue has its own test.
-    with translation.override("en"):
-        yield
+def _english(english):
+    """Every back-office test reads the English labels."""
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
 
 from banking.models import BankAccount, BankLine, BankLineStatus
 from billing import services as billing_services
@@ -17,13 +16,7 @@ from tests.banking.factories import CLABE_BBVA, BankAccountFactory, csv_file
 from tests.students.factories import StudentFactory
 from users.models import Role
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _yesterday() -> str:

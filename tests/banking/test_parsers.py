@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from banking.exceptions import (
     StatementColumnsUnknown,
@@ -17,13 +16,7 @@ from banking.models import CsvProfile, StatementFormat
 from banking.parsers import CSV_PROFILES, parse_amount, parse_date, parse_statement
 from tests.banking.files import mt940_file, ofx_file
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    """These tests read the parsers' messages in English: a language another test of the same
-    worker activated (the API's Accept-Language) must not leak in."""
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 GENERIC = CSV_PROFILES[CsvProfile.GENERIC]
 

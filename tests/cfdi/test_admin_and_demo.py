@@ -5,7 +5,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
 
 from cfdi import build
 from cfdi.demo import demo_cfdi_load
@@ -16,13 +15,7 @@ from tests.backoffice.conftest import client_for, staff_member
 from tests.cfdi.conftest import SCHOOL_RFC
 from users.models import Role
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def profile_form(school, csd, **changes):

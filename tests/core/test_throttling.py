@@ -30,21 +30,14 @@ def backend(request, settings):
     cache.clear()
 
 
-def _limit_users(settings, rate):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": rate},
-    }
-
-
 def _client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     return client
 
 
-def test_a_user_past_the_rate_is_refused_with_a_retry_after_and_others_are_not(backend, settings):
-    _limit_users(settings, "3/min")
+def test_a_user_past_the_rate_is_refused_with_a_retry_after_and_others_are_not(backend, throttle):
+    throttle(user="3/min")
     greedy, other = UserFactory(), UserFactory()
     answers = [_client(greedy).get("/api/v1/auth/me").status_code for _ in range(3)]
     refused = _client(greedy).get("/api/v1/auth/me")
@@ -69,8 +62,8 @@ def _throttle(clock):
     return throttle
 
 
-def test_the_window_slides_a_burst_at_a_window_edge_is_held_back(backend, settings, rf):
-    _limit_users(settings, "4/min")
+def test_the_window_slides_a_burst_at_a_window_edge_is_held_back(backend, throttle, rf):
+    throttle(user="4/min")
     request = rf.get("/")
     request.user = UserFactory()
     clock = _Clock(1_000 * 60 + 59)  # the last second of a window
@@ -87,8 +80,8 @@ def test_the_window_slides_a_burst_at_a_window_edge_is_held_back(backend, settin
     assert _throttle(clock).allow_request(request, None)
 
 
-def test_refused_requests_do_not_count(backend, settings, rf):
-    _limit_users(settings, "2/min")
+def test_refused_requests_do_not_count(backend, throttle, rf):
+    throttle(user="2/min")
     request = rf.get("/")
     request.user = UserFactory()
     clock = _Clock(2_000 * 60)

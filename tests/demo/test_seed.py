@@ -31,6 +31,8 @@ from tests.schools.factories import SchoolFactory
 pytestmark = pytest.mark.django_db
 
 SMALL = {"schools": 2, "students_per_school": 12, "months": 6}
+# SMALL, as the command reads it.
+SMALL_ARGS = ("--schools", "2", "--students-per-school", "12", "--months", "6")
 
 
 def seed(*args: str) -> str:
@@ -61,14 +63,14 @@ def test_same_seed_gives_the_same_rows_ids_numbers_and_totals():
     seed_data_reset()
     seed_data_load(seed=7, **SMALL)
     first = snapshot()
-    seed("--reset", "--yes", "--seed", "7", "--schools", "2", "--students-per-school", "12", "--months", "6")
+    seed("--reset", "--yes", "--seed", "7", *SMALL_ARGS)
     assert snapshot() == first
 
 
 def test_another_seed_gives_other_data():
     seed_data_load(seed=7, **SMALL)
     first = snapshot()
-    seed("--reset", "--yes", "--seed", "8", "--schools", "2", "--students-per-school", "12", "--months", "6")
+    seed("--reset", "--yes", "--seed", "8", *SMALL_ARGS)
     assert snapshot()["invoices"] != first["invoices"]
 
 
@@ -180,6 +182,12 @@ def test_seed_refuses_a_database_with_schools_without_reset():
     assert School.objects.count() == 1
 
 
+def at_a_terminal(monkeypatch, answer: str):
+    """Run the command as from a terminal where the user types `answer` when asked."""
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+
+
 def test_reset_without_yes_is_refused_when_not_interactive(monkeypatch):
     seed_data_load(seed=1, **SMALL)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
@@ -190,8 +198,7 @@ def test_reset_without_yes_is_refused_when_not_interactive(monkeypatch):
 
 def test_reset_asks_and_keeps_the_data_when_not_confirmed(monkeypatch):
     seed_data_load(seed=1, **SMALL)
-    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    at_a_terminal(monkeypatch, "no")
     with pytest.raises(CommandError, match="cancelled"):
         seed("--reset", "--schools", "1")
     assert School.objects.count() == 2
@@ -199,8 +206,7 @@ def test_reset_asks_and_keeps_the_data_when_not_confirmed(monkeypatch):
 
 def test_reset_replaces_payments_and_all(monkeypatch):
     seed_data_load(seed=1, **SMALL)
-    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    at_a_terminal(monkeypatch, "yes")
 
     output = seed("--reset", "--schools", "1", "--students-per-school", "3", "--months", "2", "--seed", "5")
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from families.models import Family
 from families.validators import reference_from_number
@@ -11,13 +10,7 @@ from tests.families.factories import FamilyFactory
 from tests.students.factories import StudentFactory
 from users.models import Role
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_family_list_shows_only_the_users_schools_and_searches_references(school, other_school):

@@ -18,11 +18,6 @@ OUTPUT_KEYS = {
 
 
 @pytest.fixture
-def admin(school):
-    return authenticated_client(member(school, Role.ADMIN))
-
-
-@pytest.fixture
 def family(school):
     return FamilyFactory(school=school, name="María López", email="maria@lopez.mx", rfc="GODE561231GR8")
 
@@ -63,8 +58,8 @@ def test_bad_filters_are_a_400_naming_the_parameter(admin_user, query, field):
     assert field in response.json()["fields"]
 
 
-def test_an_admin_registers_a_family_and_gets_its_reference(school, admin):
-    response = admin.post(
+def test_an_admin_registers_a_family_and_gets_its_reference(school, school_admin):
+    response = school_admin.post(
         "/api/v1/families",
         {"school_id": str(school.pk), "name": "Familia Ruiz", "rfc": "xaxx010101000", "tax_zip": "06100",
          "tax_regime": "605"},
@@ -95,43 +90,45 @@ def test_an_accountant_cannot_write_families(school, family):
         ({"cfdi_use": "X"}, "cfdi_use"),
     ],
 )
-def test_invalid_family_data_is_a_400_naming_the_field_and_writes_nothing(school, admin, body, field):
+def test_invalid_family_data_is_a_400_naming_the_field_and_writes_nothing(school, school_admin, body, field):
     body = {"school_id": str(school.pk), "name": "F", **body}
-    response = admin.post("/api/v1/families", body, format="json")
+    response = school_admin.post("/api/v1/families", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert field in response.json()["fields"]
     assert not Family.objects.exists()
 
 
-def test_another_schools_family_is_404_for_every_verb(school, other_school, admin):
+def test_another_schools_family_is_404_for_every_verb(school, other_school, school_admin):
     foreign = FamilyFactory(school=other_school, name="Ajena")
     for method in ["get", "put", "patch", "delete"]:
-        response = getattr(admin, method)(f"/api/v1/families/{foreign.pk}", {"name": "X"}, format="json")
+        response = getattr(school_admin, method)(
+            f"/api/v1/families/{foreign.pk}", {"name": "X"}, format="json"
+        )
         assert response.status_code == 404
-    assert admin.get(f"/api/v1/families/{foreign.pk}/students").status_code == 404
+    assert school_admin.get(f"/api/v1/families/{foreign.pk}/students").status_code == 404
     foreign.refresh_from_db()
     assert foreign.name == "Ajena" and foreign.is_active
 
 
-def test_patch_changes_only_the_fields_sent(admin, family):
-    response = admin.patch(f"/api/v1/families/{family.pk}", {"phone": "5512345678"}, format="json")
+def test_patch_changes_only_the_fields_sent(school_admin, family):
+    response = school_admin.patch(f"/api/v1/families/{family.pk}", {"phone": "5512345678"}, format="json")
     assert response.status_code == 200
     family.refresh_from_db()
     assert family.phone == "5512345678" and family.name == "María López"
 
 
-def test_delete_is_a_soft_delete_keeping_the_children(admin, family):
+def test_delete_is_a_soft_delete_keeping_the_children(school_admin, family):
     child = StudentFactory(school=family.school, family=family)
-    assert admin.delete(f"/api/v1/families/{family.pk}").status_code == 204
+    assert school_admin.delete(f"/api/v1/families/{family.pk}").status_code == 204
     family.refresh_from_db()
     child.refresh_from_db()
     assert not family.is_active and child.family_id == family.pk
 
 
-def test_family_students_lists_its_children(school, family, admin):
+def test_family_students_lists_its_children(school, family, school_admin):
     ana = StudentFactory(school=school, family=family, first_name="Ana", last_name="López")
     StudentFactory(school=school, first_name="Beto", last_name="Sin Familia")
-    body = admin.get(f"/api/v1/families/{family.pk}/students").json()
+    body = school_admin.get(f"/api/v1/families/{family.pk}/students").json()
     assert [s["id"] for s in body["results"]] == [str(ana.pk)]
     assert body["results"][0]["family_id"] == str(family.pk)

@@ -6,7 +6,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 from pypdf import PdfReader
 
 from billing.corrections import credit_note_issue, payment_reverse
@@ -21,13 +20,7 @@ from tests.schools.factories import SchoolFactory
 from tests.students.factories import StudentFactory
 from users.models import Role
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def days(n: int) -> datetime.date:

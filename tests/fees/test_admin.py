@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from fees.models import Enrollment, FeePlan, SchoolYear
 from tests.backoffice.conftest import client_for, staff_member
@@ -12,13 +11,20 @@ from tests.fees.factories import fee_plan, school_year
 from tests.students.factories import StudentFactory
 from users.models import Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+def plan_form(year, *items: dict, grades: str = "[]") -> dict:
+    """What the fee plan add page posts: the plan's fields, then its items as the inline formset
+    numbers them."""
+    form = {
+        "school_year": year.pk, "name": "Primaria", "grades": grades, "is_active": "on",
+        "items-TOTAL_FORMS": str(len(items)), "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+    }
+    for n, item in enumerate(items):
+        form.update({f"items-{n}-{field}": value for field, value in item.items()})
+    return form
 
 
 def test_an_admin_opens_a_school_year_from_the_back_office(school):
@@ -36,18 +42,14 @@ def test_an_admin_opens_a_school_year_from_the_back_office(school):
 def test_a_plan_and_its_items_are_saved_from_one_page(school):
     year = school_year(school)
     client = client_for(staff_member((school, Role.ADMIN)))
-    answer = client.post("/admin/fees/feeplan/add/", {
-        "school_year": year.pk, "name": "Primaria", "grades": '["1", "2"]', "is_active": "on",
-        "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
-        "items-MAX_NUM_FORMS": "1000",
-        "items-0-concept_kind": "TUITION", "items-0-description": "Colegiatura", "items-0-amount": "2500.00",
-        "items-0-schedule": "MONTHLY", "items-0-months": "[9, 10, 11, 12, 1, 2, 3, 4, 5, 6]",
-        "items-0-due_day": "10", "items-0-due_date": "",
-        "items-1-concept_kind": "ENROLLMENT", "items-1-description": "Inscripción",
-        "items-1-amount": "3000.00",
-        "items-1-schedule": "ONCE", "items-1-due_date": "2026-08-20", "items-1-months": "[]",
-        "items-1-due_day": "",
-    })
+    answer = client.post("/admin/fees/feeplan/add/", plan_form(
+        year,
+        {"concept_kind": "TUITION", "description": "Colegiatura", "amount": "2500.00", "schedule": "MONTHLY",
+         "months": "[9, 10, 11, 12, 1, 2, 3, 4, 5, 6]", "due_day": "10", "due_date": ""},
+        {"concept_kind": "ENROLLMENT", "description": "Inscripción", "amount": "3000.00", "schedule": "ONCE",
+         "due_date": "2026-08-20", "months": "[]", "due_day": ""},
+        grades='["1", "2"]',
+    ))
     assert answer.status_code == 302, answer.content[:3000]
     plan = FeePlan.objects.get()
     assert plan.school_id == school.pk and plan.grades == ["1", "2"]
@@ -57,14 +59,11 @@ def test_a_plan_and_its_items_are_saved_from_one_page(school):
 def test_a_plan_item_outside_the_year_is_refused_with_a_message(school):
     year = school_year(school)
     client = client_for(staff_member((school, Role.ADMIN)))
-    answer = client.post("/admin/fees/feeplan/add/", {
-        "school_year": year.pk, "name": "Primaria", "grades": "[]", "is_active": "on",
-        "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0",
-        "items-MAX_NUM_FORMS": "1000",
-        "items-0-concept_kind": "ENROLLMENT", "items-0-description": "", "items-0-amount": "3000.00",
-        "items-0-schedule": "ONCE", "items-0-due_date": "2028-01-01", "items-0-months": "[]",
-        "items-0-due_day": "",
-    }, follow=True)
+    answer = client.post("/admin/fees/feeplan/add/", plan_form(
+        year,
+        {"concept_kind": "ENROLLMENT", "description": "", "amount": "3000.00", "schedule": "ONCE",
+         "due_date": "2028-01-01", "months": "[]", "due_day": ""},
+    ), follow=True)
     assert b"outside the school year" in answer.content
     assert not FeePlan.objects.exists()
 

@@ -13,16 +13,6 @@ from users.models import Role
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def school_admin(school):
-    return authenticated_client(member(school, Role.ADMIN))
-
-
-@pytest.fixture
-def accountant(school):
-    return authenticated_client(member(school, Role.ACCOUNTANT))
-
-
 def year_body(school, **overrides):
     return {"school_id": str(school.pk), "name": "2026-2027", "starts_on": "2026-08-17",
             "ends_on": "2027-07-09", **overrides}

@@ -17,12 +17,18 @@ PRODUCTION_HASHERS = [
 ]
 
 
-def test_a_pbkdf2_hash_is_upgraded_to_argon2_when_the_user_logs_in(settings):
+@pytest.fixture
+def pbkdf2_user(settings):
+    """A user whose password was stored before Argon2 became the first hasher."""
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
     user = UserFactory()
     user.password = make_password("correct-horse-battery", hasher="pbkdf2_sha256")
     user.save(update_fields=["password"])
+    return user
 
+
+def test_a_pbkdf2_hash_is_upgraded_to_argon2_when_the_user_logs_in(pbkdf2_user):
+    user = pbkdf2_user
     request = RequestFactory().post("/admin/login/")
     logged_in = authenticate(request, username=user.username, password="correct-horse-battery")
 
@@ -32,12 +38,8 @@ def test_a_pbkdf2_hash_is_upgraded_to_argon2_when_the_user_logs_in(settings):
     assert user.check_password("correct-horse-battery")
 
 
-def test_a_wrong_password_leaves_the_old_hash_alone(settings):
-    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
-    user = UserFactory()
-    user.password = make_password("correct-horse-battery", hasher="pbkdf2_sha256")
-    user.save(update_fields=["password"])
-
+def test_a_wrong_password_leaves_the_old_hash_alone(pbkdf2_user):
+    user = pbkdf2_user
     request = RequestFactory().post("/admin/login/")
     assert authenticate(request, username=user.username, password="wrong-horse") is None
 

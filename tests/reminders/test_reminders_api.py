@@ -27,13 +27,8 @@ def school():
     return SchoolFactory()
 
 
-@pytest.fixture
-def admin(school):
-    return authenticated_client(member(school, Role.ADMIN))
-
-
-def test_admin_creates_a_policy_and_reads_it_back(school, admin):
-    response = admin.post("/api/v1/reminder-policies", {"school_id": str(school.pk), "steps": STEPS},
+def test_admin_creates_a_policy_and_reads_it_back(school, school_admin):
+    response = school_admin.post("/api/v1/reminder-policies", {"school_id": str(school.pk), "steps": STEPS},
                           format="json")
 
     assert response.status_code == 201
@@ -42,23 +37,23 @@ def test_admin_creates_a_policy_and_reads_it_back(school, admin):
     assert [(s["offset_days"], s["channel"], s["kind"]) for s in body["steps"]] == [
         (-3, "EMAIL", "REMINDER"), (7, "SMS", "REMINDER"),
     ]
-    assert admin.get(f"/api/v1/reminder-policies/{body['id']}").json() == body
+    assert school_admin.get(f"/api/v1/reminder-policies/{body['id']}").json() == body
 
 
-def test_a_second_policy_for_the_school_is_a_409(school, admin):
+def test_a_second_policy_for_the_school_is_a_409(school, school_admin):
     services.default_policy_ensure(school_id=school.pk)
 
-    response = admin.post("/api/v1/reminder-policies", {"school_id": str(school.pk), "steps": STEPS},
+    response = school_admin.post("/api/v1/reminder-policies", {"school_id": str(school.pk), "steps": STEPS},
                           format="json")
 
     assert response.status_code == 409 and response.json()["code"] == "reminder_policy_exists"
 
 
-def test_a_threatening_template_is_a_400_profeco_violation_and_writes_nothing(school, admin):
+def test_a_threatening_template_is_a_400_profeco_violation_and_writes_nothing(school, school_admin):
     steps = [{"offset_days": 7, "channel": "EMAIL",
               "body_es": "Debe {balance} (ref. {reference}); retendremos la boleta de su hijo."}]
 
-    response = admin.post("/api/v1/reminder-policies", {"school_id": str(school.pk), "steps": steps},
+    response = school_admin.post("/api/v1/reminder-policies", {"school_id": str(school.pk), "steps": steps},
                           format="json")
 
     assert response.status_code == 400
@@ -73,17 +68,19 @@ def test_a_threatening_template_is_a_400_profeco_violation_and_writes_nothing(sc
     ({"steps": STEPS, "colour": "red"}, "colour"),
     ({"steps": [{"offset_days": 7, "channel": "SMS"}, {"offset_days": 7, "channel": "EMAIL"}]}, "steps"),
 ])
-def test_bad_policies_are_400_naming_the_field(school, admin, body, field):
-    response = admin.post("/api/v1/reminder-policies", {"school_id": str(school.pk), **body}, format="json")
+def test_bad_policies_are_400_naming_the_field(school, school_admin, body, field):
+    response = school_admin.post(
+        "/api/v1/reminder-policies", {"school_id": str(school.pk), **body}, format="json"
+    )
 
     assert response.status_code == 400 and field in response.json()["fields"]
     assert not ReminderPolicy.objects.exists()
 
 
-def test_patch_changes_only_what_is_sent(school, admin):
+def test_patch_changes_only_what_is_sent(school, school_admin):
     policy = services.default_policy_ensure(school_id=school.pk)
 
-    response = admin.patch(f"/api/v1/reminder-policies/{policy.pk}", {"language": "en"}, format="json")
+    response = school_admin.patch(f"/api/v1/reminder-policies/{policy.pk}", {"language": "en"}, format="json")
 
     assert response.status_code == 200 and response.json()["language"] == "en"
     policy.refresh_from_db()
@@ -104,13 +101,13 @@ def test_accountants_and_viewers_get_403_and_other_schools_404(school):
                           format="json").status_code == 404
 
 
-def test_delete_stops_reminders_and_keeps_the_log(school, admin, settings):
+def test_delete_stops_reminders_and_keeps_the_log(school, school_admin, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     policy = services.default_policy_ensure(school_id=school.pk)
     _family_owing(school, days_late=7)
     services.reminders_send()
 
-    assert admin.delete(f"/api/v1/reminder-policies/{policy.pk}").status_code == 204
+    assert school_admin.delete(f"/api/v1/reminder-policies/{policy.pk}").status_code == 204
     assert Reminder.objects.count() == 1 and not ReminderPolicy.objects.exists()
 
 
@@ -122,15 +119,15 @@ def _family_owing(school, *, days_late: int, **fields):
     return family
 
 
-def test_reminder_log_filters_by_family_and_status(school, admin, settings):
+def test_reminder_log_filters_by_family_and_status(school, school_admin, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     services.default_policy_ensure(school_id=school.pk)
     sent_to = _family_owing(school, days_late=7)
     failed_for = _family_owing(school, days_late=7, email="")
     services.reminders_send()
 
-    by_family = admin.get("/api/v1/reminders", {"family_id": str(sent_to.pk)}).json()
-    failed = admin.get("/api/v1/reminders", {"status": "FAILED"}).json()
+    by_family = school_admin.get("/api/v1/reminders", {"family_id": str(sent_to.pk)}).json()
+    failed = school_admin.get("/api/v1/reminders", {"status": "FAILED"}).json()
 
     assert by_family["count"] == 1
     row = by_family["results"][0]
@@ -139,7 +136,7 @@ def test_reminder_log_filters_by_family_and_status(school, admin, settings):
     assert row["body"] == mail.outbox[0].body
     assert [r["family_id"] for r in failed["results"]] == [str(failed_for.pk)]
     assert failed["results"][0]["last_error"] == "the family has no email address"
-    assert admin.get(f"/api/v1/reminders/{row['id']}").json() == row
+    assert school_admin.get(f"/api/v1/reminders/{row['id']}").json() == row
 
 
 def test_reminder_log_is_for_admins(school, settings):
@@ -156,7 +153,7 @@ def test_reminder_log_is_for_admins(school, settings):
 
 
 @pytest.mark.parametrize("query", [{"status": "LOST"}, {"family_id": "nope"}, {"ordering": "body"}])
-def test_bad_log_filters_are_400(admin, query):
-    response = admin.get("/api/v1/reminders", query)
+def test_bad_log_filters_are_400(school_admin, query):
+    response = school_admin.get("/api/v1/reminders", query)
 
     assert response.status_code == 400 and response.json()["code"] == "validation_error"

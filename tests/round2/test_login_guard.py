@@ -10,11 +10,8 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
-def _three_per_minute(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/day"},
-    }
+def _three_per_minute(throttle):
+    throttle(login="3/day")
 
 
 def _login(username, password, address):

@@ -24,11 +24,6 @@ def invoice(school):
     return InvoiceFactory(student=StudentFactory(school=school), amount=Decimal("300.00"))
 
 
-@pytest.fixture
-def viewer(school):
-    return authenticated_client(member(school, Role.VIEWER))
-
-
 def test_a_payment_shows_on_the_next_read_of_both_lists(viewer, invoice):
     before = viewer.get("/api/v1/invoices").json()["results"][0]
     assert (before["paid_amount"], before["status"]) == (0, "PENDING")

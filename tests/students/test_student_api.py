@@ -35,11 +35,6 @@ OUTPUT_KEYS = {
 
 
 @pytest.fixture
-def admin(school):
-    return authenticated_client(member(school, Role.ADMIN))
-
-
-@pytest.fixture
 def student(school):
     return StudentFactory(school=school, first_name="Ana", last_name="López", grade="5")
 
@@ -215,9 +210,9 @@ def test_unknown_or_malformed_student_id_is_404(admin_user, student_id):
 # --- writes ------------------------------------------------------------------------------------
 
 
-def test_school_admin_creates_a_student_and_bumps_the_cache_version(school, admin):
+def test_school_admin_creates_a_student_and_bumps_the_cache_version(school, school_admin):
     [before] = _versions(school)
-    response = admin.post(
+    response = school_admin.post(
         "/api/v1/students",
         {
             "school_id": str(school.pk),
@@ -252,9 +247,9 @@ def test_viewer_and_accountant_cannot_create_students(school, role):
 
 
 @pytest.mark.parametrize("school_id", ["other", "00000000-0000-0000-0000-000000000000"])
-def test_creating_a_student_in_a_school_outside_mine_is_404(school, other_school, admin, school_id):
+def test_creating_a_student_in_a_school_outside_mine_is_404(school, other_school, school_admin, school_id):
     school_id = str(other_school.pk) if school_id == "other" else school_id
-    response = admin.post(
+    response = school_admin.post(
         "/api/v1/students", {"school_id": school_id, "first_name": "L", "last_name": "M"}, format="json"
     )
     assert response.status_code == 404
@@ -276,24 +271,24 @@ def test_creating_a_student_in_a_school_outside_mine_is_404(school, other_school
         ({"school": "x"}, "school"),
     ],
 )
-def test_student_create_refuses_bad_input_and_writes_nothing(school, admin, changes, field):
+def test_student_create_refuses_bad_input_and_writes_nothing(school, school_admin, changes, field):
     body = {"school_id": str(school.pk), "first_name": "Luis", "last_name": "Mora", **changes}
-    response = admin.post("/api/v1/students", body, format="json")
+    response = school_admin.post("/api/v1/students", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert field in response.json()["fields"]
     assert Student.objects.count() == 0
 
 
-def test_student_create_without_school_id_is_400(admin):
-    response = admin.post("/api/v1/students", {"first_name": "L", "last_name": "M"}, format="json")
+def test_student_create_without_school_id_is_400(school_admin):
+    response = school_admin.post("/api/v1/students", {"first_name": "L", "last_name": "M"}, format="json")
     assert response.status_code == 400
     assert "school_id" in response.json()["fields"]
 
 
-def test_school_admin_updates_a_student_and_bumps_the_cache_version(school, student, admin):
+def test_school_admin_updates_a_student_and_bumps_the_cache_version(school, student, school_admin):
     [before] = _versions(school)
-    response = admin.put(f"/api/v1/students/{student.pk}", {"first_name": "Ana María"}, format="json")
+    response = school_admin.put(f"/api/v1/students/{student.pk}", {"first_name": "Ana María"}, format="json")
     assert response.status_code == 200
     assert response.json()["first_name"] == "Ana María"
     student.refresh_from_db()
@@ -301,8 +296,8 @@ def test_school_admin_updates_a_student_and_bumps_the_cache_version(school, stud
     assert _versions(school) == [before + 1]
 
 
-def test_update_may_repeat_the_current_school_id(school, student, admin):
-    response = admin.patch(
+def test_update_may_repeat_the_current_school_id(school, student, school_admin):
+    response = school_admin.patch(
         f"/api/v1/students/{student.pk}", {"school_id": str(school.pk), "grade": "6"}, format="json"
     )
     assert response.status_code == 200
@@ -328,31 +323,31 @@ def test_viewer_and_accountant_cannot_update_or_delete_students(school, student,
     assert (student.first_name, student.is_active) == ("Ana", True)
 
 
-def test_delete_soft_deletes_the_student_and_bumps_the_cache_version(school, student, admin):
+def test_delete_soft_deletes_the_student_and_bumps_the_cache_version(school, student, school_admin):
     [before] = _versions(school)
-    response = admin.delete(f"/api/v1/students/{student.pk}")
+    response = school_admin.delete(f"/api/v1/students/{student.pk}")
     assert response.status_code == 204
     student.refresh_from_db()
     assert student.is_active is False
     assert _versions(school) == [before + 1]
-    assert admin.get(f"/api/v1/students/{student.pk}").json()["is_active"] is False
+    assert school_admin.get(f"/api/v1/students/{student.pk}").json()["is_active"] is False
 
 
-def test_deleting_twice_is_harmless(school, student, admin):
-    assert admin.delete(f"/api/v1/students/{student.pk}").status_code == 204
-    assert admin.delete(f"/api/v1/students/{student.pk}/").status_code == 204
+def test_deleting_twice_is_harmless(school, student, school_admin):
+    assert school_admin.delete(f"/api/v1/students/{student.pk}").status_code == 204
+    assert school_admin.delete(f"/api/v1/students/{student.pk}/").status_code == 204
 
 
-def test_put_reactivates_a_deleted_student(school, admin):
+def test_put_reactivates_a_deleted_student(school, school_admin):
     student = StudentFactory(school=school, is_active=False)
-    response = admin.put(f"/api/v1/students/{student.pk}", {"is_active": True}, format="json")
+    response = school_admin.put(f"/api/v1/students/{student.pk}", {"is_active": True}, format="json")
     assert response.status_code == 200
     student.refresh_from_db()
     assert student.is_active
 
 
-def test_update_with_unknown_field_is_400_and_changes_nothing(school, student, admin):
-    response = admin.put(
+def test_update_with_unknown_field_is_400_and_changes_nothing(school, student, school_admin):
+    response = school_admin.put(
         f"/api/v1/students/{student.pk}", {"first_name": "X", "frist_name": "Y"}, format="json"
     )
     assert response.status_code == 400
@@ -361,8 +356,8 @@ def test_update_with_unknown_field_is_400_and_changes_nothing(school, student, a
     assert student.first_name == "Ana"
 
 
-def test_update_with_malformed_json_is_400(school, student, admin):
-    response = admin.put(
+def test_update_with_malformed_json_is_400(school, student, school_admin):
+    response = school_admin.put(
         f"/api/v1/students/{student.pk}", data='{"first_name": ', content_type="application/json"
     )
     assert response.status_code == 400
@@ -430,10 +425,10 @@ def test_student_invoices_runs_a_bounded_number_of_queries(school, student, djan
     assert response.json()["count"] == 25
 
 
-def test_enrolling_in_a_deactivated_school_is_409(school, admin):
+def test_enrolling_in_a_deactivated_school_is_409(school, school_admin):
     school.is_active = False
     school.save(update_fields=["is_active"])
-    response = admin.post(
+    response = school_admin.post(
         "/api/v1/students", {"school_id": str(school.pk), "first_name": "L", "last_name": "M"}, format="json"
     )
     assert response.status_code == 409

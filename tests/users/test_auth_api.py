@@ -166,12 +166,9 @@ def test_login_of_an_inactive_user_gets_the_same_answer_as_a_wrong_password():
     assert response.json()["code"] == "invalid_credentials"
 
 
-def test_failures_for_one_username_from_many_addresses_do_not_lock_it_out(settings):
+def test_failures_for_one_username_from_many_addresses_do_not_lock_it_out(throttle):
     """Issue 13, item 6: failures are counted per address, never per username."""
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/day"},
-    }
+    throttle(login="3/day")
     user = UserFactory()
     for i in range(10):
         assert (
@@ -182,11 +179,8 @@ def test_failures_for_one_username_from_many_addresses_do_not_lock_it_out(settin
     assert response.status_code == 200
 
 
-def test_login_is_throttled_per_client_ip_across_usernames(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/day"},
-    }
+def test_login_is_throttled_per_client_ip_across_usernames(throttle):
+    throttle(login="3/day")
     for i in range(3):
         assert _login(APIClient(), f"guess{i}", "wrong", format="json").status_code == 401
     response = _login(APIClient(), "another-guess", "wrong", format="json")
@@ -194,11 +188,8 @@ def test_login_is_throttled_per_client_ip_across_usernames(settings):
     assert response.json()["code"] == "throttled"
 
 
-def test_login_ip_throttle_ignores_a_spoofed_forwarded_for_header(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/day"},
-    }
+def test_login_ip_throttle_ignores_a_spoofed_forwarded_for_header(throttle):
+    throttle(login="2/day")
     for i in range(2):
         _login(APIClient(), f"guess{i}", "wrong", format="json", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}")
     response = _login(APIClient(), "guess9", "wrong", format="json", HTTP_X_FORWARDED_FOR="9.9.9.9")
@@ -312,11 +303,8 @@ def test_login_with_a_nul_byte_is_400_not_500(field):
     assert field in response.json()["fields"]
 
 
-def test_register_is_throttled_per_client_ip(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/day"},
-    }
+def test_register_is_throttled_per_client_ip(throttle):
+    throttle(login="2/day")
     for i in range(2):
         body = {"username": f"spam{i}", "email": f"s{i}@example.com", "password": "a-long-passphrase-2026"}
         assert APIClient().post("/api/v1/auth/register", body, format="json").status_code == 201

@@ -36,16 +36,6 @@ def invoices(school, family):
     ]
 
 
-@pytest.fixture
-def accountant(school):
-    return authenticated_client(member(school, Role.ACCOUNTANT))
-
-
-@pytest.fixture
-def admin(school):
-    return authenticated_client(member(school, Role.ADMIN))
-
-
 def test_a_family_pays_for_two_children_with_one_payment_and_keeps_the_rest_as_credit(
     accountant, family, invoices
 ):
@@ -141,26 +131,26 @@ def test_a_viewer_cannot_record_family_payments(school, family):
     assert response.status_code == 403
 
 
-def test_credit_notes_are_admin_only_and_refused_above_the_balance(accountant, admin, invoices):
+def test_credit_notes_are_admin_only_and_refused_above_the_balance(accountant, school_admin, invoices):
     url = f"/api/v1/invoices/{invoices[0].pk}/credit-notes"
     assert accountant.post(url, {"amount": "100.00", "reason": "Beca"}, format="json").status_code == 403
-    response = admin.post(url, {"amount": "100.00", "reason": "Beca 20 %"}, format="json")
+    response = school_admin.post(url, {"amount": "100.00", "reason": "Beca 20 %"}, format="json")
     assert response.status_code == 201
     assert response.json()["number"].startswith("NC-")
-    over = admin.post(url, {"amount": "400.01", "reason": "x"}, format="json")
+    over = school_admin.post(url, {"amount": "400.01", "reason": "x"}, format="json")
     assert over.status_code == 400 and over.json()["code"] == "credit_note_above_balance"
     assert CreditNote.objects.count() == 1
-    invoice = admin.get(f"/api/v1/invoices/{invoices[0].pk}").json()
+    invoice = school_admin.get(f"/api/v1/invoices/{invoices[0].pk}").json()
     assert (invoice["credited_amount"], invoice["balance"], invoice["pending_amount"]) == (
         100.0,
         400.0,
         400.0,
     )
-    assert [n["id"] for n in admin.get(url).json()] == [response.json()["id"]]
-    assert admin.get("/api/v1/credit-notes").json()["count"] == 1
+    assert [n["id"] for n in school_admin.get(url).json()] == [response.json()["id"]]
+    assert school_admin.get("/api/v1/credit-notes").json()["count"] == 1
 
 
-def test_reversing_a_payment_twice_is_a_409(accountant, admin, invoices):
+def test_reversing_a_payment_twice_is_a_409(accountant, school_admin, invoices):
     payment = accountant.post(
         "/api/v1/payments",
         {"invoice_id": str(invoices[0].pk), "amount": "500.00", "method": "CHECK"},
@@ -168,33 +158,35 @@ def test_reversing_a_payment_twice_is_a_409(accountant, admin, invoices):
     ).json()
     url = f"/api/v1/payments/{payment['id']}/reverse"
     assert accountant.post(url, {"reason": "BOUNCED_CHECK"}, format="json").status_code == 403
-    response = admin.post(url, {"reason": "BOUNCED_CHECK", "note": "Sin fondos"}, format="json")
+    response = school_admin.post(url, {"reason": "BOUNCED_CHECK", "note": "Sin fondos"}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["reversed"] is True and response.json()["reversal"]["reason"] == "BOUNCED_CHECK"
-    again = admin.post(url, {"reason": "BOUNCED_CHECK"}, format="json")
+    again = school_admin.post(url, {"reason": "BOUNCED_CHECK"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "payment_already_reversed"
     assert Invoice.objects.get(pk=invoices[0].pk).paid_amount == D("0.00")
 
 
-def test_reversing_a_payment_whose_credit_was_refunded_is_a_409(accountant, admin, family):
+def test_reversing_a_payment_whose_credit_was_refunded_is_a_409(accountant, school_admin, family):
     payment = accountant.post(
         f"/api/v1/families/{family.pk}/payments", {"amount": "300.00", "method": "CASH"}, format="json"
     ).json()
-    refund = admin.post(
+    refund = school_admin.post(
         f"/api/v1/families/{family.pk}/refunds", {"amount": "100.00", "method": "CASH"}, format="json"
     )
     assert refund.status_code == 201 and refund.json()["number"].startswith("RE-")
-    response = admin.post(f"/api/v1/payments/{payment['id']}/reverse", {"reason": "OTHER"}, format="json")
+    response = school_admin.post(
+        f"/api/v1/payments/{payment['id']}/reverse", {"reason": "OTHER"}, format="json"
+    )
     assert response.status_code == 409 and response.json()["code"] == "payment_credit_refunded"
 
 
-def test_a_refund_above_the_credit_is_a_400_and_refunds_are_admin_only(accountant, admin, family):
+def test_a_refund_above_the_credit_is_a_400_and_refunds_are_admin_only(accountant, school_admin, family):
     url = f"/api/v1/families/{family.pk}/refunds"
     assert accountant.post(url, {"amount": "1.00", "method": "CASH"}, format="json").status_code == 403
-    response = admin.post(url, {"amount": "1.00", "method": "CASH"}, format="json")
+    response = school_admin.post(url, {"amount": "1.00", "method": "CASH"}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "refund_above_credit"
     assert not Refund.objects.exists()
-    assert admin.get(url).json()["count"] == 0
+    assert school_admin.get(url).json()["count"] == 0
 
 
 # --- dates: no earlier than the school's floor, as a payment against one invoice -----------------
@@ -228,11 +220,11 @@ def test_a_family_payment_on_the_schools_floor_is_accepted(accountant, family, i
     assert response.status_code == 201, response.json()
 
 
-def test_a_refund_dated_1900_is_a_400_naming_the_date_and_refunds_nothing(accountant, admin, family):
+def test_a_refund_dated_1900_is_a_400_naming_the_date_and_refunds_nothing(accountant, school_admin, family):
     accountant.post(f"/api/v1/families/{family.pk}/payments", {"amount": "100.00", "method": "CASH"},
                     format="json")
 
-    response = admin.post(
+    response = school_admin.post(
         f"/api/v1/families/{family.pk}/refunds",
         {"amount": "10.00", "method": "CASH", "refund_date": "1900-01-01"},
         format="json",

@@ -34,26 +34,6 @@ def student(school):
     return StudentFactory(school=school, first_name="Ana", last_name="Gómez", email="ana@example.com")
 
 
-@pytest.fixture
-def viewer(school):
-    return authenticated_client(member(school, Role.VIEWER))
-
-
-@pytest.fixture
-def accountant_user(school):
-    return member(school, Role.ACCOUNTANT)
-
-
-@pytest.fixture
-def accountant(accountant_user):
-    return authenticated_client(accountant_user)
-
-
-@pytest.fixture
-def school_admin(school):
-    return authenticated_client(member(school, Role.ADMIN))
-
-
 def new_invoice_body(student, **overrides):
     return {"student_id": str(student.pk), "amount": "1500.00", "due_date": str(days(30)),
             "description": "Colegiatura diciembre", **overrides}

@@ -2,9 +2,9 @@
 
 import pytest
 from django.urls import include, path
-from drf_spectacular.drainage import GENERATOR_STATS
-from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+
+from tests.support.openapi import warning_free_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -13,13 +13,7 @@ PATTERNS = [path("api/v1/", include("billing.api.urls")), path("api/v1/", includ
 
 @pytest.fixture(scope="module")
 def schema():
-    GENERATOR_STATS.reset()
-    with GENERATOR_STATS.silence():
-        generated = SchemaGenerator(patterns=PATTERNS).get_schema(request=None, public=True)
-    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, dict(
-        GENERATOR_STATS._warn_cache
-    )
-    return generated
+    return warning_free_schema(PATTERNS)
 
 
 def test_schema_generates_without_warnings_and_validates(schema):

@@ -7,9 +7,7 @@ import pytest
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from core.dates import local_today
 from tests.billing.factories import InvoiceFactory, PaymentFactory
-from tests.conftest import authenticated_client, member
 from tests.students.factories import StudentFactory
-from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -25,21 +23,6 @@ OUTPUT_KEYS = {
 @pytest.fixture
 def invoice(school):
     return InvoiceFactory(student=StudentFactory(school=school), amount=Decimal("1000.00"))
-
-
-@pytest.fixture
-def viewer(school):
-    return authenticated_client(member(school, Role.VIEWER))
-
-
-@pytest.fixture
-def accountant_user(school):
-    return member(school, Role.ACCOUNTANT)
-
-
-@pytest.fixture
-def accountant(accountant_user):
-    return authenticated_client(accountant_user)
 
 
 def body(invoice, **overrides):

@@ -1,22 +1,15 @@
 import pytest
 from django.urls import include, path
-from drf_spectacular.drainage import GENERATOR_STATS
-from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+
+from tests.support.openapi import warning_free_schema
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def schema():
-    patterns = [path("api/v1/reports/", include("reports.api.urls"))]
-    GENERATOR_STATS.reset()
-    with GENERATOR_STATS.silence():
-        generated = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
-    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, dict(
-        GENERATOR_STATS._warn_cache
-    )
-    return generated
+    return warning_free_schema([path("api/v1/reports/", include("reports.api.urls"))])
 
 
 def test_report_schema_generates_without_warnings_and_validates(schema):
