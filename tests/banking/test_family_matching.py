@@ -4,17 +4,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from banking.exceptions import BankLineAlreadyMatched
 from banking.matching import references_in
 from banking.models import BankLine, BankLineStatus
 from banking.services import bank_line_confirm, bank_statement_import
 from billing import services as billing_services
+from billing.credit import family_credit_balance
+from billing.models import Payment
 from core.exceptions import NotFound
 from families.validators import reference_from_number
 from tests.banking.factories import BankAccountFactory, csv_file
 from tests.families.factories import FamilyFactory
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +126,6 @@ def test_a_valid_reference_becomes_the_familys_payment_at_once_oldest_invoice_fi
 
 
 def test_a_reference_in_the_description_and_a_deposit_above_what_is_owed_leaves_credit(family):
-    from billing.credit import family_credit_balance
-
     _child(family, "Lucía", "3500.00")
     (line,) = _import(family.account, (f"SPEI RECIBIDO REF {family.reference} R NUNEZ", "", "5000.00"))
     assert line.status == BankLineStatus.MATCHED
@@ -141,8 +143,6 @@ def test_confirming_a_typo_suggestion_pays_the_family(family):
 
 
 def test_assigning_to_an_invoice_of_a_familys_student_keeps_the_excess_as_credit(family):
-    from billing.credit import family_credit_balance
-
     invoice = _child(family, "Lucía", "3500.00")
     (line,) = _import(family.account, ("DEPOSITO", "", "4000.00"))
     line = bank_line_confirm(line_id=line.pk, invoice_id=invoice.pk)
@@ -184,9 +184,6 @@ def test_a_familys_deposits_in_one_statement_are_paid_in_order_each_seeing_what_
         (theirs.pk, Decimal("400.00"))
     ]
     assert int(third.payment.number[-6:]) == int(first.payment.number[-6:]) + 2  # numbered in file order
-    from billing.credit import family_credit_balance
-    from billing.models import Payment
-
     assert family_credit_balance(family_id=family.pk) == Decimal("500.00")
     _import(family.account, *rows)
     assert Payment.objects.count() == 3 and BankLine.objects.count() == 3
@@ -220,12 +217,6 @@ def test_a_referenced_deposit_the_payment_service_refuses_waits_for_a_person_and
 def test_two_imports_of_one_statement_at_once_record_each_deposit_once():
     """The same file imported twice at the same moment (two tabs, a retried upload): the account
     lock queues the second import, which then finds every line known; a line becomes one payment."""
-    import threading
-
-    from django.db import connection
-
-    from billing.models import Payment
-
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL")
     account = BankAccountFactory()
@@ -237,27 +228,12 @@ def test_two_imports_of_one_statement_at_once_record_each_deposit_once():
         _child(family, "Lucía", "1500.00")
     yesterday = (date.today() - timedelta(days=1)).strftime("%d/%m/%Y")
     content = csv_file([f"{yesterday},SPEI,{f.reference},{700 + n}.00" for n, f in enumerate(families * 2)])
-    barrier = threading.Barrier(2)
-    outcomes = []
 
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            statement = bank_statement_import(
-                account_id=account.pk, content=content, file_name="s.csv"
-            ).statement
-            outcomes.append((statement.imported, statement.duplicates))
-        except Exception as error:  # noqa: BLE001 - the test reports any other outcome
-            outcomes.append(repr(error))
-        finally:
-            connection.close()
+    def run(_):
+        statement = bank_statement_import(account_id=account.pk, content=content, file_name="s.csv").statement
+        return statement.imported, statement.duplicates
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == [(0, 10), (10, 0)]
+    assert sorted(run_together(2, run)) == [(0, 10), (10, 0)]
     assert Payment.objects.count() == 10 == BankLine.objects.filter(status=BankLineStatus.MATCHED).count()
 
 

@@ -1,12 +1,11 @@
 """Confirm and ignore: a line becomes at most one payment, every decision is audited."""
 
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from banking.exceptions import (
     BankLineAlreadyIgnored,
@@ -22,6 +21,7 @@ from billing.models import InvoiceStatus, Payment, PaymentMethod
 from core.exceptions import NotFound
 from tests.banking.factories import BankAccountFactory, csv_file
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import run_together
 from tests.users.factories import UserFactory
 
 
@@ -163,25 +163,10 @@ def test_the_database_refuses_a_matched_line_without_payment_and_a_payment_on_tw
 def test_a_double_click_makes_one_payment():
     """Two confirmations of one line at the same moment: one payment, the other gets a 409."""
     _, _, line = _world()
-    barrier = threading.Barrier(2)
-    outcomes = []
 
-    def confirm():
-        try:
-            barrier.wait(timeout=10)
-            bank_line_confirm(line_id=line.pk)
-            outcomes.append("paid")
-        except BankLineAlreadyMatched:
-            outcomes.append("already_matched")
-        except Exception as error:  # noqa: BLE001 - the test reports any other outcome
-            outcomes.append(repr(error))
-        finally:
-            connection.close()
+    outcomes = run_together(
+        2, lambda _: bank_line_confirm(line_id=line.pk), refusals=(BankLineAlreadyMatched,)
+    )
 
-    threads = [threading.Thread(target=confirm) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(outcomes) == ["already_matched", "paid"]
+    assert {type(outcome) for outcome in outcomes} == {BankLine, BankLineAlreadyMatched}
     assert Payment.objects.count() == 1

@@ -1,11 +1,9 @@
 """The monthly billing run: what it issues, what it never issues twice."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.models import Invoice, InvoiceLine
 from fees import services
@@ -15,6 +13,7 @@ from fees.runs import billing_run_execute
 from tests.fees.factories import enrollment_item, fee_plan, school_year, tuition_item
 from tests.schools.factories import SchoolFactory
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 DECEMBER = Period(2026, 12)
@@ -142,21 +141,8 @@ def test_two_runs_at_once_issue_each_invoice_once():
     plan = fee_plan(school_year(school))
     for _ in range(5):
         enrolled(plan)
-    start = threading.Barrier(2)
-    results = []
 
-    def run():
-        try:
-            start.wait()
-            results.append(billing_run_execute(school_id=school.pk, period=DECEMBER))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(2, lambda _: billing_run_execute(school_id=school.pk, period=DECEMBER))
 
     assert sorted(r.invoices_created for r in results) == [0, 5]
     assert Invoice.objects.count() == 5 and InvoiceLine.objects.count() == 5

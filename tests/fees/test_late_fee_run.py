@@ -1,11 +1,9 @@
 """Recargos: each tier reached charged once, never on a surcharge, never above the cap."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.models import Invoice, InvoiceStatus, PaymentMethod
 from billing.services import payment_record
@@ -16,6 +14,7 @@ from fees.runs import billing_run_execute, late_fee_run_execute
 from tests.fees.factories import fee_plan, school_year, tuition_item
 from tests.schools.factories import SchoolFactory
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER = Period(2026, 9)  # colegiatura due Thursday 2026-09-10
@@ -106,21 +105,8 @@ def test_a_dry_run_counts_and_charges_nothing(school):
 def test_two_runs_at_once_charge_each_tier_once():
     school = SchoolFactory()
     setup_school(school, students=4)
-    start = threading.Barrier(2)
-    results = []
 
-    def run():
-        try:
-            start.wait()
-            results.append(late_fee_run_execute(school_id=school.pk, as_of=date(2026, 10, 20)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(2, lambda _: late_fee_run_execute(school_id=school.pk, as_of=date(2026, 10, 20)))
 
     assert sorted(r.surcharges_created for r in results) == [0, 8]
     assert Invoice.objects.filter(surcharge_of__isnull=False).count() == 8

@@ -1,13 +1,11 @@
 """users.services: registration, token pairs, memberships, including their races."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from tests.schools.factories import SchoolFactory
+from tests.support.concurrency import run_together
 from tests.users.factories import MembershipFactory, UserFactory
 from users.exceptions import InvalidCredentials, InvalidRefreshToken, LastSchoolAdmin
 from users.models import Membership, Role, User
@@ -20,31 +18,6 @@ from users.services import (
 )
 
 PASSWORD = "correct-horse-battery"
-
-
-def _run_together(count: int, work) -> list:
-    """Run `work` in `count` threads released at once; collect each result or exception class."""
-    start = threading.Barrier(count)
-    outcomes: list = []
-    lock = threading.Lock()
-
-    def run(index):
-        try:
-            start.wait()
-            result = work(index)
-        except Exception as exc:  # the outcome under test is the exception class
-            result = type(exc)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.mark.django_db
@@ -91,8 +64,10 @@ def test_token_pair_refresh_blacklists_the_old_refresh_token():
 def test_one_refresh_token_used_by_five_requests_at_once_gives_exactly_one_pair():
     user = UserFactory()
     pair = token_pair_issue(request=None, username=user.username, password=PASSWORD)
-    outcomes = _run_together(5, lambda _: token_pair_refresh(refresh_token=pair.refresh_token))
-    assert outcomes.count(InvalidRefreshToken) == 4
+    outcomes = run_together(
+        5, lambda _: token_pair_refresh(refresh_token=pair.refresh_token), refusals=(InvalidRefreshToken,)
+    )
+    assert sum(isinstance(outcome, InvalidRefreshToken) for outcome in outcomes) == 4
     assert BlacklistedToken.objects.count() == 1
 
 
@@ -136,6 +111,6 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin():
             school_id=school.pk, username=other.username, role=Role.VIEWER, actor=users[index]
         )
 
-    outcomes = _run_together(2, demote)
-    assert outcomes.count(LastSchoolAdmin) == 1
+    outcomes = run_together(2, demote, refusals=(LastSchoolAdmin,))
+    assert sum(isinstance(outcome, LastSchoolAdmin) for outcome in outcomes) == 1
     assert Membership.objects.filter(school=school, role=Role.ADMIN).count() == 1

@@ -1,18 +1,17 @@
 """Idempotency-Key on POST /payments and POST /invoices (core.idempotency)."""
 
 import json
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from billing.models import Invoice, Payment
 from core.models import IdempotencyRecord
 from tests.billing.factories import InvoiceFactory
 from tests.conftest import authenticated_client, member
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import run_together
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +23,6 @@ INVOICES = "/api/v1/invoices"
 @pytest.fixture
 def invoice(school):
     return InvoiceFactory(student=StudentFactory(school=school), amount=Decimal("1000.00"))
-
-
-@pytest.fixture
-def accountant_user(school):
-    return member(school, Role.ACCOUNTANT)
-
-
-@pytest.fixture
-def accountant(accountant_user):
-    return authenticated_client(accountant_user)
 
 
 def pay(client, invoice, key, amount="300.00"):
@@ -165,29 +154,12 @@ def test_concurrent_duplicates_write_exactly_once(school):
     """Eight clients send the same key at once: one payment, eight identical 201 answers."""
     user = member(school, Role.ACCOUNTANT)
     invoice = InvoiceFactory(student=StudentFactory(school=school), amount=Decimal("1000.00"))
-    start = threading.Barrier(8)
-    answers: list[tuple[int, bytes]] = []
-    lock = threading.Lock()
+    clients = [authenticated_client(user) for _ in range(8)]
 
-    def send():
-        try:
-            client = authenticated_client(user)
-            start.wait()
-            response = pay(client, invoice, "race", amount="100.00")
-            with lock:
-                answers.append((response.status_code, response.content))
-        finally:
-            connection.close()
+    answers = run_together(8, lambda n: pay(clients[n], invoice, "race", amount="100.00"))
 
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert len(answers) == 8
-    assert {status for status, _ in answers} == {201}
-    assert len({content for _, content in answers}) == 1
+    assert {answer.status_code for answer in answers} == {201}
+    assert len({answer.content for answer in answers}) == 1
     assert Payment.objects.filter(invoice=invoice).count() == 1
     assert Invoice.objects.get(pk=invoice.pk).paid_amount == Decimal("100.00")
     assert IdempotencyRecord.objects.count() == 1

@@ -1,7 +1,7 @@
 """The overdue sweep: which invoices it marks, what it reports, and that it is safe to run twice."""
 
-import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -18,6 +18,7 @@ from schools.models import School
 from tests.billing.factories import InvoiceFactory
 from tests.schools.factories import SchoolFactory
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import Race, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -187,33 +188,18 @@ def test_two_concurrent_sweeps_give_the_result_of_one():
     schools = [SchoolFactory(), SchoolFactory()]
     invoices = [invoice(school, due=YESTERDAY) for school in schools for _ in range(20)]
     versions = {s.pk: s.cache_version for s in schools}
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(invoice_overdue_sweep())
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
 
     # Hold the sweep lock so both sweeps start and queue on it, then let them go together.
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
+    with _sweep_lock_held():
+        sweeps = Race(2, lambda _: invoice_overdue_sweep())
         # Both sweeps are queued on the lock (seen in pg_locks), and neither has run.
         deadline = time.monotonic() + 30
         while _advisory_lock_waiters() < 2:
             assert time.monotonic() < deadline, "the sweeps never queued on the lock"
-        assert not results, "a sweep ran without the lock"
+        assert sweeps.finished() == 0, "a sweep ran without the lock"
         assert not Invoice.objects.filter(status=InvoiceStatus.OVERDUE).exists()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = sweeps.outcomes()
 
-    assert not errors
     assert sorted(sum(r.values()) for r in results) == [0, 40]
     assert {status_of(i) for i in invoices} == {InvoiceStatus.OVERDUE}
     for school in schools:
@@ -224,26 +210,22 @@ def test_two_concurrent_sweeps_give_the_result_of_one():
 @pytest.mark.django_db(transaction=True)
 def test_no_wait_refuses_while_another_sweep_holds_the_lock():
     inv = invoice(due=YESTERDAY)
-    outcome = []
 
-    def run():
-        try:
-            outcome.append(sweep("--no-wait"))
-        except CommandError as exc:
-            outcome.append(exc)
-        finally:
-            connection.close()
+    with _sweep_lock_held():
+        (outcome,) = run_together(1, lambda _: sweep("--no-wait"), refusals=(CommandError,))
 
+    assert isinstance(outcome, CommandError)
+    assert outcome.__cause__.code == "overdue_sweep_running"
+    assert status_of(inv) == InvoiceStatus.PENDING
+
+
+@contextmanager
+def _sweep_lock_held():
+    """Hold the sweep's advisory lock, as a running sweep does, until the block ends."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OVERDUE_SWEEP_LOCK_ID])
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join(timeout=30)
-
-    assert isinstance(outcome[0], CommandError)
-    assert outcome[0].__cause__.code == "overdue_sweep_running"
-    assert status_of(inv) == InvoiceStatus.PENDING
+        yield
 
 
 def _advisory_lock_waiters() -> int:

@@ -2,11 +2,9 @@
 credit, spent on new invoices at once, refunded on request, never negative."""
 
 import datetime
-import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from billing.credit import (
@@ -31,6 +29,7 @@ from tests.billing.factories import InvoiceFactory
 from tests.families.factories import FamilyFactory
 from tests.schools.factories import SchoolFactory
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 CASH = PaymentMethod.CASH
@@ -222,32 +221,14 @@ def test_twenty_family_payments_racing_invoice_payments_never_over_allocate():
     family = FamilyFactory(school=SchoolFactory())
     kids = [StudentFactory(school=family.school, family=family) for _ in range(2)]
     invoices = [bill(kids[n % 2], "500.00", due=n - 2, number=f"2026-{n:06d}") for n in range(4)]
-    start = threading.Barrier(20)
-    outcomes: list[str] = []
-    guard = threading.Lock()
 
-    def run(n: int):
-        try:
-            start.wait()
-            if n % 2:
-                family_payment_record(family_id=family.pk, amount=D("150.00"), method=CASH)
-            else:
-                payment_record(invoice_id=invoices[n % 4].pk, amount=D("100.00"), method=CASH)
-            result = "ok"
-        except (Overpayment, InvoiceAlreadyPaid):
-            result = "refused"
-        finally:
-            connection.close()
-        with guard:
-            outcomes.append(result)
+    def pay(n: int):
+        if n % 2:
+            return family_payment_record(family_id=family.pk, amount=D("150.00"), method=CASH)
+        return payment_record(invoice_id=invoices[n % 4].pk, amount=D("100.00"), method=CASH)
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together(20, pay, refusals=(Overpayment, InvoiceAlreadyPaid))
 
-    assert len(outcomes) == 20
     received = Payment.objects.aggregate(total=Sum("amount"))["total"]
     paid = Invoice.objects.aggregate(total=Sum("paid_amount"))["total"]
     allocated = Allocation.objects.aggregate(total=Sum("amount"))["total"]
@@ -258,6 +239,6 @@ def test_twenty_family_payments_racing_invoice_payments_never_over_allocate():
     for payment in Payment.objects.all():
         assert payment.allocated_amount == sum(a.amount for a in payment.allocations.all())
     assert family_credit_balance(family_id=family.pk) == received - allocated  # credit is exact
-    assert outcomes.count("ok") == Payment.objects.count()
+    assert sum(isinstance(outcome, Payment) for outcome in outcomes) == Payment.objects.count()
     # All 10 family payments land (1,500); invoice payments take what was left when they ran.
     assert Payment.objects.filter(family_id=family.pk, invoice__isnull=True).count() == 10

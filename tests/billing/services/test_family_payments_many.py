@@ -4,7 +4,6 @@ refusals, on random books (seeded); and under a race with single payments nothin
 
 import datetime
 import random
-import threading
 import uuid
 from decimal import Decimal as D
 
@@ -34,6 +33,7 @@ from tests.billing.factories import InvoiceFactory
 from tests.families.factories import FamilyFactory
 from tests.schools.factories import SchoolFactory
 from tests.students.factories import StudentFactory
+from tests.support.concurrency import run_together
 from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -302,35 +302,19 @@ def test_a_batch_racing_single_payments_on_the_same_families_never_overpays():
     batch = [
         FamilyPaymentRequest(families[n % 3].pk, D("130.00"), PaymentMethod.BANK_TRANSFER) for n in range(30)
     ]
-    start = threading.Barrier(25)
-    outcomes: list[str] = []
-    guard = threading.Lock()
 
-    def run(n: int):
-        result = "ok"
-        try:
-            start.wait()
-            if n == 0:
-                assert all(isinstance(p, Payment) for p in family_payments_record_many(requests=batch))
-            elif n % 2:
-                family_payment_record(family_id=families[n % 3].pk, amount=D("250.00"), method=CASH)
-            else:
-                payment_record(invoice_id=invoices[n % len(invoices)].pk, amount=D("400.00"), method=CASH)
-        except (Overpayment, InvoiceAlreadyPaid):
-            result = "refused"
-        finally:
-            connection.close()
-        with guard:
-            outcomes.append(result)
+    def pay(n: int):
+        if n == 0:
+            return family_payments_record_many(requests=batch)
+        if n % 2:
+            return family_payment_record(family_id=families[n % 3].pk, amount=D("250.00"), method=CASH)
+        return payment_record(invoice_id=invoices[n % len(invoices)].pk, amount=D("400.00"), method=CASH)
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(25)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    batch_outcome, *outcomes = run_together(25, pay, refusals=(Overpayment, InvoiceAlreadyPaid))
 
-    assert len(outcomes) == 25
-    assert Payment.objects.count() == 30 + outcomes.count("ok") - 1
+    assert all(isinstance(p, Payment) for p in batch_outcome)
+    paid_singly = sum(isinstance(outcome, Payment) for outcome in outcomes)
+    assert Payment.objects.count() == 30 + paid_singly
     for invoice in Invoice.objects.all():
         assert invoice.paid_amount <= invoice.amount
         assert invoice.paid_amount == (invoice.allocations.aggregate(t=Sum("amount"))["t"] or D("0"))

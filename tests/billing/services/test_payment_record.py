@@ -1,9 +1,7 @@
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from billing.exceptions import (
@@ -17,6 +15,7 @@ from billing.exceptions import (
 from billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.services import payment_record
 from tests.billing.factories import InvoiceFactory
+from tests.support.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -110,31 +109,15 @@ def test_receipt_numbers_are_consecutive_per_school():
 def test_twenty_concurrent_payments_never_overpay():
     """20 threads pay 100 each on an invoice of 1,000: exactly 10 succeed."""
     invoice = InvoiceFactory(amount=Decimal("1000.00"))
-    start = threading.Barrier(20)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def pay():
-        try:
-            start.wait()
-            payment_record(invoice_id=invoice.pk, amount=Decimal("100.00"), method=PaymentMethod.CASH)
-            result = "ok"
-        except (Overpayment, InvoiceAlreadyPaid):
-            result = "refused"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+    def pay(_):
+        return payment_record(invoice_id=invoice.pk, amount=Decimal("100.00"), method=PaymentMethod.CASH)
 
-    threads = [threading.Thread(target=pay) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = run_together(20, pay, refusals=(Overpayment, InvoiceAlreadyPaid))
 
     invoice = Invoice.objects.get(pk=invoice.pk)
-    assert outcomes.count("ok") == 10
-    assert outcomes.count("refused") == 10
+    assert sum(isinstance(outcome, Payment) for outcome in outcomes) == 10
+    assert sum(isinstance(outcome, Overpayment | InvoiceAlreadyPaid) for outcome in outcomes) == 10
     assert invoice.paid_amount == Decimal("1000.00")
     assert invoice.status == InvoiceStatus.PAID
     assert Payment.objects.filter(invoice=invoice).count() == 10
