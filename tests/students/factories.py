@@ -4,6 +4,7 @@ import datetime
 
 import factory
 
+from core.dates import local_today
 from students.models import Student
 from tests.schools.factories import SchoolFactory
 
@@ -17,4 +18,5 @@ class StudentFactory(factory.django.DjangoModelFactory):
     last_name = "Pérez"
     email = factory.Sequence(lambda n: f"alumno{n}@example.com")
     grade = "3"
-    enrolled_at = datetime.date(2024, 8, 20)
+    # A year before whatever day the suite runs, like every factory date (core.dates.local_today).
+    enrolled_at = factory.LazyFunction(lambda: local_today() - datetime.timedelta(days=365))
