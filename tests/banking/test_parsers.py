@@ -112,26 +112,33 @@ def test_latin1_banorte_export_with_preamble_reads_accents_deposits_and_withdraw
     assert parsed.account_ids == {"0123456789"}
 
 
-def test_bbva_export_reads_cargo_and_abono_columns_tab_separated():
-    text = (
-        "Día\tConcepto / Referencia\tCargo\tAbono\tSaldo\n"
-        "07/11/2026\tSPEI RECIBIDO/1000000157\t\t2,500.00\t12,500.00\n"
-        "08/11/2026\tPAGO TARJETA\t300.00\t\t12,200.00\n"
-    )
-    parsed = parse_csv(text, mapping=CSV_PROFILES[CsvProfile.BBVA_MX])
-    assert [line.amount for line in parsed.lines] == [Decimal("2500.00"), Decimal("-300.00")]
-    assert parsed.lines[0].description == "SPEI RECIBIDO/1000000157"
-
-
-def test_santander_export_reads_the_sign_column():
-    text = (
-        "Cuenta;Fecha;Hora;Sucursal;Descripción;Cargo/Abono;Importe;Saldo;Referencia;Concepto\n"
-        "65500000000;09/11/2026;10:01;0001;ABONO SPEI;+;1,800.00;5,000.00;1000000157;COLEGIATURA\n"
-        "65500000000;09/11/2026;10:05;0001;CARGO;-;100.00;4,900.00;;\n"
-    )
-    parsed = parse_csv(text, mapping=CSV_PROFILES[CsvProfile.SANTANDER_MX])
-    assert [line.amount for line in parsed.lines] == [Decimal("1800.00"), Decimal("-100.00")]
-    assert parsed.lines[0].description == "ABONO SPEI COLEGIATURA"
+@pytest.mark.parametrize(
+    ("profile", "text", "amounts", "description"),
+    [
+        pytest.param(
+            CsvProfile.BBVA_MX,
+            "Día\tConcepto / Referencia\tCargo\tAbono\tSaldo\n"
+            "07/11/2026\tSPEI RECIBIDO/1000000157\t\t2,500.00\t12,500.00\n"
+            "08/11/2026\tPAGO TARJETA\t300.00\t\t12,200.00\n",
+            ["2500.00", "-300.00"],
+            "SPEI RECIBIDO/1000000157",
+            id="bbva-cargo-and-abono-columns-tab-separated",
+        ),
+        pytest.param(
+            CsvProfile.SANTANDER_MX,
+            "Cuenta;Fecha;Hora;Sucursal;Descripción;Cargo/Abono;Importe;Saldo;Referencia;Concepto\n"
+            "65500000000;09/11/2026;10:01;0001;ABONO SPEI;+;1,800.00;5,000.00;1000000157;COLEGIATURA\n"
+            "65500000000;09/11/2026;10:05;0001;CARGO;-;100.00;4,900.00;;\n",
+            ["1800.00", "-100.00"],
+            "ABONO SPEI COLEGIATURA",
+            id="santander-sign-column",
+        ),
+    ],
+)
+def test_a_banks_export_is_read_through_its_profile(profile, text, amounts, description):
+    parsed = parse_csv(text, mapping=CSV_PROFILES[profile])
+    assert [line.amount for line in parsed.lines] == [Decimal(amount) for amount in amounts]
+    assert parsed.lines[0].description == description
 
 
 def test_rows_without_a_date_are_reported_as_not_movements():

@@ -19,6 +19,10 @@ def _login(client, username, password=PASSWORD, **kwargs):
     return client.post("/api/v1/auth/login", {"username": username, "password": password}, **kwargs)
 
 
+def _register(body: dict):
+    return APIClient().post("/api/v1/auth/register", body, format="json")
+
+
 def test_seed_readme_curl_flow_register_login_form_then_me_works_verbatim():
     client = APIClient()
     register = client.post(
@@ -43,10 +47,8 @@ def test_seed_readme_curl_flow_register_login_form_then_me_works_verbatim():
 
 
 def test_register_answers_201_with_the_user_and_never_the_password():
-    response = APIClient().post(
-        "/api/v1/auth/register",
-        {"username": "maria", "email": "Maria@Example.COM", "password": "a-long-passphrase-2026"},
-        format="json",
+    response = _register(
+        {"username": "maria", "email": "Maria@Example.COM", "password": "a-long-passphrase-2026"}
     )
     assert response.status_code == 201
     body = response.json()
@@ -61,11 +63,7 @@ def test_register_answers_201_with_the_user_and_never_the_password():
 
 
 def test_register_refuses_a_weak_password_and_creates_nothing():
-    response = APIClient().post(
-        "/api/v1/auth/register",
-        {"username": "maria", "email": "m@example.com", "password": "12345678"},
-        format="json",
-    )
+    response = _register({"username": "maria", "email": "m@example.com", "password": "12345678"})
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert "password" in response.json()["fields"]
@@ -74,10 +72,8 @@ def test_register_refuses_a_weak_password_and_creates_nothing():
 
 def test_register_refuses_a_username_taken_in_another_case():
     UserFactory(username="Maria")
-    response = APIClient().post(
-        "/api/v1/auth/register",
-        {"username": "maria", "email": "m@example.com", "password": "a-long-passphrase-2026"},
-        format="json",
+    response = _register(
+        {"username": "maria", "email": "m@example.com", "password": "a-long-passphrase-2026"}
     )
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["username"]
@@ -86,10 +82,8 @@ def test_register_refuses_a_username_taken_in_another_case():
 
 def test_register_does_not_reveal_that_an_email_already_has_an_account():
     UserFactory(username="first", email="shared@example.com")
-    response = APIClient().post(
-        "/api/v1/auth/register",
-        {"username": "second", "email": "shared@example.com", "password": "a-long-passphrase-2026"},
-        format="json",
+    response = _register(
+        {"username": "second", "email": "shared@example.com", "password": "a-long-passphrase-2026"}
     )
     assert response.status_code == 201
 
@@ -111,7 +105,7 @@ def test_register_does_not_reveal_that_an_email_already_has_an_account():
     ids=["missing-password", "bad-email", "long-username", "bad-username-chars", "unknown-field"],
 )
 def test_register_refuses_bad_input_with_a_validation_error(body):
-    response = APIClient().post("/api/v1/auth/register", body, format="json")
+    response = _register(body)
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert User.objects.count() == 0
@@ -287,11 +281,7 @@ def test_login_answers_with_and_without_a_trailing_slash(path):
 
 def test_seed_readme_register_example_still_works_after_the_demo_logins_are_created(school):
     call_command("demo_users", "--demo", stdout=io.StringIO())
-    response = APIClient().post(
-        "/api/v1/auth/register",
-        {"username": "admin", "email": "admin@test.com", "password": "secret123"},
-        format="json",
-    )
+    response = _register({"username": "admin", "email": "admin@test.com", "password": "secret123"})
     assert response.status_code == 201
 
 
@@ -307,8 +297,8 @@ def test_register_is_throttled_per_client_ip(throttle):
     throttle(login="2/day")
     for i in range(2):
         body = {"username": f"spam{i}", "email": f"s{i}@example.com", "password": "a-long-passphrase-2026"}
-        assert APIClient().post("/api/v1/auth/register", body, format="json").status_code == 201
+        assert _register(body).status_code == 201
     body = {"username": "spam9", "email": "s9@example.com", "password": "a-long-passphrase-2026"}
-    response = APIClient().post("/api/v1/auth/register", body, format="json")
+    response = _register(body)
     assert response.status_code == 429
     assert not User.objects.filter(username="spam9").exists()
