@@ -10,10 +10,8 @@ from billing.credit import family_payment_record, family_refund_create
 from billing.models import PaymentMethod, ReversalReason
 from billing.services import invoice_create, payment_record
 from core.dates import local_today
-from tests.conftest import authenticated_client, member
 from tests.families.factories import FamilyFactory
 from tests.students.factories import StudentFactory
-from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +33,14 @@ def kids(school, family):
     ]
 
 
-def test_a_family_in_credit_closes_negative(school, family, kids):
+def test_a_family_in_credit_closes_negative(family, kids, viewer):
     invoice_create(student_id=kids[0].pk, amount=D("500.00"), due_date=days(-10))
     family_payment_record(
         family_id=family.pk, amount=D("700.00"), method=PaymentMethod.CASH, payment_date=days(-5)
     )
 
     body = (
-        authenticated_client(member(school, Role.VIEWER))
+        viewer
         .get(f"/api/v1/families/{family.pk}/statement")
         .json()
     )
@@ -53,7 +51,7 @@ def test_a_family_in_credit_closes_negative(school, family, kids):
     assert body["movements"][1]["allocations"][0]["student_name"] == "Ana Méndez"
 
 
-def test_every_kind_of_movement_with_a_running_balance_and_an_opening_balance(school, family, kids):
+def test_every_kind_of_movement_with_a_running_balance_and_an_opening_balance(family, kids, viewer):
     first = invoice_create(student_id=kids[0].pk, amount=D("1000.00"), due_date=days(-40))
     second = invoice_create(student_id=kids[1].pk, amount=D("800.00"), due_date=days(-3))
     payment_record(
@@ -67,8 +65,7 @@ def test_every_kind_of_movement_with_a_running_balance_and_an_opening_balance(sc
     family_payment_record(family_id=family.pk, amount=D("800.00"), method=PaymentMethod.CASH)
     family_refund_create(family_id=family.pk, amount=D("100.00"), method=PaymentMethod.CASH)
 
-    client = authenticated_client(member(school, Role.VIEWER))
-    body = client.get(f"/api/v1/families/{family.pk}/statement?from={days(-10)}").json()
+    body = viewer.get(f"/api/v1/families/{family.pk}/statement?from={days(-10)}").json()
 
     assert body["opening_balance"] == 0.0  # charged 1,000 and paid 1,000 before the period
     kinds = [(m["type"], m["charge"], m["credit"], m["balance"]) for m in body["movements"]]
@@ -84,9 +81,9 @@ def test_every_kind_of_movement_with_a_running_balance_and_an_opening_balance(sc
     assert body["summary"]["total_credited"] == 100.0 and body["summary"]["total_pending"] == 0.0
 
 
-def test_another_schools_family_statement_is_404(school, other_school):
+def test_another_schools_family_statement_is_404(school, other_school, school_admin):
     foreign = FamilyFactory(school=other_school)
-    response = authenticated_client(member(school, Role.ADMIN)).get(
+    response = school_admin.get(
         f"/api/v1/families/{foreign.pk}/statement"
     )
     assert response.status_code == 404

@@ -7,9 +7,8 @@ from django.urls import resolve
 from accounting.api.views import SchoolStatementApi, StudentStatementApi
 from tests.accounting.conftest import days
 from tests.billing.factories import InvoiceFactory, PaymentFactory
-from tests.conftest import authenticated_client, member
+from tests.conftest import authenticated_client
 from tests.students.factories import StudentFactory
-from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +142,7 @@ def test_statement_of_a_foreign_unknown_or_malformed_school_is_404(viewer, other
     assert response.data["code"] == "not_found"
 
 
-def test_statement_reflects_a_payment_made_right_before(school, books):
-    accountant = authenticated_client(member(school, Role.ACCOUNTANT))
+def test_statement_reflects_a_payment_made_right_before(school, books, accountant):
     accountant.get(url(school.pk))  # now cached
 
     accountant.post("/api/v1/payments", {"invoice_id": str(books.e.pk), "amount": "200.00",
@@ -156,8 +154,7 @@ def test_statement_reflects_a_payment_made_right_before(school, books):
     assert next(row for row in data["invoices"] if row["id"] == str(books.e.pk))["status"] == "PAID"
 
 
-def test_statement_reflects_an_invoice_issued_right_before(school, books):
-    accountant = authenticated_client(member(school, Role.ACCOUNTANT))
+def test_statement_reflects_an_invoice_issued_right_before(school, books, accountant):
     accountant.get(url(school.pk))
 
     accountant.post("/api/v1/invoices", {"student_id": str(books.carla.pk), "amount": "50.00",

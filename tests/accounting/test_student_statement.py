@@ -5,9 +5,8 @@ import pytest
 
 from tests.accounting.conftest import days
 from tests.billing.factories import InvoiceFactory
-from tests.conftest import authenticated_client, member
+from tests.conftest import authenticated_client
 from tests.users.factories import UserFactory
-from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -154,8 +153,7 @@ def test_inactive_students_statement_is_still_readable(viewer, books):
     assert data["summary"]["total_overdue"] == Decimal("200.00")
 
 
-def test_statement_reflects_a_payment_made_right_before(school, books):
-    accountant = authenticated_client(member(school, Role.ACCOUNTANT))
+def test_statement_reflects_a_payment_made_right_before(books, accountant):
     before = accountant.get(url(books.ana.pk)).data  # now cached
 
     paid = accountant.post("/api/v1/payments", {"invoice_id": str(books.c.pk), "amount": "150.00",
@@ -172,12 +170,11 @@ def test_statement_reflects_a_payment_made_right_before(school, books):
     assert after["movements"][-2]["credit"] == Decimal("150.00")
 
 
-def test_statement_reflects_an_invoice_cancelled_right_before(school, books):
-    admin = authenticated_client(member(school, Role.ADMIN))
-    admin.get(url(books.ana.pk))
+def test_statement_reflects_an_invoice_cancelled_right_before(books, school_admin):
+    school_admin.get(url(books.ana.pk))
 
-    admin.delete(f"/api/v1/invoices/{books.c.pk}")
-    after = admin.get(url(books.ana.pk)).data
+    school_admin.delete(f"/api/v1/invoices/{books.c.pk}")
+    after = school_admin.get(url(books.ana.pk)).data
 
     assert after["summary"]["total_invoiced"] == Decimal("1500.00")
 

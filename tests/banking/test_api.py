@@ -30,9 +30,8 @@ def upload(client, account, content: bytes, name="nov.csv", **extra):
 # --- accounts ------------------------------------------------------------------------------------
 
 
-def test_an_accountant_registers_a_bank_account_and_the_bank_comes_from_the_clabe(school):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = client.post(
+def test_an_accountant_registers_a_bank_account_and_the_bank_comes_from_the_clabe(school, accountant):
+    response = accountant.post(
         "/api/v1/bank-accounts", {"school_id": str(school.pk), "clabe": CLABE_BBVA, "name": "Colegiaturas"}
     )
     assert response.status_code == 201, response.json()
@@ -41,9 +40,8 @@ def test_an_accountant_registers_a_bank_account_and_the_bank_comes_from_the_clab
     assert body["csv_mapping"] == {}
 
 
-def test_a_clabe_with_a_wrong_control_digit_is_a_400_naming_the_field(school):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = client.post(
+def test_a_clabe_with_a_wrong_control_digit_is_a_400_naming_the_field(school, accountant):
+    response = accountant.post(
         "/api/v1/bank-accounts", {"school_id": str(school.pk), "clabe": CLABE_BBVA[:-1] + "0"}
     )
     assert response.status_code == 400
@@ -52,9 +50,8 @@ def test_a_clabe_with_a_wrong_control_digit_is_a_400_naming_the_field(school):
     assert not BankAccount.objects.exists()
 
 
-def test_a_custom_mapping_must_name_the_columns_it_needs(school):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = client.post(
+def test_a_custom_mapping_must_name_the_columns_it_needs(school, accountant):
+    response = accountant.post(
         "/api/v1/bank-accounts",
         {
             "school_id": str(school.pk),
@@ -67,41 +64,37 @@ def test_a_custom_mapping_must_name_the_columns_it_needs(school):
     assert "csv_mapping" in response.json()["fields"]
 
 
-def test_the_same_clabe_twice_in_a_school_is_a_409(school):
+def test_the_same_clabe_twice_in_a_school_is_a_409(school, accountant):
     BankAccountFactory(school=school, clabe=CLABE_BBVA)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = client.post("/api/v1/bank-accounts", {"school_id": str(school.pk), "clabe": CLABE_BBVA})
+    response = accountant.post("/api/v1/bank-accounts", {"school_id": str(school.pk), "clabe": CLABE_BBVA})
     assert (response.status_code, response.json()["code"]) == (409, "bank_account_exists")
 
 
-def test_a_viewer_reads_but_cannot_write(school):
+def test_a_viewer_reads_but_cannot_write(school, viewer):
     account = BankAccountFactory(school=school)
-    client = authenticated_client(member(school, Role.VIEWER))
-    assert client.get("/api/v1/bank-accounts").json()["count"] == 1
-    response = client.post("/api/v1/bank-accounts", {"school_id": str(school.pk), "clabe": CLABE_BANORTE})
+    assert viewer.get("/api/v1/bank-accounts").json()["count"] == 1
+    response = viewer.post("/api/v1/bank-accounts", {"school_id": str(school.pk), "clabe": CLABE_BANORTE})
     assert response.status_code == 403
-    assert upload(client, account, csv_file(["05/11/2026,X,,10.00"])).status_code == 403
-    assert client.patch(f"/api/v1/bank-accounts/{account.pk}", {"name": "x"}).status_code == 403
+    assert upload(viewer, account, csv_file(["05/11/2026,X,,10.00"])).status_code == 403
+    assert viewer.patch(f"/api/v1/bank-accounts/{account.pk}", {"name": "x"}).status_code == 403
 
 
-def test_another_schools_accounts_and_lines_are_invisible(school, other_school):
+def test_another_schools_accounts_and_lines_are_invisible(school, other_school, accountant):
     foreign = BankAccountFactory(school=other_school)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    assert client.get("/api/v1/bank-accounts").json()["count"] == 0
-    assert client.get(f"/api/v1/bank-accounts/{foreign.pk}").status_code == 404
-    assert upload(client, foreign, csv_file(["05/11/2026,X,,10.00"])).status_code == 404
-    response = client.post(
+    assert accountant.get("/api/v1/bank-accounts").json()["count"] == 0
+    assert accountant.get(f"/api/v1/bank-accounts/{foreign.pk}").status_code == 404
+    assert upload(accountant, foreign, csv_file(["05/11/2026,X,,10.00"])).status_code == 404
+    response = accountant.post(
         "/api/v1/bank-accounts", {"school_id": str(other_school.pk), "clabe": CLABE_BANORTE}
     )
     assert response.status_code == 404
 
 
-def test_an_account_can_switch_to_a_bank_profile_but_never_change_its_clabe(school):
+def test_an_account_can_switch_to_a_bank_profile_but_never_change_its_clabe(school, accountant):
     account = BankAccountFactory(school=school)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = client.patch(f"/api/v1/bank-accounts/{account.pk}", {"csv_profile": "BANORTE"})
+    response = accountant.patch(f"/api/v1/bank-accounts/{account.pk}", {"csv_profile": "BANORTE"})
     assert (response.status_code, response.json()["csv_profile"]) == (200, "BANORTE")
-    response = client.patch(f"/api/v1/bank-accounts/{account.pk}", {"clabe": CLABE_BANORTE})
+    response = accountant.patch(f"/api/v1/bank-accounts/{account.pk}", {"clabe": CLABE_BANORTE})
     assert response.status_code == 400
     assert response.json()["fields"] == {"clabe": ["Unknown field."]}
 
@@ -109,10 +102,9 @@ def test_an_account_can_switch_to_a_bank_profile_but_never_change_its_clabe(scho
 # --- statements ----------------------------------------------------------------------------------
 
 
-def test_uploading_a_statement_answers_its_counts(school):
+def test_uploading_a_statement_answers_its_counts(school, accountant):
     account = BankAccountFactory(school=school)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = upload(client, account, csv_file(["05/11/2026,DEP A,,1000.00", "06/11/2026,FEE,,-5.00"]))
+    response = upload(accountant, account, csv_file(["05/11/2026,DEP A,,1000.00", "06/11/2026,FEE,,-5.00"]))
     assert response.status_code == 201, response.json()
     body = response.json()
     assert {
@@ -129,16 +121,17 @@ def test_uploading_a_statement_answers_its_counts(school):
     }
     assert body["total_deposits"] == 1000.00
     assert body["skipped_lines"] == [{"line": 3, "reason": "withdrawal: only deposits are imported"}]
-    again = upload(client, account, csv_file(["05/11/2026,DEP A,,1000.00", "06/11/2026,FEE,,-5.00"])).json()
+    again = upload(
+        accountant, account, csv_file(["05/11/2026,DEP A,,1000.00", "06/11/2026,FEE,,-5.00"])
+    ).json()
     assert (again["imported"], again["duplicates"]) == (0, 1)
-    listed = client.get(f"/api/v1/bank-accounts/{account.pk}/statements").json()
+    listed = accountant.get(f"/api/v1/bank-accounts/{account.pk}/statements").json()
     assert listed["count"] == 2
 
 
-def test_a_bad_file_is_a_400_with_per_line_errors_and_imports_nothing(school):
+def test_a_bad_file_is_a_400_with_per_line_errors_and_imports_nothing(school, accountant):
     account = BankAccountFactory(school=school)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = upload(client, account, csv_file(["05/11/2026,OK,,10.00", "32/11/2026,BAD,,10.00"]))
+    response = upload(accountant, account, csv_file(["05/11/2026,OK,,10.00", "32/11/2026,BAD,,10.00"]))
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "statement_lines_invalid"
@@ -154,26 +147,23 @@ def test_a_bad_file_is_a_400_with_per_line_errors_and_imports_nothing(school):
         (b"Date;Amount\n2026-01-01;5\n", "statement_columns_unknown"),
     ],
 )
-def test_empty_and_unknown_files_are_400s(school, content, code):
+def test_empty_and_unknown_files_are_400s(school, content, code, accountant):
     account = BankAccountFactory(school=school)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = upload(client, account, content)
+    response = upload(accountant, account, content)
     assert (response.status_code, response.json()["code"]) == (400, code)
 
 
-def test_another_accounts_ofx_is_refused(school):
+def test_another_accounts_ofx_is_refused(school, accountant):
     account = BankAccountFactory(school=school, clabe=CLABE_BBVA)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = upload(client, account, ofx_file(account="072180009999999999"), name="x.ofx")
+    response = upload(accountant, account, ofx_file(account="072180009999999999"), name="x.ofx")
     assert (response.status_code, response.json()["code"]) == (400, "statement_account_mismatch")
 
 
-def test_a_json_body_is_a_415_and_a_missing_file_a_400(school):
+def test_a_json_body_is_a_415_and_a_missing_file_a_400(school, accountant):
     account = BankAccountFactory(school=school)
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = client.post(f"/api/v1/bank-accounts/{account.pk}/statements", {"file": "x"}, format="json")
+    response = accountant.post(f"/api/v1/bank-accounts/{account.pk}/statements", {"file": "x"}, format="json")
     assert (response.status_code, response.json()["code"]) == (415, "unsupported_media_type")
-    response = client.post(f"/api/v1/bank-accounts/{account.pk}/statements", {}, format="multipart")
+    response = accountant.post(f"/api/v1/bank-accounts/{account.pk}/statements", {}, format="multipart")
     assert response.status_code == 400 and "file" in response.json()["fields"]
 
 
@@ -248,9 +238,8 @@ def test_ignoring_over_the_api(queue):
     assert (again.status_code, again.json()["code"]) == (409, "bank_line_already_ignored")
 
 
-def test_a_viewer_cannot_decide_and_another_school_cannot_see(queue, other_school, school):
+def test_a_viewer_cannot_decide_and_another_school_cannot_see(queue, other_school, viewer):
     line = queue["suggested"]
-    viewer = authenticated_client(member(school, Role.VIEWER))
     assert viewer.get(f"/api/v1/bank-lines/{line.pk}").status_code == 200
     assert viewer.post(f"/api/v1/bank-lines/{line.pk}/confirm", {}).status_code == 403
     outsider = authenticated_client(member(other_school, Role.ADMIN))

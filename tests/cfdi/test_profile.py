@@ -27,9 +27,8 @@ def body(csd, **changes):
     return data
 
 
-def test_an_admin_puts_the_profile_and_the_key_never_comes_back(school, csd):
-    client = authenticated_client(member(school, Role.ADMIN))
-    response = client.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd), format="json")
+def test_an_admin_puts_the_profile_and_the_key_never_comes_back(school, csd, school_admin):
+    response = school_admin.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd), format="json")
     assert response.status_code == 200, response.json()
     data = response.json()
     assert (data["rfc"], data["certificate_number"], data["key_password_env"]) == (
@@ -42,14 +41,13 @@ def test_an_admin_puts_the_profile_and_the_key_never_comes_back(school, csd):
     assert bytes(profile.private_key) == csd.key
     # The password is in no column.
     assert csd.password not in str(FiscalProfile.objects.filter(pk=profile.pk).values().get())
-    assert client.get(f"/api/v1/schools/{school.pk}/fiscal-profile").json()["rfc"] == SCHOOL_RFC
+    assert school_admin.get(f"/api/v1/schools/{school.pk}/fiscal-profile").json()["rfc"] == SCHOOL_RFC
 
 
-def test_a_later_put_keeps_the_stored_csd_when_none_is_sent(school, csd, profile):
-    client = authenticated_client(member(school, Role.ADMIN))
+def test_a_later_put_keeps_the_stored_csd_when_none_is_sent(school, csd, profile, school_admin):
     data = body(csd, legal_name="Escuela Kemper Urgate AC", series="B")
     del data["certificate"], data["private_key"]
-    response = client.put(f"/api/v1/schools/{school.pk}/fiscal-profile", data, format="json")
+    response = school_admin.put(f"/api/v1/schools/{school.pk}/fiscal-profile", data, format="json")
     assert response.status_code == 200, response.json()
     profile.refresh_from_db()
     assert (profile.series, bytes(profile.certificate)) == ("B", csd.certificate)
@@ -66,27 +64,28 @@ def test_a_later_put_keeps_the_stored_csd_when_none_is_sent(school, csd, profile
         ({"rvoe": {"KINDER": "X"}}, "rvoe"),
     ],
 )
-def test_invalid_fiscal_data_is_a_400_naming_the_field_and_nothing_is_stored(school, csd, changes, field):
-    client = authenticated_client(member(school, Role.ADMIN))
-    response = client.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd, **changes), format="json")
+def test_invalid_fiscal_data_is_a_400_naming_the_field_and_nothing_is_stored(
+    school, csd, changes, field, school_admin
+):
+    response = school_admin.put(
+        f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd, **changes), format="json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert field in response.json()["fields"]
     assert not FiscalProfile.objects.exists()
 
 
-def test_a_certificate_of_another_rfc_is_refused(school):
+def test_a_certificate_of_another_rfc_is_refused(school, school_admin):
     other = make_csd(rfc="IIA040805DZ4", legal_name="Otra", password="12345678a")
-    client = authenticated_client(member(school, Role.ADMIN))
-    response = client.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(other), format="json")
+    response = school_admin.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(other), format="json")
     assert (response.status_code, response.json()["code"]) == (400, "csd_invalid")
     assert "certificate" in response.json()["fields"]
 
 
-def test_a_key_that_the_password_does_not_open_is_refused(school, csd):
+def test_a_key_that_the_password_does_not_open_is_refused(school, csd, school_admin):
     wrong = make_csd(rfc=SCHOOL_RFC, legal_name="Escuela", password="another-password")
-    client = authenticated_client(member(school, Role.ADMIN))
-    response = client.put(
+    response = school_admin.put(
         f"/api/v1/schools/{school.pk}/fiscal-profile",
         body(csd, private_key=base64.b64encode(wrong.key).decode()),
         format="json",
@@ -95,27 +94,26 @@ def test_a_key_that_the_password_does_not_open_is_refused(school, csd):
     assert not FiscalProfile.objects.exists()
 
 
-def test_the_first_profile_needs_the_csd(school, csd):
+def test_the_first_profile_needs_the_csd(school, csd, school_admin):
     data = body(csd)
     del data["certificate"], data["private_key"]
-    response = authenticated_client(member(school, Role.ADMIN)).put(
+    response = school_admin.put(
         f"/api/v1/schools/{school.pk}/fiscal-profile", data, format="json"
     )
     assert (response.status_code, response.json()["code"]) == (400, "csd_invalid")
 
 
-def test_a_password_variable_missing_on_the_server_is_a_409(school, csd, monkeypatch):
+def test_a_password_variable_missing_on_the_server_is_a_409(school, csd, monkeypatch, school_admin):
     monkeypatch.delenv(PASSWORD_ENV)
-    response = authenticated_client(member(school, Role.ADMIN)).put(
+    response = school_admin.put(
         f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd), format="json"
     )
     assert (response.status_code, response.json()["code"]) == (409, "csd_password_missing")
 
 
-def test_an_accountant_reads_but_cannot_put(school, csd, profile):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    assert client.get(f"/api/v1/schools/{school.pk}/fiscal-profile").status_code == 200
-    response = client.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd), format="json")
+def test_an_accountant_reads_but_cannot_put(school, csd, profile, accountant):
+    assert accountant.get(f"/api/v1/schools/{school.pk}/fiscal-profile").status_code == 200
+    response = accountant.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd), format="json")
     assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
 
 
@@ -126,17 +124,18 @@ def test_another_schools_profile_is_a_404(school, other_school, csd, profile):
     assert response.status_code == 404
 
 
-def test_a_school_without_profile_reads_404(school):
-    response = authenticated_client(member(school, Role.VIEWER)).get(
+def test_a_school_without_profile_reads_404(school, viewer):
+    response = viewer.get(
         f"/api/v1/schools/{school.pk}/fiscal-profile"
     )
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
 @pytest.mark.parametrize("rvoe", [{"PRIMARIA": "R" * 61}, {"PRIMARIA": None}, {"PRIMARIA": ["PRI-1"]}])
-def test_a_bad_rvoe_value_reads_as_flat_messages_naming_the_level(school, csd, rvoe):
-    client = authenticated_client(member(school, Role.ADMIN))
-    response = client.put(f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd, rvoe=rvoe), format="json")
+def test_a_bad_rvoe_value_reads_as_flat_messages_naming_the_level(school, csd, rvoe, school_admin):
+    response = school_admin.put(
+        f"/api/v1/schools/{school.pk}/fiscal-profile", body(csd, rvoe=rvoe), format="json"
+    )
     assert response.status_code == 400
     messages = response.json()["fields"]["rvoe"]
     assert all(isinstance(m, str) and m.startswith("PRIMARIA: ") for m in messages), messages

@@ -4,10 +4,9 @@ import pytest
 
 from families.models import Family
 from families.validators import reference_from_number
-from tests.conftest import authenticated_client, member
+from tests.conftest import authenticated_client
 from tests.families.factories import FamilyFactory
 from tests.students.factories import StudentFactory
-from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +21,9 @@ def family(school):
     return FamilyFactory(school=school, name="María López", email="maria@lopez.mx", rfc="GODE561231GR8")
 
 
-def test_list_shows_only_the_callers_schools_families(school, family, other_school):
+def test_list_shows_only_the_callers_schools_families(school, family, other_school, viewer):
     FamilyFactory(school=other_school)
-    body = authenticated_client(member(school, Role.VIEWER)).get("/api/v1/families").json()
+    body = viewer.get("/api/v1/families").json()
     assert [f["id"] for f in body["results"]] == [str(family.pk)]
     assert set(body["results"][0]) >= OUTPUT_KEYS
 
@@ -72,12 +71,11 @@ def test_an_admin_registers_a_family_and_gets_its_reference(school, school_admin
     assert Family.objects.get(pk=body["id"]).school_id == school.pk
 
 
-def test_an_accountant_cannot_write_families(school, family):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    response = client.post("/api/v1/families", {"school_id": str(school.pk), "name": "X"}, format="json")
+def test_an_accountant_cannot_write_families(school, family, accountant):
+    response = accountant.post("/api/v1/families", {"school_id": str(school.pk), "name": "X"}, format="json")
     assert response.status_code == 403
-    assert client.patch(f"/api/v1/families/{family.pk}", {"name": "X"}, format="json").status_code == 403
-    assert client.delete(f"/api/v1/families/{family.pk}").status_code == 403
+    assert accountant.patch(f"/api/v1/families/{family.pk}", {"name": "X"}, format="json").status_code == 403
+    assert accountant.delete(f"/api/v1/families/{family.pk}").status_code == 403
     assert Family.objects.count() == 1
 
 

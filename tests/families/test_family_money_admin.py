@@ -102,14 +102,13 @@ def test_the_family_statement_page_lists_every_child_and_movement_with_a_running
     assert 'id="pdf-link"' in html
 
 
-def test_the_family_statement_pdf_from_the_admin_and_the_api(school, family, history):
+def test_the_family_statement_pdf_from_the_admin_and_the_api(school, family, history, viewer):
     admin_client = client_for(staff_member((school, Role.VIEWER)))
-    api = authenticated_client(member(school, Role.VIEWER))
-    api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    viewer.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     page = admin_client.get(reverse("admin:families_family_statement", args=[family.pk]),
                             {"paper": "letter", "format": "pdf"})
-    answer = api.get(f"/api/v1/families/{family.pk}/statement", {"format": "pdf"})
+    answer = viewer.get(f"/api/v1/families/{family.pk}/statement", {"format": "pdf"})
 
     for response in (page, answer):
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -132,16 +131,15 @@ def test_the_family_statement_pdf_of_another_schools_family_is_a_json_404(family
     assert response.json()["code"] == "not_found"
 
 
-def test_the_family_statement_without_pdf_rendering_answers_503(school, family, history, monkeypatch):
+def test_the_family_statement_without_pdf_rendering_answers_503(family, history, monkeypatch, viewer):
     from core import pdf as core_pdf
 
     def missing():
         raise core_pdf.PdfUnavailable()
 
     monkeypatch.setattr(core_pdf, "_weasyprint", missing)
-    api = authenticated_client(member(school, Role.VIEWER))
 
-    response = api.get(f"/api/v1/families/{family.pk}/statement", {"format": "pdf"})
+    response = viewer.get(f"/api/v1/families/{family.pk}/statement", {"format": "pdf"})
 
     assert response.status_code == 503 and response.json()["code"] == "pdf_unavailable"
 
@@ -346,15 +344,14 @@ def test_the_payments_list_and_page_show_a_family_payment(school, family, histor
     assert page.status_code == 200
 
 
-def test_a_family_payments_receipt_lists_where_the_money_went(school, family, history):
+def test_a_family_payments_receipt_lists_where_the_money_went(school, family, history, viewer):
     client = client_for(staff_member((school, Role.VIEWER)))
-    api = authenticated_client(member(school, Role.VIEWER))
-    api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    viewer.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     payment = history["first"]
     a, b, c = history["invoices"]
 
     page = client.get(reverse("admin:billing_payment_receipt", args=[payment.pk]))
-    pdf = api.get(f"/api/v1/payments/{payment.pk}/receipt")
+    pdf = viewer.get(f"/api/v1/payments/{payment.pk}/receipt")
 
     assert page.status_code == 200
     html = page.content.decode()

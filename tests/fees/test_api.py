@@ -5,10 +5,8 @@ from datetime import date
 import pytest
 
 from fees.models import Enrollment, FeePlan, SchoolYear
-from tests.conftest import authenticated_client, member
 from tests.fees.factories import TEN_MONTHS, fee_plan, school_year
 from tests.students.factories import StudentFactory
-from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -171,8 +169,7 @@ def test_a_late_fee_policy_round_trips_its_tiers(school, school_admin):
     assert again.status_code == 409 and again.json()["code"] == "late_fee_policy_exists"
 
 
-def test_a_viewer_reads_but_does_not_write(school):
-    viewer = authenticated_client(member(school, Role.VIEWER))
+def test_a_viewer_reads_but_does_not_write(school, viewer):
     year = school_year(school)
     assert viewer.get("/api/v1/school-years").json()["count"] == 1
     answer = viewer.patch(f"/api/v1/school-years/{year.pk}", {"name": "x"}, format="json")

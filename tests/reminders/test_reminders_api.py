@@ -87,9 +87,8 @@ def test_patch_changes_only_what_is_sent(school, school_admin):
     assert len(policy.steps) == len(services.DEFAULT_STEPS)
 
 
-def test_accountants_and_viewers_get_403_and_other_schools_404(school):
+def test_accountants_and_viewers_get_403_and_other_schools_404(school, accountant):
     policy = services.default_policy_ensure(school_id=school.pk)
-    accountant = authenticated_client(member(school, Role.ACCOUNTANT))
     outsider = authenticated_client(member(SchoolFactory(), Role.ADMIN))
 
     assert accountant.get(f"/api/v1/reminder-policies/{policy.pk}").status_code == 403
@@ -139,13 +138,12 @@ def test_reminder_log_filters_by_family_and_status(school, school_admin, setting
     assert school_admin.get(f"/api/v1/reminders/{row['id']}").json() == row
 
 
-def test_reminder_log_is_for_admins(school, settings):
+def test_reminder_log_is_for_admins(school, settings, viewer):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     services.default_policy_ensure(school_id=school.pk)
     _family_owing(school, days_late=7)
     services.reminders_send()
     reminder = Reminder.objects.get()
-    viewer = authenticated_client(member(school, Role.VIEWER))
 
     assert viewer.get("/api/v1/reminders").json()["count"] == 0
     assert viewer.get(f"/api/v1/reminders/{reminder.pk}").status_code == 403

@@ -30,26 +30,23 @@ def invoice(school):
 # --- item 3: an ACCOUNTANT cannot write debt off -------------------------------------------------
 
 
-def test_an_accountant_cannot_lower_an_amount_and_nothing_changes(school, invoice):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    answer = client.patch(f"/api/v1/invoices/{invoice.pk}", {"amount": "0.01"}, format="json")
+def test_an_accountant_cannot_lower_an_amount_and_nothing_changes(invoice, accountant):
+    answer = accountant.patch(f"/api/v1/invoices/{invoice.pk}", {"amount": "0.01"}, format="json")
     assert answer.status_code == 403
     assert answer.json()["code"] == "amount_decrease_not_allowed"
     assert Invoice.objects.get(pk=invoice.pk).amount == Decimal("1000.00")
 
 
-def test_an_accountant_may_still_raise_an_amount_and_edit_the_rest(school, invoice):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    answer = client.patch(
+def test_an_accountant_may_still_raise_an_amount_and_edit_the_rest(invoice, accountant):
+    answer = accountant.patch(
         f"/api/v1/invoices/{invoice.pk}", {"amount": "1200.00", "description": "x"}, format="json"
     )
     assert answer.status_code == 200
     assert Invoice.objects.get(pk=invoice.pk).amount == Decimal("1200.00")
 
 
-def test_a_school_admin_lowers_an_amount(school, invoice):
-    client = authenticated_client(member(school, Role.ADMIN))
-    answer = client.patch(f"/api/v1/invoices/{invoice.pk}", {"amount": "900.00"}, format="json")
+def test_a_school_admin_lowers_an_amount(invoice, school_admin):
+    answer = school_admin.patch(f"/api/v1/invoices/{invoice.pk}", {"amount": "900.00"}, format="json")
     assert answer.status_code == 200
     assert Invoice.objects.get(pk=invoice.pk).amount == Decimal("900.00")
 
@@ -73,23 +70,24 @@ def _add(client, school, username):
                        format="json")
 
 
-def test_a_user_of_another_school_looks_exactly_like_an_unknown_username(school, other_school):
-    client = authenticated_client(member(school, Role.ADMIN))
+def test_a_user_of_another_school_looks_exactly_like_an_unknown_username(school, other_school, school_admin):
     stranger = member(other_school, Role.ACCOUNTANT)
-    foreign, unknown = _add(client, school, stranger.username), _add(client, school, "nobody-at-all")
+    foreign = _add(school_admin, school, stranger.username)
+    unknown = _add(school_admin, school, "nobody-at-all")
     assert foreign.status_code == unknown.status_code == 400
     assert foreign.json() == unknown.json()
     assert stranger.email not in foreign.content.decode()
     assert not Membership.objects.filter(user=stranger, school=school).exists()
 
 
-def test_a_school_admin_adds_a_user_of_no_school_and_changes_a_members_role(school, other_school):
-    client = authenticated_client(member(school, Role.ADMIN))
+def test_a_school_admin_adds_a_user_of_no_school_and_changes_a_members_role(
+    school, other_school, school_admin
+):
     newcomer = UserFactory()
-    assert _add(client, school, newcomer.username).status_code == 201
+    assert _add(school_admin, school, newcomer.username).status_code == 201
     colleague = member(school, Role.ACCOUNTANT)
     MembershipFactory(user=colleague, school=other_school, role=Role.VIEWER)
-    assert _add(client, school, colleague.username).status_code == 200  # a role change, in our school
+    assert _add(school_admin, school, colleague.username).status_code == 200  # a role change, in our school
     assert Membership.objects.get(user=colleague, school=school).role == Role.VIEWER
 
 
@@ -106,41 +104,37 @@ def _pay(client, invoice, day):
                                             "method": "CASH", "payment_date": day}, format="json")
 
 
-def test_a_payment_dated_1900_is_a_400_and_records_nothing(school, invoice):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    answer = _pay(client, invoice, "1900-01-01")
+def test_a_payment_dated_1900_is_a_400_and_records_nothing(invoice, accountant):
+    answer = _pay(accountant, invoice, "1900-01-01")
     assert answer.status_code == 400
     assert answer.json()["code"] == "payment_date_too_old"
     assert "payment_date" in answer.json()["fields"]
     assert not Payment.objects.exists()
 
 
-def test_the_default_limit_is_the_start_of_last_year(school, invoice):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
+def test_the_default_limit_is_the_start_of_last_year(invoice, accountant):
     start_of_last_year = datetime.date(local_today().year - 1, 1, 1)
     day_before = start_of_last_year - datetime.timedelta(days=1)
-    assert _pay(client, invoice, day_before.isoformat()).status_code == 400
-    assert _pay(client, invoice, start_of_last_year.isoformat()).status_code == 201
+    assert _pay(accountant, invoice, day_before.isoformat()).status_code == 400
+    assert _pay(accountant, invoice, start_of_last_year.isoformat()).status_code == 201
 
 
-def test_the_school_sets_its_own_limit(school, invoice):
-    admin = authenticated_client(member(school, Role.ADMIN))
+def test_the_school_sets_its_own_limit(school, invoice, school_admin):
     limit = local_today() - datetime.timedelta(days=30)
-    answer = admin.patch(f"/api/v1/schools/{school.pk}", {"earliest_payment_date": limit.isoformat()},
+    answer = school_admin.patch(f"/api/v1/schools/{school.pk}", {"earliest_payment_date": limit.isoformat()},
                          format="json")
     assert answer.status_code == 200
     assert answer.json()["earliest_payment_date"] == limit.isoformat()
-    assert _pay(admin, invoice, (limit - datetime.timedelta(days=1)).isoformat()).status_code == 400
-    assert _pay(admin, invoice, limit.isoformat()).status_code == 201
+    assert _pay(school_admin, invoice, (limit - datetime.timedelta(days=1)).isoformat()).status_code == 400
+    assert _pay(school_admin, invoice, limit.isoformat()).status_code == 201
 
 
 # --- clients of the earlier API ----------------------------------------------------------------------
 
 
-def test_put_with_the_invoices_own_student_id_echoed_back_is_accepted(school, invoice):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
-    body = client.get(f"/api/v1/invoices/{invoice.pk}").json()
-    answer = client.put(f"/api/v1/invoices/{invoice.pk}", {
+def test_put_with_the_invoices_own_student_id_echoed_back_is_accepted(invoice, accountant):
+    body = accountant.get(f"/api/v1/invoices/{invoice.pk}").json()
+    answer = accountant.put(f"/api/v1/invoices/{invoice.pk}", {
         "student_id": body["student_id"], "amount": body["amount"], "due_date": body["due_date"],
         "description": "Colegiatura corregida",
     }, format="json")
@@ -148,11 +142,11 @@ def test_put_with_the_invoices_own_student_id_echoed_back_is_accepted(school, in
     assert answer.json()["description"] == "Colegiatura corregida"
 
 
-def test_put_with_another_student_is_a_400_with_its_code(school, invoice):
-    client = authenticated_client(member(school, Role.ACCOUNTANT))
+def test_put_with_another_student_is_a_400_with_its_code(school, invoice, accountant):
     other = StudentFactory(school=school)
-    answer = client.put(f"/api/v1/invoices/{invoice.pk}", {"student_id": str(other.pk), "description": "y"},
-                        format="json")
+    answer = accountant.put(
+        f"/api/v1/invoices/{invoice.pk}", {"student_id": str(other.pk), "description": "y"}, format="json"
+    )
     assert answer.status_code == 400
     assert answer.json()["code"] == "student_change_not_allowed"
     assert Invoice.objects.get(pk=invoice.pk).student_id == invoice.student_id

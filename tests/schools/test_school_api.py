@@ -11,9 +11,8 @@ from users.models import Role
 pytestmark = pytest.mark.django_db
 
 
-def test_member_lists_only_their_schools(school, other_school):
-    client = authenticated_client(member(school, Role.VIEWER))
-    response = client.get("/api/v1/schools")
+def test_member_lists_only_their_schools(school, other_school, viewer):
+    response = viewer.get("/api/v1/schools")
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 1
@@ -70,17 +69,16 @@ def test_school_list_refuses_bad_query_parameters(admin_user, query, field):
     assert field in response.json()["fields"]
 
 
-def test_member_retrieves_their_school(school):
-    response = authenticated_client(member(school, Role.VIEWER)).get(f"/api/v1/schools/{school.pk}")
+def test_member_retrieves_their_school(school, viewer):
+    response = viewer.get(f"/api/v1/schools/{school.pk}")
     assert response.status_code == 200
     assert response.json()["name"] == school.name
     assert "cache_version" not in response.json()
 
 
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
-def test_another_schools_detail_is_404_for_every_verb(school, other_school, method):
-    client = authenticated_client(member(school, Role.ADMIN))
-    response = getattr(client, method)(
+def test_another_schools_detail_is_404_for_every_verb(other_school, method, school_admin):
+    response = getattr(school_admin, method)(
         f"/api/v1/schools/{other_school.pk}", {"name": "Mine now"}, format="json"
     )
     assert response.status_code == 404
@@ -118,8 +116,8 @@ def test_platform_admin_creates_a_school(admin_user):
     )
 
 
-def test_school_admin_cannot_create_a_school(school):
-    response = authenticated_client(member(school, Role.ADMIN)).post(
+def test_school_admin_cannot_create_a_school(school_admin):
+    response = school_admin.post(
         "/api/v1/schools", {"name": "Colegio Nuevo"}, format="json"
     )
     assert response.status_code == 403
@@ -159,9 +157,9 @@ def test_school_create_refuses_a_json_list_body(admin_user):
     assert School.objects.count() == 0
 
 
-def test_school_admin_updates_their_school_and_bumps_the_cache_version(school):
+def test_school_admin_updates_their_school_and_bumps_the_cache_version(school, school_admin):
     version = school.cache_version
-    response = authenticated_client(member(school, Role.ADMIN)).put(
+    response = school_admin.put(
         f"/api/v1/schools/{school.pk}", {"name": "Colegio Renombrado"}, format="json"
     )
     assert response.status_code == 200
@@ -171,10 +169,10 @@ def test_school_admin_updates_their_school_and_bumps_the_cache_version(school):
     assert school.cache_version == version + 1
 
 
-def test_updating_only_the_phone_bumps_the_cache_version(school):
+def test_updating_only_the_phone_bumps_the_cache_version(school, school_admin):
     # The schools list is a cached page that shows every field of a school.
     version = school.cache_version
-    response = authenticated_client(member(school, Role.ADMIN)).patch(
+    response = school_admin.patch(
         f"/api/v1/schools/{school.pk}/", {"phone": "555-0101"}, format="json"
     )
     assert response.status_code == 200
@@ -193,8 +191,8 @@ def test_viewer_and_accountant_cannot_update_the_school(school, role):
     assert school.name != "Nope"
 
 
-def test_school_admin_cannot_deactivate_through_put(school):
-    response = authenticated_client(member(school, Role.ADMIN)).put(
+def test_school_admin_cannot_deactivate_through_put(school, school_admin):
+    response = school_admin.put(
         f"/api/v1/schools/{school.pk}", {"is_active": False}, format="json"
     )
     assert response.status_code == 403
@@ -211,15 +209,15 @@ def test_platform_admin_soft_deletes_a_school(admin_user, school):
     assert school.cache_version == version + 1
 
 
-def test_school_admin_cannot_delete_their_school(school):
-    response = authenticated_client(member(school, Role.ADMIN)).delete(f"/api/v1/schools/{school.pk}")
+def test_school_admin_cannot_delete_their_school(school, school_admin):
+    response = school_admin.delete(f"/api/v1/schools/{school.pk}")
     assert response.status_code == 403
     school.refresh_from_db()
     assert school.is_active
 
 
-def test_school_update_refuses_wrong_content_type(school):
-    response = authenticated_client(member(school, Role.ADMIN)).put(
+def test_school_update_refuses_wrong_content_type(school, school_admin):
+    response = school_admin.put(
         f"/api/v1/schools/{school.pk}", "name=x", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 415

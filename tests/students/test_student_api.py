@@ -53,8 +53,8 @@ def _versions(*schools):
 # --- reads -------------------------------------------------------------------------------------
 
 
-def test_list_shows_only_the_callers_schools_students(school, student, foreign_student):
-    response = authenticated_client(member(school, Role.VIEWER)).get("/api/v1/students")
+def test_list_shows_only_the_callers_schools_students(school, student, foreign_student, viewer):
+    response = viewer.get("/api/v1/students")
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 1
@@ -67,9 +67,8 @@ def test_freshly_registered_user_sees_no_student(student):
     assert authenticated_client(UserFactory()).get("/api/v1/students").json()["count"] == 0
 
 
-def test_filtering_by_another_schools_id_shows_nothing(school, student, other_school, foreign_student):
-    client = authenticated_client(member(school, Role.VIEWER))
-    response = client.get(f"/api/v1/students?school_id={other_school.pk}")
+def test_filtering_by_another_schools_id_shows_nothing(student, other_school, foreign_student, viewer):
+    response = viewer.get(f"/api/v1/students?school_id={other_school.pk}")
     assert response.status_code == 200
     assert response.json()["count"] == 0
 
@@ -143,15 +142,14 @@ def test_list_answers_with_and_without_a_trailing_slash(admin_user, path):
     assert authenticated_client(admin_user).get(path).status_code == 200
 
 
-def test_student_list_runs_a_bounded_number_of_queries(school, django_assert_max_num_queries):
+def test_student_list_runs_a_bounded_number_of_queries(school, django_assert_max_num_queries, viewer):
     StudentFactory.create_batch(40, school=school)
-    client = authenticated_client(member(school, Role.VIEWER))
     with django_assert_max_num_queries(4):  # memberships, school versions, count, page
-        response = client.get("/api/v1/students?page_size=100")
+        response = viewer.get("/api/v1/students?page_size=100")
     assert response.status_code == 200
     assert response.json()["count"] == 40
     with django_assert_max_num_queries(2):  # the same page again, cached: memberships, versions
-        again = client.get("/api/v1/students?page_size=100")
+        again = viewer.get("/api/v1/students?page_size=100")
     assert again.json() == response.json()
 
 
@@ -163,36 +161,33 @@ def test_school_students_lists_one_schools_students(school, student, foreign_stu
     assert [s["id"] for s in response.json()["results"]] == [str(student.pk)]
 
 
-def test_school_students_of_another_school_is_404(school, other_school, foreign_student):
-    client = authenticated_client(member(school, Role.ADMIN))
+def test_school_students_of_another_school_is_404(other_school, foreign_student, school_admin):
     for path in [
         f"/api/v1/schools/{other_school.pk}/students",
         f"/api/v1/schools/{other_school.pk}/students/",
     ]:
-        response = client.get(path)
+        response = school_admin.get(path)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
 
 
-def test_school_students_runs_a_bounded_number_of_queries(school, django_assert_max_num_queries):
+def test_school_students_runs_a_bounded_number_of_queries(school, django_assert_max_num_queries, viewer):
     StudentFactory.create_batch(30, school=school)
-    client = authenticated_client(member(school, Role.VIEWER))
     with django_assert_max_num_queries(5):  # memberships, school versions, school, count, page
-        response = client.get(f"/api/v1/schools/{school.pk}/students/")
+        response = viewer.get(f"/api/v1/schools/{school.pk}/students/")
     assert response.status_code == 200
     assert response.json()["count"] == 30
 
 
-def test_retrieve_a_student_of_my_school(school, student):
-    response = authenticated_client(member(school, Role.VIEWER)).get(f"/api/v1/students/{student.pk}/")
+def test_retrieve_a_student_of_my_school(student, viewer):
+    response = viewer.get(f"/api/v1/students/{student.pk}/")
     assert response.status_code == 200
     assert response.json()["full_name"] == "Ana López"
 
 
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
-def test_another_schools_student_is_404_for_every_verb(school, foreign_student, method):
-    client = authenticated_client(member(school, Role.ADMIN))
-    response = getattr(client, method)(
+def test_another_schools_student_is_404_for_every_verb(foreign_student, method, school_admin):
+    response = getattr(school_admin, method)(
         f"/api/v1/students/{foreign_student.pk}", {"first_name": "X"}, format="json"
     )
     assert response.status_code == 404
@@ -247,7 +242,7 @@ def test_viewer_and_accountant_cannot_create_students(school, role):
 
 
 @pytest.mark.parametrize("school_id", ["other", "00000000-0000-0000-0000-000000000000"])
-def test_creating_a_student_in_a_school_outside_mine_is_404(school, other_school, school_admin, school_id):
+def test_creating_a_student_in_a_school_outside_mine_is_404(other_school, school_admin, school_id):
     school_id = str(other_school.pk) if school_id == "other" else school_id
     response = school_admin.post(
         "/api/v1/students", {"school_id": school_id, "first_name": "L", "last_name": "M"}, format="json"
@@ -333,7 +328,7 @@ def test_delete_soft_deletes_the_student_and_bumps_the_cache_version(school, stu
     assert school_admin.get(f"/api/v1/students/{student.pk}").json()["is_active"] is False
 
 
-def test_deleting_twice_is_harmless(school, student, school_admin):
+def test_deleting_twice_is_harmless(student, school_admin):
     assert school_admin.delete(f"/api/v1/students/{student.pk}").status_code == 204
     assert school_admin.delete(f"/api/v1/students/{student.pk}/").status_code == 204
 
@@ -346,7 +341,7 @@ def test_put_reactivates_a_deleted_student(school, school_admin):
     assert student.is_active
 
 
-def test_update_with_unknown_field_is_400_and_changes_nothing(school, student, school_admin):
+def test_update_with_unknown_field_is_400_and_changes_nothing(student, school_admin):
     response = school_admin.put(
         f"/api/v1/students/{student.pk}", {"first_name": "X", "frist_name": "Y"}, format="json"
     )
@@ -356,7 +351,7 @@ def test_update_with_unknown_field_is_400_and_changes_nothing(school, student, s
     assert student.first_name == "Ana"
 
 
-def test_update_with_malformed_json_is_400(school, student, school_admin):
+def test_update_with_malformed_json_is_400(student, school_admin):
     response = school_admin.put(
         f"/api/v1/students/{student.pk}", data='{"first_name": ', content_type="application/json"
     )
@@ -372,7 +367,7 @@ def test_write_needs_a_token(api_client, school):
 # --- a student's invoices ----------------------------------------------------------------------
 
 
-def test_student_invoices_lists_their_invoices_with_the_status_derived_today(school, student):
+def test_student_invoices_lists_their_invoices_with_the_status_derived_today(school, student, viewer):
     past_due = InvoiceFactory(
         student=student,
         amount=Decimal("500.00"),
@@ -381,7 +376,7 @@ def test_student_invoices_lists_their_invoices_with_the_status_derived_today(sch
         status=InvoiceStatus.PARTIAL,
     )
     InvoiceFactory(student=StudentFactory(school=school))  # another student's
-    response = authenticated_client(member(school, Role.VIEWER)).get(
+    response = viewer.get(
         f"/api/v1/students/{student.pk}/invoices"
     )
     assert response.status_code == 200
@@ -407,20 +402,19 @@ def test_student_invoices_refuses_an_unknown_status(admin_user, student):
     assert "status" in response.json()["fields"]
 
 
-def test_student_invoices_of_another_schools_student_is_404(school, foreign_student):
+def test_student_invoices_of_another_schools_student_is_404(foreign_student, school_admin):
     InvoiceFactory(student=foreign_student)
-    response = authenticated_client(member(school, Role.ADMIN)).get(
+    response = school_admin.get(
         f"/api/v1/students/{foreign_student.pk}/invoices"
     )
     assert response.status_code == 404
 
 
-def test_student_invoices_runs_a_bounded_number_of_queries(school, student, django_assert_max_num_queries):
+def test_student_invoices_runs_a_bounded_number_of_queries(student, django_assert_max_num_queries, viewer):
     for _ in range(25):
         InvoiceFactory(student=student)
-    client = authenticated_client(member(school, Role.VIEWER))
     with django_assert_max_num_queries(6):  # memberships, student, school versions, count, page, lines
-        response = client.get(f"/api/v1/students/{student.pk}/invoices?page_size=100")
+        response = viewer.get(f"/api/v1/students/{student.pk}/invoices?page_size=100")
     assert response.status_code == 200
     assert response.json()["count"] == 25
 

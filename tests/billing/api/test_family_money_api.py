@@ -8,10 +8,8 @@ import pytest
 from billing.models import CreditNote, Invoice, Payment, Refund
 from core.dates import local_today
 from tests.billing.factories import InvoiceFactory
-from tests.conftest import authenticated_client, member
 from tests.families.factories import FamilyFactory
 from tests.students.factories import StudentFactory
-from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -123,8 +121,7 @@ def test_another_schools_family_or_invoice_is_404(accountant, other_school, fami
     assert not Payment.objects.exists()
 
 
-def test_a_viewer_cannot_record_family_payments(school, family):
-    viewer = authenticated_client(member(school, Role.VIEWER))
+def test_a_viewer_cannot_record_family_payments(family, viewer):
     response = viewer.post(
         f"/api/v1/families/{family.pk}/payments", {"amount": "1", "method": "CASH"}, format="json"
     )
