@@ -57,7 +57,7 @@ def fee_concept_default(*, school_id, kind: str):
 
 def manual_concept_kind(description: str) -> str:
     """The concept kind of a typed-in invoice: a colegiatura is tuition, anything else is OTHER
-    (the rule billing 0009 used for the invoices issued before lines existed)."""
+    (the rule the invoice-lines backfill used for the invoices issued before lines existed)."""
     if (description or "").strip().lower().startswith("colegiatura"):
         return ConceptKind.TUITION
     return ConceptKind.OTHER

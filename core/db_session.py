@@ -17,8 +17,9 @@ def statement_timeout_lift(using: str | None = None) -> None:
 
 def migrate_timeout_lift(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     """pre_migrate: `migrate` is an operator's batch job too. A data migration over every invoice
-    (billing 0009's backfill: 600,000 rows on the benchmark's large size) outlasts the web's 30 s
-    guard, and a migration cancelled half-way fails the release."""
+    (such as the invoice-lines backfill that came with invoice lines: 600,000 rows on the
+    benchmark's large size) outlasts the web's 30 s guard, and a migration cancelled half-way fails
+    the release."""
     statement_timeout_lift(using)
 
 

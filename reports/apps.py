@@ -3,7 +3,7 @@ import functools
 import structlog
 from django.apps import AppConfig
 from django.db import connections
-from django.db.migrations.recorder import MigrationRecorder
+from django.db.migrations.loader import MigrationLoader
 from django.db.models.signals import post_migrate, pre_migrate
 
 logger = structlog.get_logger(__name__)
@@ -21,8 +21,11 @@ class ReportsConfig(AppConfig):
 def _applied_definitions(connection) -> dict[str, str] | None:
     from reports.sqlviews import latest_applied_definitions
 
-    applied = [name for app, name in MigrationRecorder(connection).applied_migrations() if app == "reports"]
-    return latest_applied_definitions(applied)
+    # The loader's count, not the recorder's rows: a squashed migration is applied once everything
+    # it replaces is, which is all a database migrated before the squash records (and all a fresh
+    # one records during `migrate`, which adds the squashed name only at the end of the run).
+    applied = MigrationLoader(connection, ignore_no_migrations=True).applied_migrations
+    return latest_applied_definitions(name for app, name in applied if app == "reports")
 
 
 def _guarded(run, migration, project_state, schema_editor, collect_sql=False):

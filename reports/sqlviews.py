@@ -3,8 +3,7 @@
 Each view is defined by one `.sql` file per database vendor in `reports/migrations/sql/`
 (`<migration>_<view>.<vendor>.sql`). A migration creates a set of definitions with
 `views_create` and its reverse drops them (or restores the previous set). A change to a view's SQL
-is a new reports migration with new files (old files stay), like 0003: that migration recreates
-them.
+is a new reports migration with new files (old files stay): that migration recreates them.
 
 Views are derived objects that other apps' migrations can trip over: SQLite's table rebuild ends
 with `ALTER TABLE ... RENAME`, which refuses to run while a view names the dropped table, and
@@ -26,10 +25,13 @@ SQL_DIR = Path(__file__).resolve().parent / "migrations" / "sql"
 VENDORS = ("postgresql", "sqlite")
 
 # Every definition set, oldest first: (migration name, {view name: sql file stem}). A migration
-# that changes a view appends a new entry here and ships new .sql files; old files stay.
+# that changes a view appends a new entry here and ships new .sql files; old files stay (its reverse
+# restores them).
 VIEW_DEFINITIONS: list[tuple[str, dict[str, str]]] = [
     (
-        "0001_views",
+        # Pending is the balance, net of credit notes; collections are net of reversals on the
+        # reversal's date (DESIGN-CYCLE.md "Corrections").
+        "0001_squashed_0003_views_credit_and_reversals",
         {
             "reports_student_balance": "0001_student_balance",
             "reports_school_summary": "0001_school_summary",
@@ -38,20 +40,6 @@ VIEW_DEFINITIONS: list[tuple[str, dict[str, str]]] = [
             "reports_payment_history": "0001_payment_history",
             "reports_daily_collections": "0001_daily_collections",
             "reports_monthly_revenue": "0001_monthly_revenue",
-        },
-    ),
-    (
-        # Credit notes and reversals (DESIGN-CYCLE.md "Corrections"): pending is the balance, net of
-        # credit notes; collections are net of reversals on the reversal's date.
-        "0003_views_credit_and_reversals",
-        {
-            "reports_student_balance": "0003_student_balance",
-            "reports_school_summary": "0003_school_summary",
-            "reports_invoice_details": "0003_invoice_details",
-            "reports_overdue_invoices": "0003_overdue_invoices",
-            "reports_payment_history": "0001_payment_history",
-            "reports_daily_collections": "0003_daily_collections",
-            "reports_monthly_revenue": "0003_monthly_revenue",
         },
     ),
 ]
@@ -95,7 +83,11 @@ def all_view_names() -> list[str]:
 
 
 def latest_applied_definitions(applied_migration_names) -> dict[str, str] | None:
-    """The definition set of the latest applied view migration; None when none is applied."""
+    """The definition set of the latest applied view migration; None when none is applied.
+
+    `applied_migration_names`: the reports migrations applied as Django's MigrationLoader counts
+    them, so that a squashed migration counts once all it replaces is applied (see reports.apps).
+    """
     applied = set(applied_migration_names)
     for migration_name, definitions in reversed(VIEW_DEFINITIONS):
         if migration_name in applied:

@@ -12,9 +12,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('billing', '0005_report_indexes'),
+        ('billing', '0001_squashed_0010_run_indexes'),
         ('families', '0001_initial'),
-        ('schools', '0001_initial'),
+        ('schools', '0001_squashed_0002_school_earliest_payment_date'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

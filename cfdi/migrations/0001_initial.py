@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('billing', '0007_allocations_backfill_and_immutability'),
-        ('schools', '0002_school_earliest_payment_date'),
+        ('billing', '0001_squashed_0010_run_indexes'),
+        ('schools', '0001_squashed_0002_school_earliest_payment_date'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('schools', '0001_initial'),
+        ('schools', '0001_squashed_0002_school_earliest_payment_date'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('families', '0001_initial'),
-        ('schools', '0001_initial'),
+        ('schools', '0001_squashed_0002_school_earliest_payment_date'),
     ]
 
     operations = [

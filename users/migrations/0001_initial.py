@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('schools', '0001_initial'),
+        ('schools', '0001_squashed_0002_school_earliest_payment_date'),
     ]
 
     operations = [

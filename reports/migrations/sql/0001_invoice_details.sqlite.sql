@@ -1,4 +1,5 @@
--- One row per invoice, cancelled ones included (listed with their status, pending 0). The stored
+-- One row per invoice, cancelled ones included (listed with their status, pending 0). Pending is
+-- the balance (billing.rules): net of what was paid and of credit notes. The stored
 -- status column is only as fresh as the last write or overdue sweep, so the status shown and
 -- days_overdue are derived by reports.selectors.invoice_detail_list with the same rule as
 -- billing.querysets, with local_today() (settings.TIME_ZONE) bound as a parameter.
@@ -14,8 +15,9 @@ SELECT
     s.grade,
     i.amount,
     i.paid_amount,
+    i.credited_amount,
     -- CAST: a computed column has no type affinity in SQLite and would compare as text.
-    CAST(CASE WHEN i.status = 'CANCELLED' THEN 0 ELSE i.amount - i.paid_amount END AS NUMERIC)
+    CAST(CASE WHEN i.status = 'CANCELLED' THEN 0 ELSE i.amount - (i.paid_amount + i.credited_amount) END AS NUMERIC)
         AS pending_amount,
     i.due_date,
     i.status,

@@ -31,6 +31,16 @@ FROM (
         SUM(p.amount) AS total_collected
     FROM billing_payment p
     GROUP BY 1, 2
+    UNION ALL
+    SELECT
+        r.school_id,
+        date(r.reversal_date, 'start of month') AS month_start,
+        0 AS invoice_count,
+        0 AS total_invoiced,
+        0 AS payment_count,
+        -SUM(p.amount) AS total_collected
+    FROM billing_paymentreversal r JOIN billing_payment p ON p.id = r.payment_id
+    GROUP BY 1, 2
 ) m
 LEFT JOIN schools_school sc ON sc.id = m.school_id
 GROUP BY m.school_id, sc.name, m.month_start;

@@ -1,4 +1,4 @@
--- Every open invoice (not cancelled, not fully paid): the candidates for collection. Which of
+-- Every open invoice (not cancelled, something still owed after payments and credit notes): the candidates for collection. Which of
 -- them are overdue, by how many days and in which aging bucket depends on "today" in
 -- settings.TIME_ZONE, which a view cannot take as a parameter (and the database session's date
 -- is the server's). reports.selectors.overdue_invoice_list keeps due_date < local_today() and
@@ -18,8 +18,9 @@ SELECT
     (SELECT s.grade FROM students_student s WHERE s.id = i.student_id) AS grade,
     i.amount,
     i.paid_amount,
-    i.amount - i.paid_amount AS pending_amount,
+    i.credited_amount,
+    i.amount - (i.paid_amount + i.credited_amount) AS pending_amount,
     i.due_date,
     i.description
 FROM billing_invoice i
-WHERE i.status <> 'CANCELLED' AND i.paid_amount < i.amount;
+WHERE i.status <> 'CANCELLED' AND (i.paid_amount + i.credited_amount) < i.amount;

@@ -12,7 +12,7 @@ SELECT
     t.invoice_count,
     CAST(t.total_invoiced AS NUMERIC) AS total_invoiced,
     CAST(t.total_collected AS NUMERIC) AS total_collected,
-    CAST(t.total_invoiced - t.total_collected AS NUMERIC) AS total_pending,
+    CAST(t.total_invoiced - t.total_collected - t.total_credited AS NUMERIC) AS total_pending,
     CASE WHEN t.invoiced_cents > 0
         THEN CAST(((t.collected_cents * 20000 + t.invoiced_cents) / (2 * t.invoiced_cents)) / 100.0 AS NUMERIC)
     END AS collection_rate
@@ -27,6 +27,7 @@ FROM (
         COALESCE(inv.invoice_count, 0) AS invoice_count,
         COALESCE(inv.total_invoiced, 0) AS total_invoiced,
         COALESCE(inv.total_collected, 0) AS total_collected,
+        COALESCE(inv.total_credited, 0) AS total_credited,
         CAST(ROUND(COALESCE(inv.total_invoiced, 0) * 100) AS INTEGER) AS invoiced_cents,
         CAST(ROUND(COALESCE(inv.total_collected, 0) * 100) AS INTEGER) AS collected_cents
     FROM schools_school sc
@@ -35,7 +36,8 @@ FROM (
             i.school_id,
             COUNT(*) AS invoice_count,
             SUM(i.amount) AS total_invoiced,
-            SUM(i.paid_amount) AS total_collected
+            SUM(i.paid_amount) AS total_collected,
+            SUM(i.credited_amount) AS total_credited
         FROM billing_invoice i
         WHERE i.status <> 'CANCELLED'
         GROUP BY i.school_id

@@ -1,3 +1,4 @@
+-- Pending is the balance (billing.rules): net of payments and credit notes.
 -- One row per student (students without invoices included, at zero). Cancelled invoices count in
 -- no figure. Nothing here depends on "today": the overdue amount is added by
 -- reports.selectors.student_balance_list with local_today() (settings.TIME_ZONE) bound as a
@@ -27,8 +28,8 @@ CROSS JOIN LATERAL (
         COUNT(*) AS invoice_count,
         COALESCE(SUM(i.amount), 0) AS total_invoiced,
         COALESCE(SUM(i.paid_amount), 0) AS total_paid,
-        COALESCE(SUM(i.amount - i.paid_amount), 0) AS total_pending,
-        MIN(i.due_date) FILTER (WHERE i.paid_amount < i.amount) AS oldest_unpaid_due_date
+        COALESCE(SUM(i.amount - (i.paid_amount + i.credited_amount)), 0) AS total_pending,
+        MIN(i.due_date) FILTER (WHERE (i.paid_amount + i.credited_amount) < i.amount) AS oldest_unpaid_due_date
     FROM billing_invoice i
     WHERE i.student_id = s.id AND i.status <> 'CANCELLED'
 ) b;

@@ -1,3 +1,4 @@
+-- Pending is the balance (billing.rules): net of payments and credit notes.
 -- One row per student; see the PostgreSQL variant for the rules. SQLite has no LATERAL or
 -- FILTER on every version we support, so this is the plain grouped join. Computed columns are
 -- CAST to NUMERIC: without a type affinity SQLite compares them with Django's (text) decimal
@@ -16,8 +17,8 @@ SELECT
     COUNT(i.id) AS invoice_count,
     CAST(COALESCE(SUM(i.amount), 0) AS NUMERIC) AS total_invoiced,
     CAST(COALESCE(SUM(i.paid_amount), 0) AS NUMERIC) AS total_paid,
-    CAST(COALESCE(SUM(i.amount - i.paid_amount), 0) AS NUMERIC) AS total_pending,
-    MIN(CASE WHEN i.paid_amount < i.amount THEN i.due_date END) AS oldest_unpaid_due_date
+    CAST(COALESCE(SUM(i.amount - (i.paid_amount + i.credited_amount)), 0) AS NUMERIC) AS total_pending,
+    MIN(CASE WHEN (i.paid_amount + i.credited_amount) < i.amount THEN i.due_date END) AS oldest_unpaid_due_date
 FROM students_student s
 LEFT JOIN schools_school sc ON sc.id = s.school_id
 LEFT JOIN billing_invoice i ON i.student_id = s.id AND i.status <> 'CANCELLED'
