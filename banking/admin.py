@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -131,17 +130,16 @@ class BankAccountAdmin(SchoolScopedAdmin):
                     "text": str(error.detail),
                     "lines": [m for ms in (error.fields or {}).values() for m in ms],
                 }
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": gettext("Import a statement into %(account)s") % {"account": account},
-            "account": account,
-            "form": form,
-            "outcome": outcome,
-            "refusal": refusal,
-            "lines_url": reverse("admin:banking_bankline_changelist"),
-        }
-        return TemplateResponse(request, "admin/banking/bankaccount/import_statement.html", context)
+        return self.page(
+            request,
+            "admin/banking/bankaccount/import_statement.html",
+            title=gettext("Import a statement into %(account)s") % {"account": account},
+            account=account,
+            form=form,
+            outcome=outcome,
+            refusal=refusal,
+            lines_url=reverse("admin:banking_bankline_changelist"),
+        )
 
 
 # --- statements ----------------------------------------------------------------------------------

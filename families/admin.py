@@ -248,16 +248,11 @@ class FamilyAdmin(SchoolScopedAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _page(self, request, family, template: str, title: str, context: dict) -> TemplateResponse:
-        return TemplateResponse(request, template, {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": family,
-            "family": family,
-            "title": title,
-            "change_url": reverse("admin:families_family_change", args=[family.pk]),
-            **self._money_links(request, family),
-            **context,
-        })
+        return self.page(
+            request, template, title=title, original=family, family=family,
+            change_url=reverse("admin:families_family_change", args=[family.pk]),
+            **self._money_links(request, family), **context,
+        )
 
     @row_view
     def credit_view(self, request, family):

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -248,13 +247,7 @@ class EnrollmentAdmin(_FeeSetupAdmin):
                 level=messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:fees_enrollment_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Enroll a grade"),
-            "form": form,
-            "opts": self.opts,
-        }
-        return TemplateResponse(request, "admin/fees/enroll_grade.html", context)
+        return self.page(request, "admin/fees/enroll_grade.html", title=gettext("Enroll a grade"), form=form)
 
 
 @admin.register(Discount)
@@ -405,14 +398,10 @@ class BillingRunAdmin(SchoolScopedAdmin):
                 )
                 return HttpResponseRedirect(reverse("admin:fees_billingrun_changelist"))
             preview = billing_run_execute(school_id=school.pk, period=period, dry_run=True)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Issue a month's invoices"),
-            "form": form,
-            "preview": preview,
-            "opts": self.opts,
-        }
-        return TemplateResponse(request, "admin/fees/billing_run_issue.html", context)
+        return self.page(
+            request, "admin/fees/billing_run_issue.html", title=gettext("Issue a month's invoices"),
+            form=form, preview=preview,
+        )
 
 
 @admin.register(LateFeeRun)

@@ -12,6 +12,7 @@ import functools
 from django.apps import apps
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.exceptions import DomainError
@@ -119,6 +120,13 @@ class SchoolScopedAdmin(BoundedAdminSearchMixin, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         own = [path(route, wrap(getattr(self, view)), name=name) for route, view, name in self.extra_views]
         return [*own, *super().get_urls()]
+
+    def page(self, request, template: str, *, title: str, **context) -> TemplateResponse:
+        """One of the admin's own pages in the admin's frame: the site's context (menus, user), this
+        model's `opts` (breadcrumbs) and the title."""
+        return TemplateResponse(request, template, {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": title, **context,
+        })
 
     def saved_by_service(self, obj, saved) -> None:
         """In save_model, after a service wrote the row: the form's object takes the saved state
