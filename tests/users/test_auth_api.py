@@ -23,6 +23,10 @@ def _register(body: dict):
     return APIClient().post("/api/v1/auth/register", body, format="json")
 
 
+def _refresh(refresh_token: str):
+    return APIClient().post("/api/v1/auth/refresh", {"refresh_token": refresh_token}, format="json")
+
+
 def test_seed_readme_curl_flow_register_login_form_then_me_works_verbatim():
     client = APIClient()
     register = client.post(
@@ -193,25 +197,21 @@ def test_login_ip_throttle_ignores_a_spoofed_forwarded_for_header(throttle):
 def test_refresh_returns_a_new_pair_and_the_old_refresh_token_stops_working():
     user = UserFactory()
     first = _login(APIClient(), user.username, format="json").json()
-    refreshed = APIClient().post(
-        "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json"
-    )
+    refreshed = _refresh(first["refresh_token"])
     assert refreshed.status_code == 200
     pair = refreshed.json()
     assert pair["token_type"] == "bearer"
     assert pair["refresh_token"] != first["refresh_token"]
     me = APIClient().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {pair['access_token']}")
     assert me.status_code == 200
-    reused = APIClient().post(
-        "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}, format="json"
-    )
+    reused = _refresh(first["refresh_token"])
     assert reused.status_code == 401
     assert reused.json()["code"] == "invalid_token"
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c"])
 def test_refresh_refuses_a_malformed_token(token):
-    response = APIClient().post("/api/v1/auth/refresh", {"refresh_token": token}, format="json")
+    response = _refresh(token)
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_token"
 
@@ -219,9 +219,7 @@ def test_refresh_refuses_a_malformed_token(token):
 def test_refresh_refuses_an_access_token():
     user = UserFactory()
     pair = _login(APIClient(), user.username, format="json").json()
-    response = APIClient().post(
-        "/api/v1/auth/refresh", {"refresh_token": pair["access_token"]}, format="json"
-    )
+    response = _refresh(pair["access_token"])
     assert response.status_code == 401
 
 
@@ -229,9 +227,7 @@ def test_refresh_refuses_the_token_of_a_user_deactivated_since():
     user = UserFactory()
     pair = _login(APIClient(), user.username, format="json").json()
     User.objects.filter(pk=user.pk).update(is_active=False)
-    response = APIClient().post(
-        "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}, format="json"
-    )
+    response = _refresh(pair["refresh_token"])
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_token"
 
@@ -240,9 +236,7 @@ def test_refresh_refuses_the_token_of_a_deleted_user():
     user = UserFactory()
     pair = _login(APIClient(), user.username, format="json").json()
     user.delete()
-    response = APIClient().post(
-        "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}, format="json"
-    )
+    response = _refresh(pair["refresh_token"])
     assert response.status_code == 401
 
 
